@@ -1,0 +1,55 @@
+"""polytomic-pulumi: manage Polytomic organizations with Pulumi.
+
+    from polytomic_provider import Organization, OrganizationArgs
+
+Public names are imported lazily, so that `python -m polytomic_provider.emulator` and the command-line tool
+start without loading the Pulumi SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .version import __version__
+
+if TYPE_CHECKING:
+    from .lookups import (
+        get_current_organization,
+        get_current_organization_output,
+        get_organization,
+        get_organization_output,
+        get_organizations,
+        get_organizations_output,
+    )
+    from .resource import Organization, OrganizationArgs
+
+__all__ = [
+    "Organization",
+    "OrganizationArgs",
+    "__version__",
+    "get_current_organization",
+    "get_current_organization_output",
+    "get_organization",
+    "get_organization_output",
+    "get_organizations",
+    "get_organizations_output",
+]
+
+_LAZY = {
+    "Organization": "resource",
+    "OrganizationArgs": "resource",
+    "get_current_organization": "lookups",
+    "get_current_organization_output": "lookups",
+    "get_organization": "lookups",
+    "get_organization_output": "lookups",
+    "get_organizations": "lookups",
+    "get_organizations_output": "lookups",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'polytomic_provider' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

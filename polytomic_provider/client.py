@@ -1,0 +1,160 @@
+"""PolytomicClient: one thread-safe httpx.Client per process, with retries and typed errors.
+
+The dynamic provider host serves up to four operations at once, so one client (and its connection pool)
+is shared by all of them. Errors carry the status, the API's message and the attempt count; secret values
+that were sent (the key, a client_secret) are scrubbed from anything the API echoes back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import stamina
+
+from .config import Settings
+from .errors import TransportError, api_error_for, redact
+from .models import Organization, OrganizationSpec
+from .retry import RetryableResponse, backoff_for, should_retry
+from .version import __version__
+
+__all__ = ["USER_AGENT", "PolytomicClient", "new_idempotency_key"]
+
+USER_AGENT = f"polytomic-pulumi/{__version__}"
+CONNECT_TIMEOUT_SECONDS = 10.0
+RETRY_WAIT_INITIAL = 0.5
+RETRY_WAIT_MAX = 10.0
+RETRY_WAIT_JITTER = 0.5
+_IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
+
+
+def new_idempotency_key() -> str:
+    """A fresh key in the documented alphabet ([A-Za-z0-9_-], 8-255 characters)."""
+    return f"pulumi-{uuid.uuid4().hex}"
+
+
+class PolytomicClient:
+    """Typed calls to the Organizations API of one deployment."""
+
+    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
+        key = settings.require_key()
+        self._secrets: tuple[str, ...] = (key.reveal(),)
+        self._http = httpx.Client(
+            base_url=settings.deployment_url,
+            headers={
+                "Authorization": f"Bearer {key.reveal()}",
+                "X-Polytomic-Version": settings.api_version,
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(settings.timeout, connect=min(CONNECT_TIMEOUT_SECONDS, settings.timeout)),
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PolytomicClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the six endpoints -------------------------------------------------------------------------------
+
+    def current_organization(self) -> Organization:
+        return Organization.from_envelope(self._request("GET", "/api/organization").json())
+
+    def list_organizations(self) -> list[Organization]:
+        return Organization.list_from_envelope(self._request("GET", "/api/organizations").json())
+
+    def get_organization(self, organization_id: str) -> Organization:
+        return Organization.from_envelope(self._request("GET", _org_path(organization_id)).json())
+
+    def create_organization(
+        self, spec: OrganizationSpec, *, idempotency_key: str | None = None
+    ) -> Organization:
+        """POST; retried only under an Idempotency-Key that stays the same across attempts."""
+        response = self._request(
+            "POST", "/api/organizations", json=spec.payload(), idempotency_key=idempotency_key, spec=spec
+        )
+        return Organization.from_envelope(response.json())
+
+    def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
+        """PUT the whole desired payload: the API replaces SSO/OIDC settings in full."""
+        response = self._request("PUT", _org_path(organization_id), json=spec.payload(), spec=spec)
+        return Organization.from_envelope(response.json())
+
+    def delete_organization(self, organization_id: str) -> None:
+        self._request("DELETE", _org_path(organization_id))
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        spec: OrganizationSpec | None = None,
+    ) -> httpx.Response:
+        secrets = self._secrets + ((spec.client_secret,) if spec is not None and spec.client_secret else ())
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        retryable = method in _IDEMPOTENT_METHODS or idempotency_key is not None
+        attempts = 0
+        last_failure = ""
+        try:
+            for attempt in stamina.retry_context(
+                on=backoff_for,
+                attempts=self.settings.max_attempts if retryable else 1,
+                timeout=self.settings.retry_budget,
+                wait_initial=RETRY_WAIT_INITIAL,
+                wait_max=RETRY_WAIT_MAX,
+                wait_jitter=RETRY_WAIT_JITTER,
+            ):
+                with attempt:
+                    attempts += 1
+                    try:
+                        response = self._http.request(method, path, json=json, headers=headers)
+                    except httpx.TransportError as exc:
+                        last_failure = type(exc).__name__
+                        raise
+                    if should_retry(response):
+                        last_failure = f"HTTP {response.status_code}"
+                        raise RetryableResponse(response)
+        except httpx.TransportError as exc:
+            tries = f" after {attempts} attempts (last: {last_failure})" if attempts > 1 else ""
+            raise TransportError(
+                f"{method} {path}: no response from {self.settings.deployment_url}{tries}: "
+                f"{redact(str(exc) or type(exc).__name__, secrets)}",
+                attempts=attempts,
+            ) from None
+        except RetryableResponse as exc:
+            response = exc.response
+        if response.is_success:
+            return response
+        key, message = _error_details(response)
+        raise api_error_for(response.status_code, key, redact(message, secrets), attempts=attempts) from None
+
+
+def _org_path(organization_id: str) -> str:
+    return f"/api/organizations/{quote(organization_id, safe='')}"
+
+
+def _error_details(response: httpx.Response) -> tuple[str | None, str]:
+    """The API's `key` and `message`, falling back to `error.message`, then to the raw text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.text[:300].strip() or response.reason_phrase
+    if isinstance(body, dict):
+        nested = body.get("error")
+        message = body.get("message") or (nested.get("message") if isinstance(nested, dict) else None)
+        key = body.get("key")
+        return (str(key) if key else None), str(message or response.reason_phrase)
+    return None, response.reason_phrase

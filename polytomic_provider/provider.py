@@ -1,0 +1,253 @@
+"""OrganizationProvider: the dynamic provider behind `Organization`.
+
+What the engine sends each method (see docs/design.md): `check` gets old and new inputs, `diff` gets old
+*outputs* and new inputs, `create`/`update` must return every output, `read` returns an empty id when the
+organization is gone, `delete` gets the old outputs. Write-only fields (`client_id`, `client_secret`) are
+carried in outputs from the inputs, since the API never returns them.
+
+The object itself holds nothing: it is pickled into state by reference (a few dozen bytes, identical across
+releases), and everything it needs at run time sits in `runtime.RUNTIME`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .client import new_idempotency_key
+from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
+from .errors import ConfigurationError, Conflict, Forbidden, NotFound, PolytomicError, Unauthorized
+from .models import (
+    FIELDS,
+    OIDC_FIELDS,
+    WRITE_ONLY_FIELDS,
+    Organization,
+    OrganizationSpec,
+    validate_inputs,
+)
+from .runtime import RUNTIME
+
+__all__ = ["ADOPT_ID", "CREATE_SCOPE", "OrganizationError", "OrganizationProvider"]
+
+ADOPT_ID = "adopt_id"
+CREATE_SCOPE = "__create_scope"  # "<project>/<stack>/<resource name>", set by the resource class
+_PASSTHROUGH = (ADOPT_ID, CREATE_SCOPE)
+_INTERNAL = ("__provider",)
+
+
+class OrganizationError(PolytomicError):
+    """An operation on one organization failed; the message names it and says what to do."""
+
+
+def is_unknown(value: Any) -> bool:
+    """True for values the engine does not know yet (during preview)."""
+    return isinstance(value, pulumi.output.Unknown) or pulumi.output.contains_unknowns(value)
+
+
+def spec_from(props: dict[str, Any]) -> OrganizationSpec:
+    return OrganizationSpec.model_validate({f: props.get(f) for f in FIELDS})
+
+
+def creation_key(scope: str, spec: OrganizationSpec) -> str:
+    """An Idempotency-Key that is the same for the same declared create, across processes and runs.
+
+    If a create's outcome was lost (the pipeline was killed, every attempt timed out), the next `up`
+    sends the same key and the API replays the organization it made: the stack adopts what is provably its
+    own, and never makes a duplicate. The secret is left out of the fingerprint on purpose.
+    """
+    fingerprint = "\0".join([scope, *(getattr(spec, f) or "" for f in FIELDS if f != "client_secret")])
+    return f"pulumi-create-{hashlib.sha256(fingerprint.encode()).hexdigest()[:48]}"
+
+
+def outputs_for(spec: OrganizationSpec, live: Organization | None, props: dict[str, Any]) -> dict[str, Any]:
+    """All outputs: live readable fields when we have them, write-only ones from the declared state."""
+    outs: dict[str, Any] = {f: getattr(spec, f) for f in FIELDS}
+    if live is not None:
+        outs.update(live.readable())
+    for key in _PASSTHROUGH:
+        if props.get(key) is not None:
+            outs[key] = props[key]
+    return outs
+
+
+def _label(props: dict[str, Any], organization_id: str | None = None) -> str:
+    name = props.get("name")
+    label = f"Organization {name!r}" if isinstance(name, str) else "Organization"
+    return f"{label} ({organization_id})" if organization_id else label
+
+
+def explain(error: PolytomicError, label: str, verb: str) -> OrganizationError:
+    """Reword a client error for a person reading CLI output: what failed, why, and what to do."""
+    settings = RUNTIME.settings
+    if isinstance(error, ConfigurationError):
+        return OrganizationError(f"{label}: {verb} failed: {error}")
+    if isinstance(error, Unauthorized):
+        hint = (
+            f"the partner key was rejected by {settings.deployment_url} ({error}): check "
+            f"'{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}"
+        )
+    elif isinstance(error, Forbidden):
+        hint = (
+            f"the key is not allowed to {verb} organizations ({error}): organizations are managed with a "
+            f"partner key, so set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY} to one "
+            f"(an organization's API key is not enough)"
+        )
+    else:
+        hint = str(error)
+    return OrganizationError(f"{label}: {verb} failed: {hint}")
+
+
+class OrganizationProvider(ResourceProvider):
+    """CRUD for Polytomic organizations over the REST API."""
+
+    serialize_as_secret_always = False  # nothing secret is captured: see the module docstring
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def configure(self, req: ConfigureRequest) -> None:
+        RUNTIME.configure(resolve_settings(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}")))
+
+    # -- planning (no API calls) -------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        unknown = {k for k, v in news.items() if is_unknown(v)}
+        props = {k: v for k, v in news.items() if k not in _INTERNAL and k not in _PASSTHROUGH}
+        known = {k: v for k, v in props.items() if k not in unknown and v is not None}
+        _, problems = validate_inputs(known)
+        oidc_unknown = any(f in unknown for f in OIDC_FIELDS)
+        for problem in problems:
+            if problem.property in unknown:
+                continue
+            if oidc_unknown and problem.reason.startswith("OIDC needs"):
+                continue
+            failures.append(CheckFailure(problem.property, problem.reason))
+        adopt = news.get(ADOPT_ID)
+        if adopt is not None and not is_unknown(adopt) and (not isinstance(adopt, str) or not adopt.strip()):
+            failures.append(CheckFailure(ADOPT_ID, "adopt_id must be the id of an existing organization"))
+        if RUNTIME.settings.partner_key is None:
+            failures.append(
+                CheckFailure(
+                    f"{CONFIG_NAMESPACE}:partnerKey",
+                    f"no Polytomic partner key is configured: run 'pulumi config set --secret "
+                    f"{CONFIG_NAMESPACE}:partnerKey <key>' or set {ENV_PARTNER_KEY}",
+                )
+            )
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [f for f in FIELDS if is_unknown(news.get(f)) or olds.get(f) != news.get(f)]
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    # -- operations --------------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = spec_from(props)
+        label = _label(props)
+        try:
+            adopt_id = props.get(ADOPT_ID)
+            if adopt_id:
+                live = self._adopt(str(adopt_id), spec, label)
+            else:
+                live = self._create(spec, str(props.get(CREATE_SCOPE) or ""), label)
+        except NotFound as error:
+            raise OrganizationError(
+                f"{label}: adopt_id {props.get(ADOPT_ID)!r} names no organization in this partner account "
+                f"({error}): check the id (polytomic-pulumi generate lists them)"
+            ) from None
+        except PolytomicError as error:
+            raise explain(error, label, "create") from None
+        return CreateResult(live.id, outputs_for(spec, live, props))
+
+    def _create(self, spec: OrganizationSpec, scope: str, label: str) -> Organization:
+        client = RUNTIME.client()
+        key = creation_key(scope, spec) if scope else None
+        try:
+            live = client.create_organization(spec, idempotency_key=key)
+        except Conflict:
+            existing = next((o for o in client.list_organizations() if o.name == spec.name), None)
+            if existing is not None:
+                raise OrganizationError(
+                    f"{label}: create failed: an organization named {spec.name!r} already exists in the "
+                    f"partner account (id {existing.id}). To manage it with Pulumi, adopt it: add "
+                    f"adopt_id={existing.id!r} to this resource's OrganizationArgs (or generate the code "
+                    f"with: polytomic-pulumi generate --name-filter {spec.name!r}), then run pulumi up again"
+                ) from None
+            # A replayed conflict for a name that is free again: start afresh under a new key.
+            return client.create_organization(spec, idempotency_key=new_idempotency_key())
+        if key is None:
+            return live
+        # The key may have replayed an earlier create whose organization was deleted since.
+        try:
+            return client.get_organization(live.id)
+        except NotFound:
+            return client.create_organization(spec, idempotency_key=new_idempotency_key())
+
+    def _adopt(self, organization_id: str, spec: OrganizationSpec, label: str) -> Organization:
+        """Take over an existing organization: one full PUT, and only if it differs from the program."""
+        client = RUNTIME.client()
+        live = client.get_organization(organization_id)
+        wanted = {f: getattr(spec, f) for f in live.readable()}
+        has_write_only = any(getattr(spec, f) is not None for f in WRITE_ONLY_FIELDS)
+        if live.readable() == wanted and not has_write_only:
+            return live
+        return client.update_organization(organization_id, spec)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        spec = spec_from(news)
+        label = _label(news, id_)
+        try:
+            live = RUNTIME.client().update_organization(id_, spec)
+        except NotFound:
+            raise OrganizationError(
+                f"{label}: update failed: the organization no longer exists in Polytomic. "
+                f"Run 'pulumi refresh' "
+                f"to drop it from the stack; the next 'pulumi up' creates it again"
+            ) from None
+        except PolytomicError as error:
+            raise explain(error, label, "update") from None
+        return UpdateResult(outputs_for(spec, live, news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        label = _label(props, id_)
+        try:
+            live = RUNTIME.client().get_organization(id_)
+        except NotFound:
+            return ReadResult(None, {})
+        except PolytomicError as error:
+            raise explain(error, label, "read") from None
+        outs: dict[str, Any] = {f: props.get(f) for f in WRITE_ONLY_FIELDS}
+        outs.update(live.readable())
+        for key in _PASSTHROUGH:
+            if props.get(key) is not None:
+                outs[key] = props[key]
+        return ReadResult(live.id, outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        label = _label(props, id_)
+        try:
+            RUNTIME.client().delete_organization(id_)
+        except NotFound:
+            return  # already gone: the goal of a delete is met
+        except Forbidden as error:
+            raise OrganizationError(
+                f"{label}: delete failed ({error}): the partner's own owner organization cannot be "
+                f"deleted, and "
+                f"organizations are deleted with a partner key. To drop it from the stack but keep it, set "
+                f"retain_on_delete=True on the resource"
+            ) from None
+        except PolytomicError as error:
+            raise explain(error, label, "delete") from None
