@@ -1,0 +1,37 @@
+"""Fixtures every suite may use: a live emulator on loopback, one per test, in a temporary directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
+    """A fresh emulator process with its own SQLite file; stopped (and reaped) after the test."""
+    process = EmulatorProcess(
+        partner_key=PARTNER_KEY,
+        api_keys=[API_KEY],
+        admin_token=ADMIN_TOKEN,
+        db_path=tmp_path / "emulator.db",
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def partner_api(emulator: EmulatorProcess) -> Iterator[httpx.Client]:
+    """A plain HTTP client with the partner key: for changing things behind Pulumi's back."""
+    with httpx.Client(
+        base_url=emulator.url, headers={"Authorization": f"Bearer {PARTNER_KEY}"}, timeout=10
+    ) as client:
+        yield client

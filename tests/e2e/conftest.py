@@ -1,0 +1,150 @@
+"""End-to-end fixtures: the real Pulumi CLI driven through the Automation API.
+
+Each test gets a temporary Pulumi home, a `file://` backend and a project directory of its own, with a
+passphrase secrets provider; the program runs in this virtualenv through the project's Python language host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from tests.support import PARTNER_KEY
+
+REPO = Path(__file__).resolve().parents[2]
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+PASSPHRASE = "e2e-test-passphrase"
+MIN_CLI_VERSION = (3, 139)
+
+
+def find_pulumi_bin_dir() -> Path:
+    """PULUMI_BIN_DIR (set by `make test`), else a `pulumi` on PATH, else the bootstrap's default place."""
+    candidates = [os.environ.get("PULUMI_BIN_DIR"), os.path.dirname(shutil.which("pulumi") or "")]
+    candidates.append(str(Path.home() / ".pulumi" / "bin"))
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "pulumi").is_file():
+            return Path(candidate)
+    pytest.fail("no Pulumi CLI found: run 'scripts/install-pulumi' or use 'make test', which does")
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin_dir() -> Path:
+    return find_pulumi_bin_dir()
+
+
+@pytest.fixture(scope="session")
+def pulumi_command(pulumi_bin_dir: Path) -> auto.PulumiCommand:
+    return auto.PulumiCommand(root=str(pulumi_bin_dir.parent))
+
+
+@dataclass
+class StackHarness:
+    """One stack of a test project, with helpers to set config and read the CLI's output."""
+
+    stack: auto.Stack
+    work_dir: Path
+    env: dict[str, str]
+    output: list[str] = field(default_factory=list)
+
+    def on_output(self, line: str) -> None:
+        self.output.append(line)
+
+    def set_organizations(self, organizations: list[dict[str, Any]]) -> None:
+        self.stack.set_config("organizations", auto.ConfigValue(json.dumps(organizations)))
+
+    def set_secret(self, key: str, value: str) -> None:
+        self.stack.set_config(key, auto.ConfigValue(value, secret=True))
+
+    def preview(self, **kwargs: Any) -> auto.PreviewResult:
+        return self.stack.preview(on_output=self.on_output, color="never", **kwargs)
+
+    def up(self, **kwargs: Any) -> auto.UpResult:
+        return self.stack.up(on_output=self.on_output, color="never", **kwargs)
+
+    def refresh(self, **kwargs: Any) -> auto.RefreshResult:
+        return self.stack.refresh(on_output=self.on_output, color="never", **kwargs)
+
+    def destroy(self, **kwargs: Any) -> auto.DestroyResult:
+        return self.stack.destroy(on_output=self.on_output, color="never", **kwargs)
+
+    def exported_state(self) -> str:
+        """`pulumi stack export` as text, secrets left encrypted (the default)."""
+        return json.dumps(self.stack.export_stack().deployment)
+
+    def state_resources(self, type_suffix: str = "polytomic:Organization") -> list[dict[str, Any]]:
+        deployment = self.stack.export_stack().deployment
+        return [r for r in deployment.get("resources", []) if r["type"].endswith(type_suffix)]
+
+
+StackFactory = Callable[..., StackHarness]
+
+
+@pytest.fixture
+def make_stack(
+    tmp_path: Path, pulumi_command: auto.PulumiCommand, pulumi_bin_dir: Path
+) -> Iterator[StackFactory]:
+    """Create stacks of a test program (a folder under tests/e2e/programs) in temporary directories."""
+    created: list[StackHarness] = []
+
+    def factory(
+        program: str = "organizations",
+        *,
+        emulator: EmulatorProcess | None = None,
+        partner_key: str | None = PARTNER_KEY,
+        stack_name: str = "test",
+        extra_env: dict[str, str] | None = None,
+    ) -> StackHarness:
+        work_dir = tmp_path / f"project-{len(created)}"
+        work_dir.mkdir()
+        shutil.copy(PROGRAMS / program / "__main__.py", work_dir / "__main__.py")
+        project = {
+            "name": f"e2e-{program}",
+            "runtime": {"name": "python", "options": {"virtualenv": sys.prefix}},
+        }
+        (work_dir / "Pulumi.yaml").write_text(json.dumps(project))
+        (tmp_path / "state").mkdir(exist_ok=True)
+        env = {
+            "PATH": f"{pulumi_bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "1",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",
+            "PYTHONPATH": str(REPO),
+            **(extra_env or {}),
+        }
+        # The provider must see only what the test configures, not the developer's own environment.
+        for name in [n for n in os.environ if n.startswith("POLYTOMIC_")]:
+            env.setdefault(name, "")
+        stack = auto.create_or_select_stack(
+            stack_name,
+            work_dir=str(work_dir),
+            opts=auto.LocalWorkspaceOptions(
+                pulumi_command=pulumi_command,
+                pulumi_home=str(tmp_path / "pulumi-home"),
+                env_vars=env,
+            ),
+        )
+        if emulator is not None:
+            stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(emulator.url))
+        if partner_key is not None:
+            stack.set_config("polytomic:partnerKey", auto.ConfigValue(partner_key, secret=True))
+        harness = StackHarness(stack=stack, work_dir=work_dir, env=env)
+        created.append(harness)
+        return harness
+
+    yield factory
+    for harness in created:
+        try:
+            harness.stack.workspace.remove_stack(harness.stack.name, force=True)
+        except auto.CommandError:
+            pass

@@ -1,0 +1,27 @@
+"""The toolchain itself: the real CLI runs a Python program with a dynamic resource end to end."""
+
+from __future__ import annotations
+
+from pulumi import automation as auto
+
+from tests.e2e.conftest import StackFactory
+
+
+def test_noop_dynamic_resource_lifecycle(make_stack: StackFactory) -> None:
+    harness = make_stack("noop")
+
+    preview = harness.preview()
+    assert preview.change_summary.get("create") == 2  # the stack and the resource
+
+    up = harness.up()
+    assert up.summary.result == "succeeded"
+    assert up.outputs["value"].value == "one"
+
+    harness.preview(expect_no_changes=True)
+
+    harness.stack.set_config("value", auto.ConfigValue("two"))
+    assert harness.preview().change_summary.get("update") == 1
+
+    destroy = harness.destroy()
+    assert destroy.summary.result == "succeeded"
+    assert harness.stack.export_stack().deployment.get("resources") in (None, [])
