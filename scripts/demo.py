@@ -24,6 +24,9 @@ DEMO_PARTNER_KEY = "demo-partner-key-0123456789"
 DEMO_PASSPHRASE = "polytomic-demo-passphrase"
 DEMO_CLIENT_ID = "demo-acme-client"
 DEMO_CLIENT_SECRET = "demo-acme-client-secret"
+# A fixed port: `pulumi refresh` and `destroy` reach the API through the provider configuration stored at
+# the last `up`, so the emulator's address must not change between runs.
+DEMO_PORT = int(os.environ.get("DEMO_EMULATOR_PORT", "48765"))
 
 
 def pulumi_bin_dir() -> Path:
@@ -80,7 +83,9 @@ def main() -> int:
         show_outputs(bin_dir, env)
         return 0
     (DEMO_DIR / "state").mkdir(parents=True, exist_ok=True)
-    with EmulatorProcess(partner_key=DEMO_PARTNER_KEY, db_path=DEMO_DIR / "emulator.db") as emulator:
+    with EmulatorProcess(
+        partner_key=DEMO_PARTNER_KEY, db_path=DEMO_DIR / "emulator.db", port=DEMO_PORT
+    ) as emulator:
         print(f"Local Polytomic emulator on {emulator.url} (database {DEMO_DIR / 'emulator.db'})")
         configure_stack(bin_dir, env, emulator.url)
         run(bin_dir, env, "preview", "--stack", STACK)
@@ -93,5 +98,7 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except subprocess.CalledProcessError as exc:
-        print(f"\ndemo failed: '{Path(exc.cmd[0]).name} {' '.join(exc.cmd[1:3])}' exited with {exc.returncode}")
+        print(
+            f"\ndemo failed: '{Path(exc.cmd[0]).name} {' '.join(exc.cmd[1:3])}' exited with {exc.returncode}"
+        )
         sys.exit(1)

@@ -13,11 +13,14 @@ from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY
 
 
 @pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    """A fresh emulator process with its own SQLite file; stopped (and reaped) after the test."""
+def emulator(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EmulatorProcess]:
+    """A fresh emulator process with its own SQLite file; stopped (and reaped) after the test.
+
+    Tests marked `api_key` also get an organization-scoped API key (tests.support.API_KEY).
+    """
     process = EmulatorProcess(
         partner_key=PARTNER_KEY,
-        api_keys=[API_KEY],
+        api_keys=[API_KEY] if request.node.get_closest_marker("api_key") else [],
         admin_token=ADMIN_TOKEN,
         db_path=tmp_path / "emulator.db",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class StackHarness:
     stack: auto.Stack
     work_dir: Path
     env: dict[str, str]
+    bin_dir: Path
+    pulumi_home: Path
     output: list[str] = field(default_factory=list)
 
     def on_output(self, line: str) -> None:
@@ -78,8 +81,17 @@ class StackHarness:
         return self.stack.destroy(on_output=self.on_output, color="never", **kwargs)
 
     def exported_state(self) -> str:
-        """`pulumi stack export` as text, secrets left encrypted (the default)."""
-        return json.dumps(self.stack.export_stack().deployment)
+        """`pulumi stack export` as a user runs it, secrets left encrypted (the Automation API's
+        `export_stack` adds --show-secrets, so it is not used here)."""
+        result = subprocess.run(
+            [str(self.bin_dir / "pulumi"), "stack", "export", "--stack", self.stack.name],
+            cwd=self.work_dir,
+            env={**os.environ, **self.env, "PULUMI_HOME": str(self.pulumi_home)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
 
     def state_resources(self, type_suffix: str = "polytomic:Organization") -> list[dict[str, Any]]:
         deployment = self.stack.export_stack().deployment
@@ -138,7 +150,13 @@ def make_stack(
             stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(emulator.url))
         if partner_key is not None:
             stack.set_config("polytomic:partnerKey", auto.ConfigValue(partner_key, secret=True))
-        harness = StackHarness(stack=stack, work_dir=work_dir, env=env)
+        harness = StackHarness(
+            stack=stack,
+            work_dir=work_dir,
+            env=env,
+            bin_dir=pulumi_bin_dir,
+            pulumi_home=tmp_path / "pulumi-home",
+        )
         created.append(harness)
         return harness
 
