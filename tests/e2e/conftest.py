@@ -6,6 +6,7 @@ passphrase secrets provider; the program runs in this virtualenv through the pro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -162,7 +163,5 @@ def make_stack(
 
     yield factory
     for harness in created:
-        try:
+        with contextlib.suppress(auto.CommandError):
             harness.stack.workspace.remove_stack(harness.stack.name, force=True)
-        except auto.CommandError:
-            pass
