@@ -1,0 +1,281 @@
+"""OrganizationProvider's methods called directly, as the provider host calls them, against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import stamina
+from pulumi.output import Unknown
+
+from polytomic_provider.config import Secret, Settings
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.provider import CREATE_SCOPE, OrganizationError, OrganizationProvider, creation_key
+from polytomic_provider.runtime import RUNTIME
+from tests.support import API_KEY, CLIENT_SECRET, PARTNER_KEY
+
+OIDC_PROPS: dict[str, Any] = {
+    "name": "Acme",
+    "client_id": "acme-client",
+    "client_secret": CLIENT_SECRET,
+    "issuer": "https://login.acme.example.com",
+    "sso_domain": "acme.example.com",
+    "sso_org_id": "org_acme",
+    CREATE_SCOPE: "proj/stack/acme",
+}
+
+
+def configure(url: str, key: str | None = PARTNER_KEY) -> None:
+    RUNTIME.configure(
+        Settings(
+            partner_key=Secret(key) if key else None, deployment_url=url, max_attempts=3, retry_budget=20
+        )
+    )
+
+
+@pytest.fixture
+def provider(emulator: EmulatorProcess) -> Iterator[OrganizationProvider]:
+    """The provider wired to the emulator, with retry back-off switched off (attempts stay real)."""
+    configure(emulator.url)
+    with stamina.set_testing(True, attempts=3):
+        yield OrganizationProvider()
+    RUNTIME.configure(Settings(partner_key=None))
+
+
+def api_calls(emulator: EmulatorProcess) -> list[tuple[str, str, int]]:
+    return [(e["method"], e["path"], e["status"]) for e in emulator.admin.journal()]
+
+
+def children(emulator: EmulatorProcess) -> list[dict[str, Any]]:
+    return [o for o in emulator.admin.organizations() if not o["is_owner"]]
+
+
+# -- check ---------------------------------------------------------------------------------------------
+
+
+def test_check_accepts_valid_inputs_without_calling_the_api(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    result = provider.check({}, dict(OIDC_PROPS))
+    assert result.failures == []
+    assert result.inputs == OIDC_PROPS
+    assert api_calls(emulator) == []
+
+
+def test_check_lets_unknown_values_through(provider: OrganizationProvider) -> None:
+    news = {"name": Unknown(), "client_id": "c", "client_secret": Unknown(), "issuer": Unknown()}
+    result = provider.check({}, news)
+    assert result.failures == []
+    assert isinstance(result.inputs["name"], Unknown)
+
+
+def test_check_reports_each_bad_property(provider: OrganizationProvider, emulator: EmulatorProcess) -> None:
+    news = {
+        "name": " ",
+        "issuer": "http://insecure.example.com",
+        "sso_domain": "not a domain",
+        "colour": "red",
+    }
+    failures = {f.property: f.reason for f in provider.check({}, news).failures}
+    assert set(failures) == {"name", "issuer", "sso_domain", "colour"}
+    assert "https" in failures["issuer"]
+    assert api_calls(emulator) == []
+
+
+def test_check_without_a_key_names_the_setting(emulator: EmulatorProcess) -> None:
+    configure(emulator.url, key=None)
+    failures = OrganizationProvider().check({}, {"name": "Acme"}).failures
+    assert [f.property for f in failures] == ["polytomic:partnerKey"]
+    assert "POLYTOMIC_PARTNER_KEY" in failures[0].reason
+
+
+# -- diff ----------------------------------------------------------------------------------------------
+
+
+def test_diff_of_identical_state_is_no_change(provider: OrganizationProvider) -> None:
+    olds = {**OIDC_PROPS, "__provider": "old-serialized-form"}
+    news = {**OIDC_PROPS, "__provider": "new-serialized-form"}
+    result = provider.diff("id", olds, news)
+    assert result.changes is False and result.replaces == []
+
+
+@pytest.mark.parametrize(
+    "field", ["name", "client_id", "client_secret", "issuer", "sso_domain", "sso_org_id"]
+)
+def test_diff_sees_each_field_and_never_replaces(provider: OrganizationProvider, field: str) -> None:
+    news = {**OIDC_PROPS, field: "changed.example.com" if field != "issuer" else "https://other.example.com"}
+    result = provider.diff("id", OIDC_PROPS, news)
+    assert result.changes is True and result.replaces == []
+
+
+def test_diff_treats_unknowns_as_changes(provider: OrganizationProvider) -> None:
+    assert provider.diff("id", OIDC_PROPS, {**OIDC_PROPS, "sso_domain": Unknown()}).changes is True
+
+
+def test_diff_sees_a_removed_field(provider: OrganizationProvider) -> None:
+    news = {k: v for k, v in OIDC_PROPS.items() if k != "sso_org_id"}
+    assert provider.diff("id", OIDC_PROPS, news).changes is True
+
+
+# -- create --------------------------------------------------------------------------------------------
+
+
+def test_create_returns_id_and_every_output(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    result = provider.create(dict(OIDC_PROPS))
+    [record] = children(emulator)
+    assert result.id == record["id"]
+    assert result.outs is not None and result.outs["client_secret"] == CLIENT_SECRET
+    assert {k: result.outs[k] for k in OIDC_PROPS} == OIDC_PROPS
+    post = next(e for e in emulator.admin.journal() if e["method"] == "POST")
+    assert post["headers"]["idempotency-key"].startswith("pulumi-create-")
+
+
+def test_create_of_a_taken_name_explains_how_to_adopt(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    existing = provider.create({"name": "Taken", CREATE_SCOPE: "other/stack/taken"})
+    with pytest.raises(OrganizationError) as failure:
+        provider.create({"name": "Taken", CREATE_SCOPE: "proj/stack/taken"})
+    message = str(failure.value)
+    assert "already exists" in message and existing.id in message and "adopt_id" in message
+    assert len(children(emulator)) == 1
+
+
+def test_create_whose_answer_was_lost_is_not_duplicated(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    emulator.admin.set_faults(drop_after_next=1, methods=["POST"])
+    result = provider.create(dict(OIDC_PROPS))
+    assert [o["id"] for o in children(emulator)] == [result.id]
+    posts = [e for e in emulator.admin.journal() if e["method"] == "POST"]
+    assert len(posts) == 2 and len({p["headers"]["idempotency-key"] for p in posts}) == 1
+
+
+def test_create_after_a_crash_adopts_what_the_first_run_made(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    """A later process re-sending the same declared create gets the same organization back."""
+    first = provider.create(dict(OIDC_PROPS))
+    second = provider.create(dict(OIDC_PROPS))
+    assert first.id == second.id
+    assert len(children(emulator)) == 1
+
+
+def test_create_after_destroy_makes_a_new_organization(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    first = provider.create(dict(OIDC_PROPS))
+    provider.delete(first.id, first.outs or {})
+    second = provider.create(dict(OIDC_PROPS))
+    assert second.id != first.id
+    assert [o["id"] for o in children(emulator)] == [second.id]
+
+
+def test_creation_key_ignores_the_secret() -> None:
+    from polytomic_provider.models import OrganizationSpec
+
+    spec = OrganizationSpec(**{k: v for k, v in OIDC_PROPS.items() if k != CREATE_SCOPE})
+    rotated = spec.model_copy(update={"client_secret": "another"})
+    assert creation_key("s", spec) == creation_key("s", rotated)
+    assert CLIENT_SECRET not in creation_key("s", spec)
+
+
+# -- update, read, delete ------------------------------------------------------------------------------
+
+
+def test_update_sends_the_full_payload(provider: OrganizationProvider, emulator: EmulatorProcess) -> None:
+    created = provider.create(dict(OIDC_PROPS))
+    news = {**OIDC_PROPS, "sso_domain": "new.example.com"}
+    result = provider.update(created.id, created.outs or {}, news)
+    put = [e for e in emulator.admin.journal() if e["method"] == "PUT"][-1]
+    assert put["body"]["client_secret"] == "<redacted>"
+    assert set(put["body"]) == {"name", "client_id", "client_secret", "issuer", "sso_domain", "sso_org_id"}
+    assert result.outs is not None and result.outs["sso_domain"] == "new.example.com"
+
+
+def test_update_of_a_deleted_organization_says_to_refresh(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    created = provider.create(dict(OIDC_PROPS))
+    provider.delete(created.id, {})
+    with pytest.raises(OrganizationError, match="pulumi refresh"):
+        provider.update(created.id, created.outs or {}, dict(OIDC_PROPS))
+
+
+def test_read_returns_live_fields_and_keeps_write_only_ones(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    created = provider.create(dict(OIDC_PROPS))
+    result = provider.read(created.id, dict(created.outs or {}))
+    assert result.id == created.id
+    assert result.outs is not None
+    assert result.outs["client_secret"] == CLIENT_SECRET and result.outs["name"] == "Acme"
+
+
+def test_read_of_a_missing_organization_returns_no_id(provider: OrganizationProvider) -> None:
+    result = provider.read("00000000-0000-4000-8000-000000000000", dict(OIDC_PROPS))
+    assert result.id is None and result.outs == {}
+
+
+def test_delete_of_a_missing_organization_succeeds(provider: OrganizationProvider) -> None:
+    provider.delete("00000000-0000-4000-8000-000000000000", {"name": "Gone"})
+
+
+def test_delete_of_the_owner_organization_explains_itself(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    owner = next(o for o in emulator.admin.organizations() if o["is_owner"])
+    with pytest.raises(OrganizationError, match="retain_on_delete"):
+        provider.delete(owner["id"], {"name": owner["name"]})
+
+
+# -- API errors ----------------------------------------------------------------------------------------
+
+
+def test_a_wrong_key_names_the_setting_to_fix(emulator: EmulatorProcess) -> None:
+    configure(emulator.url, key="wrong-key-value")
+    with pytest.raises(OrganizationError) as failure:
+        OrganizationProvider().create(dict(OIDC_PROPS))
+    message = str(failure.value)
+    assert "401" in message and "polytomic:partnerKey" in message and "wrong-key-value" not in message
+
+
+@pytest.mark.api_key
+def test_an_organization_api_key_is_not_enough(emulator: EmulatorProcess) -> None:
+    configure(emulator.url, key=API_KEY)
+    with pytest.raises(OrganizationError) as failure:
+        OrganizationProvider().create(dict(OIDC_PROPS))
+    message = str(failure.value)
+    assert "403" in message and "partner key" in message and API_KEY not in message
+
+
+def test_an_unprocessable_payload_reports_the_api_message(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    emulator.admin.set_faults(fail_next=1, fail_status=422)
+    with pytest.raises(OrganizationError, match="HTTP 422") as failure:
+        provider.create(dict(OIDC_PROPS))
+    assert CLIENT_SECRET not in str(failure.value)
+    assert children(emulator) == []
+
+
+def test_server_errors_are_retried_then_reported_with_the_attempt_count(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    emulator.admin.set_faults(fail_next=5, fail_status=503)
+    with pytest.raises(OrganizationError, match=r"HTTP 503.*after 3 attempts"):
+        provider.create(dict(OIDC_PROPS))
+    assert [e["status"] for e in emulator.admin.journal()] == [503, 503, 503]
+
+
+def test_transient_errors_are_retried_to_success(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    emulator.admin.set_faults(fail_next=1, fail_status=429)
+    result = provider.create(dict(OIDC_PROPS))
+    statuses = [e["status"] for e in emulator.admin.journal() if e["method"] == "POST"]
+    assert statuses == [429, 200]
+    assert [o["id"] for o in children(emulator)] == [result.id]
