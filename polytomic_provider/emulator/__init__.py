@@ -1,0 +1,10 @@
+"""A local emulator of the Polytomic Organizations API.
+
+Run it with ``python -m polytomic_provider.emulator`` (see ``__main__.py``), start it from tests with
+`launcher.EmulatorProcess`, or build the ASGI app in-process with `app.create_app`. The module docstring of
+`app.py` lists every behaviour chosen where Polytomic's documentation is silent.
+
+Modules: app (routes, auth, pipeline), store (SQLite), faults (fault plan), journal (redacted request log),
+models (request validation, wire shapes), errors, settings, server (uvicorn wiring), launcher.
+This package is imported only by tests, the demo and benchmarks, never by the provider itself.
+"""

@@ -1,0 +1,137 @@
+"""Request validation and the wire shapes of the emulated API.
+
+Why: all decisions about what a request body may contain live here, in one pydantic model, and all
+decisions about what a response may reveal live in `public_view` / `admin_view`. The store deals in
+`OrganizationRecord`s and never decides what is visible on the wire.
+
+Request rules (the fact sheet only says "name required, the rest optional strings"):
+- The body must be one JSON object. Types are strict: ``"name": 5`` or ``"issuer": true`` is a 422, not a
+  coercion.
+- ``name`` is required, must not be empty or whitespace-only, and is at most 255 characters. It is stored
+  exactly as sent; uniqueness is judged on the trimmed name (see `name_key`).
+- The optional fields accept a string or ``null`` and are at most 1024 characters. ``""`` is kept as an
+  empty string, not turned into ``null``.
+- Unknown fields are ignored, as Go's encoding/json does (Polytomic's backend is Go). Unlike Go, keys are
+  matched case-sensitively: ``"Name"`` is an unknown field, so the request fails for a missing ``name``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from .errors import Unprocessable
+
+NAME_MAX_LENGTH = 255
+FIELD_MAX_LENGTH = 1024
+
+OptionalText = Annotated[str, StringConstraints(max_length=FIELD_MAX_LENGTH)] | None
+
+
+class OrganizationRequest(BaseModel):
+    """Body of POST /api/organizations and PUT /api/organizations/{id} (one schema for both)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    name: Annotated[str, StringConstraints(max_length=NAME_MAX_LENGTH)]
+    client_id: OptionalText = None
+    client_secret: OptionalText = Field(default=None, repr=False)
+    issuer: OptionalText = None
+    sso_domain: OptionalText = None
+    sso_org_id: OptionalText = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+def parse_organization_request(raw: bytes) -> OrganizationRequest:
+    """Validate a raw request body, raising a 422 that names the offending fields (never their values)."""
+    try:
+        return OrganizationRequest.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+def _unprocessable(exc: ValidationError) -> Unprocessable:
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        location = ".".join(str(part) for part in error["loc"])
+        fields.setdefault(location or "body", _describe(error))
+    if "body" in fields or not fields:
+        return Unprocessable(
+            "request body must be a JSON object", key="invalid_body", metadata={"fields": fields}
+        )
+    message = "; ".join(f"{name}: {problem}" for name, problem in fields.items())
+    return Unprocessable(message, key="validation_failed", metadata={"fields": fields})
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "json_invalid":
+        return "is not valid JSON"
+    if kind in ("string_type", "model_type", "model_attributes_type"):
+        return "must be a string" if error["loc"] else "must be a JSON object"
+    if kind == "string_too_long":
+        return f"must be at most {error['ctx']['max_length']} characters"
+    if kind == "value_error":
+        return "must not be empty"
+    return "is invalid"
+
+
+def name_key(name: str) -> str:
+    """The form of a name that uniqueness is judged on: surrounding whitespace removed, case kept."""
+    return name.strip()
+
+
+@dataclass(frozen=True)
+class OrganizationRecord:
+    """One stored organization, secrets included. Only `public_view` and `admin_view` leave the process."""
+
+    id: str
+    name: str
+    client_id: str | None
+    client_secret: str | None
+    issuer: str | None
+    sso_domain: str | None
+    sso_org_id: str | None
+    is_owner: bool
+    api_key_org: bool
+    created_at: str
+    updated_at: str
+
+    def public_view(self) -> dict[str, Any]:
+        """What the public API returns: client_id and client_secret are write-only there."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "issuer": self.issuer,
+            "sso_domain": self.sso_domain,
+            "sso_org_id": self.sso_org_id,
+        }
+
+    def admin_view(self) -> dict[str, Any]:
+        """What the control plane returns: client_id, and only a fingerprint of the secret."""
+        digest = (
+            hashlib.sha256(self.client_secret.encode()).hexdigest()
+            if self.client_secret is not None
+            else None
+        )
+        return {
+            **self.public_view(),
+            "client_id": self.client_id,
+            "has_client_secret": self.client_secret is not None,
+            "client_secret_sha256": digest,
+            "is_owner": self.is_owner,
+            "api_key_org": self.api_key_org,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }

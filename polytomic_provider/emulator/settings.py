@@ -1,0 +1,101 @@
+"""Run-time settings of the emulator, and where each one comes from.
+
+Why a separate module: the CLI, `create_app` and the launcher all need the same defaults, and the launcher
+must be able to read them without importing Starlette or uvicorn. Precedence for every secret is: explicit
+argument (CLI flag) > environment variable > fixed development default. The launcher passes secrets through
+the environment so that they never appear in a process listing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+DEFAULT_API_VERSION = "2025-09-18"
+#: Used only when neither --partner-key nor POLYTOMIC_EMULATOR_PARTNER_KEY is given; printed at start-up then.
+DEFAULT_PARTNER_KEY = "polytomic-emulator-dev-partner-key"
+DEFAULT_ADMIN_TOKEN = "polytomic-emulator-dev-admin-token"
+DEFAULT_OWNER_NAME = "Emulator Partner"
+IDEMPOTENCY_TTL_S = 24 * 60 * 60
+JOURNAL_CAPACITY = 10_000
+
+ENV_PARTNER_KEY = "POLYTOMIC_EMULATOR_PARTNER_KEY"
+ENV_API_KEYS = "POLYTOMIC_EMULATOR_API_KEYS"
+ENV_ADMIN_TOKEN = "POLYTOMIC_EMULATOR_ADMIN_TOKEN"
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """Everything `create_app` and the server need; immutable once resolved.
+
+    `repr` hides the three secrets so that a settings object can be logged safely.
+    """
+
+    partner_key: str = field(default=DEFAULT_PARTNER_KEY, repr=False)
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    admin_token: str = field(default=DEFAULT_ADMIN_TOKEN, repr=False)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    db_path: Path | None = None
+    owner_name: str = DEFAULT_OWNER_NAME
+    default_api_version: str = DEFAULT_API_VERSION
+    idempotency_ttl_s: float = IDEMPOTENCY_TTL_S
+    journal_capacity: int = JOURNAL_CAPACITY
+    delete_status: int = 204
+    fault_seed: int | None = None
+    partner_key_is_default: bool = False
+    admin_token_is_default: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.partner_key:
+            raise ValueError("the partner key must not be empty")
+        if not self.admin_token:
+            raise ValueError("the admin token must not be empty")
+        if self.admin_token == self.partner_key or self.admin_token in self.api_keys:
+            raise ValueError("the admin token must differ from every API credential")
+        if self.partner_key in self.api_keys:
+            raise ValueError("an org-scoped API key must differ from the partner key")
+        if any(not key for key in self.api_keys):
+            raise ValueError("org-scoped API keys must not be empty")
+        if self.delete_status not in (200, 204):
+            raise ValueError("delete_status must be 200 or 204")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential the server knows; the journal redacts each of them wherever it appears."""
+        return (self.partner_key, self.admin_token, *self.api_keys)
+
+
+def split_api_keys(raw: str | None) -> tuple[str, ...]:
+    """Parse the comma-separated POLYTOMIC_EMULATOR_API_KEYS value, ignoring blanks and duplicates."""
+    if not raw:
+        return ()
+    keys = (part.strip() for part in raw.split(","))
+    return tuple(dict.fromkeys(key for key in keys if key))
+
+
+def resolve_settings(
+    *,
+    partner_key: str | None = None,
+    api_keys: Sequence[str] | None = None,
+    admin_token: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: object,
+) -> EmulatorSettings:
+    """Combine explicit values, the environment and the defaults into one `EmulatorSettings`."""
+    env = os.environ if environ is None else environ
+    key = partner_key or env.get(ENV_PARTNER_KEY) or None
+    token = admin_token or env.get(ENV_ADMIN_TOKEN) or None
+    keys = tuple(dict.fromkeys(api_keys)) if api_keys else split_api_keys(env.get(ENV_API_KEYS))
+    return EmulatorSettings(
+        partner_key=key or DEFAULT_PARTNER_KEY,
+        api_keys=keys,
+        admin_token=token or DEFAULT_ADMIN_TOKEN,
+        partner_key_is_default=key is None,
+        admin_token_is_default=token is None,
+        **overrides,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,376 @@
+"""SQLite storage for organizations and idempotency records.
+
+Why SQLite: it gives real transactions and a file that survives a restart with the same ``--db``, with
+nothing but the standard library. One connection is shared and guarded by a lock, so the store is safe to
+call from any thread; every write runs inside ``BEGIN IMMEDIATE ... COMMIT`` and is all-or-nothing.
+
+A database file holds exactly one partner account. Its owner organization is created once and its id is
+kept in the ``meta`` table, so restarting on the same file never duplicates it. Credentials are not
+stored: org-scoped API keys are remembered only as SHA-256 digests (to map a key back to the organization
+it was seeded for), and the partner key is whatever the server was started with.
+
+Name uniqueness is enforced by a UNIQUE index on the trimmed name, so two racing creates cannot both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import Conflict, Forbidden, NotFound
+from .models import OrganizationRecord, OrganizationRequest, name_key
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS organizations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    client_id TEXT,
+    client_secret TEXT,
+    issuer TEXT,
+    sso_domain TEXT,
+    sso_org_id TEXT,
+    is_owner INTEGER NOT NULL DEFAULT 0,
+    api_key_sha256 TEXT UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    credential TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    status INTEGER,
+    body BLOB,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (credential, key)
+);
+"""
+
+_COLUMNS = (
+    "id, name, client_id, client_secret, issuer, sso_domain, sso_org_id, is_owner, "
+    "api_key_sha256 IS NOT NULL, created_at, updated_at"
+)
+
+Clock = Callable[[], float]
+
+
+def digest(secret: str) -> str:
+    """SHA-256 of a credential: how keys are referred to at rest and in idempotency scopes."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    """The first response given for an idempotency key, replayed verbatim."""
+
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The caller now owns the key and must `finish_idempotency` or `release_idempotency` it."""
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """Another request holding the same key has not finished yet."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The key was first used for a different request (method, path or body)."""
+
+
+ClaimResult = StoredOutcome | Claimed | InFlight | Mismatch
+
+
+class Store:
+    """Organizations of one partner account, plus idempotency records, in one SQLite database."""
+
+    def __init__(self, path: Path | None, *, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.RLock()
+        target = ":memory:" if path is None else str(path)
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout = 5000")
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+        # No request survives a restart, so a key left "pending" by a killed server can never finish.
+        with self._transaction() as db:
+            db.execute("DELETE FROM idempotency WHERE state = 'pending'")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _now(self) -> str:
+        return (
+            datetime.fromtimestamp(self._clock(), UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
+
+    # -- seeding -------------------------------------------------------------------------------------
+
+    def seed(self, *, owner_name: str, api_keys: tuple[str, ...]) -> None:
+        """Create the owner organization and one organization per API key, unless they already exist."""
+        with self._transaction() as db:
+            self._seed(db, owner_name, api_keys)
+
+    def _seed(self, db: sqlite3.Connection, owner_name: str, api_keys: tuple[str, ...]) -> None:
+        owner_id = self._meta(db, "owner_org_id")
+        if owner_id is None or self._row(db, owner_id) is None:
+            owner_id = self._insert(db, self._free_name(db, owner_name), is_owner=True)
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('owner_org_id', ?)", (owner_id,))
+        for number, key in enumerate(api_keys, start=1):
+            hashed = digest(key)
+            if db.execute("SELECT 1 FROM organizations WHERE api_key_sha256 = ?", (hashed,)).fetchone():
+                continue
+            self._insert(db, self._free_name(db, _api_key_org_name(number)), api_key_sha256=hashed)
+
+    @staticmethod
+    def _meta(db: sqlite3.Connection, key: str) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def _free_name(db: sqlite3.Connection, wanted: str) -> str:
+        name, n = wanted, 1
+        while db.execute("SELECT 1 FROM organizations WHERE name_key = ?", (name_key(name),)).fetchone():
+            n += 1
+            name = f"{wanted} ({n})"
+        return name
+
+    def _insert(
+        self, db: sqlite3.Connection, name: str, *, is_owner: bool = False, api_key_sha256: str | None = None
+    ) -> str:
+        org_id, now = str(uuid.uuid4()), self._now()
+        db.execute(
+            "INSERT INTO organizations (id, name, name_key, is_owner, api_key_sha256, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (org_id, name, name_key(name), int(is_owner), api_key_sha256, now, now),
+        )
+        return org_id
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    @property
+    def owner_id(self) -> str:
+        with self._lock:
+            owner = self._meta(self._db, "owner_org_id")
+        if owner is None:
+            raise RuntimeError("the store has not been seeded")
+        return owner
+
+    def org_id_for_api_key(self, key: str) -> str | None:
+        """The organization an org-scoped key belongs to, or None if unknown (or its org was deleted)."""
+        with self._lock:
+            row = self._db.execute("SELECT id FROM organizations WHERE api_key_sha256 = ?", (digest(key),))
+            found = row.fetchone()
+        return None if found is None else str(found[0])
+
+    def get(self, org_id: str) -> OrganizationRecord:
+        with self._lock:
+            record = self._row(self._db, org_id)
+        if record is None:
+            raise NotFound(f"organization {org_id} not found")
+        return record
+
+    def list(self) -> list[OrganizationRecord]:
+        """Every organization: the owner first, then the others in creation order."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM organizations ORDER BY is_owner DESC, seq"
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def client_secrets(self) -> set[str]:
+        """Every client_secret currently stored, so the journal can redact stray copies of them."""
+        with self._lock:
+            rows = self._db.execute("SELECT client_secret FROM organizations WHERE client_secret IS NOT NULL")
+            return {str(row[0]) for row in rows.fetchall()}
+
+    @staticmethod
+    def _row(db: sqlite3.Connection, org_id: str) -> OrganizationRecord | None:
+        row = db.execute(f"SELECT {_COLUMNS} FROM organizations WHERE id = ?", (org_id,)).fetchone()
+        return None if row is None else _record(row)
+
+    # -- writes --------------------------------------------------------------------------------------
+
+    def create(self, request: OrganizationRequest) -> OrganizationRecord:
+        with self._transaction() as db:
+            self._ensure_free_name(db, request.name, except_id=None)
+            org_id, now = str(uuid.uuid4()), self._now()
+            db.execute(
+                "INSERT INTO organizations (id, name, name_key, client_id, client_secret, issuer, sso_domain,"
+                " sso_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (org_id, request.name, name_key(request.name), *_settings(request), now, now),
+            )
+            record = self._row(db, org_id)
+        assert record is not None
+        return record
+
+    def replace(self, org_id: str, request: OrganizationRequest) -> OrganizationRecord:
+        """PUT semantics: name and every SSO/OIDC field are replaced; omitted fields become NULL."""
+        with self._transaction() as db:
+            if self._row(db, org_id) is None:
+                raise NotFound(f"organization {org_id} not found")
+            self._ensure_free_name(db, request.name, except_id=org_id)
+            db.execute(
+                "UPDATE organizations SET name = ?, name_key = ?, client_id = ?, client_secret = ?,"
+                " issuer = ?, sso_domain = ?, sso_org_id = ?, updated_at = ? WHERE id = ?",
+                (request.name, name_key(request.name), *_settings(request), self._now(), org_id),
+            )
+            record = self._row(db, org_id)
+        assert record is not None
+        return record
+
+    def delete(self, org_id: str) -> OrganizationRecord:
+        with self._transaction() as db:
+            record = self._row(db, org_id)
+            if record is None:
+                raise NotFound(f"organization {org_id} not found")
+            if record.is_owner:
+                raise Forbidden(
+                    "the partner's owner organization cannot be deleted", key="owner_organization"
+                )
+            db.execute("DELETE FROM organizations WHERE id = ?", (org_id,))
+        return record
+
+    @staticmethod
+    def _ensure_free_name(db: sqlite3.Connection, name: str, *, except_id: str | None) -> None:
+        row = db.execute("SELECT id FROM organizations WHERE name_key = ?", (name_key(name),)).fetchone()
+        if row is not None and row[0] != except_id:
+            raise Conflict("an organization with this name already exists", key="organization_name_taken")
+
+    def reset(self, *, owner_name: str, api_keys: tuple[str, ...]) -> None:
+        """Back to the seeded state, keeping the ids of the owner and API-key organizations.
+
+        Every other organization and every idempotency record is dropped; the seeded organizations get
+        their seed names back and lose any SSO/OIDC settings.
+        """
+        hashes = [digest(key) for key in api_keys]
+        marks = ", ".join("?" for _ in hashes)
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM organizations WHERE is_owner = 0"
+                f" AND (api_key_sha256 IS NULL OR api_key_sha256 NOT IN ({marks}))",
+                hashes,
+            )
+            db.execute("DELETE FROM idempotency")
+            db.execute(
+                "UPDATE organizations SET client_id = NULL, client_secret = NULL, issuer = NULL,"
+                " sso_domain = NULL, sso_org_id = NULL, name_key = id, updated_at = ?",
+                (self._now(),),
+            )
+            wanted = {hashed: _api_key_org_name(number) for number, hashed in enumerate(hashes, start=1)}
+            rows = db.execute(
+                "SELECT id, is_owner, api_key_sha256 FROM organizations ORDER BY seq"
+            ).fetchall()
+            for org_id, is_owner, hashed in rows:
+                name = self._free_name(db, owner_name if is_owner else wanted[hashed])
+                db.execute(
+                    "UPDATE organizations SET name = ?, name_key = ? WHERE id = ?",
+                    (name, name_key(name), org_id),
+                )
+            self._seed(db, owner_name, api_keys)
+
+    # -- idempotency ---------------------------------------------------------------------------------
+
+    def claim_idempotency(self, credential: str, key: str, fingerprint: str, ttl_s: float) -> ClaimResult:
+        """Atomically look up (credential, key): replay it, report it busy, or claim it for this request."""
+        now = self._clock()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT fingerprint, state, status, body, created_at FROM idempotency"
+                " WHERE credential = ? AND key = ?",
+                (credential, key),
+            ).fetchone()
+            if row is not None and now - float(row[4]) >= ttl_s:
+                db.execute("DELETE FROM idempotency WHERE credential = ? AND key = ?", (credential, key))
+                row = None
+            if row is None:
+                db.execute(
+                    "INSERT INTO idempotency (credential, key, fingerprint, state, created_at)"
+                    " VALUES (?, ?, ?, 'pending', ?)",
+                    (credential, key, fingerprint, now),
+                )
+                return Claimed()
+            if row[0] != fingerprint:
+                return Mismatch()
+            if row[1] == "pending":
+                return InFlight()
+            return StoredOutcome(status=int(row[2]), body=bytes(row[3]))
+
+    def finish_idempotency(self, credential: str, key: str, outcome: StoredOutcome) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE idempotency SET state = 'done', status = ?, body = ?"
+                " WHERE credential = ? AND key = ?",
+                (outcome.status, outcome.body, credential, key),
+            )
+
+    def release_idempotency(self, credential: str, key: str) -> None:
+        """Forget a claim whose request died without an outcome, so the client may try again."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM idempotency WHERE credential = ? AND key = ? AND state = 'pending'",
+                (credential, key),
+            )
+
+
+def _api_key_org_name(number: int) -> str:
+    return f"Emulator API Key Organization {number}"
+
+
+def _settings(request: OrganizationRequest) -> tuple[str | None, ...]:
+    return (request.client_id, request.client_secret, request.issuer, request.sso_domain, request.sso_org_id)
+
+
+def _record(row: tuple[object, ...]) -> OrganizationRecord:
+    (org_id, name, client_id, secret, issuer, domain, sso_org, is_owner, api_key_org, created, updated) = row
+    return OrganizationRecord(
+        id=str(org_id),
+        name=str(name),
+        client_id=_text(client_id),
+        client_secret=_text(secret),
+        issuer=_text(issuer),
+        sso_domain=_text(domain),
+        sso_org_id=_text(sso_org),
+        is_owner=bool(is_owner),
+        api_key_org=bool(api_key_org),
+        created_at=str(created),
+        updated_at=str(updated),
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
