@@ -11,6 +11,9 @@ import pytest
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY
 
+# The Pulumi CLI fixtures (make_stack, pulumi_bin_dir) serve the e2e and reliability suites alike.
+pytest_plugins = ["tests.pulumi_harness"]
+
 
 @pytest.fixture
 def emulator(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EmulatorProcess]:

@@ -23,8 +23,8 @@ from pulumi import automation as auto
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from tests.support import PARTNER_KEY
 
-REPO = Path(__file__).resolve().parents[2]
-PROGRAMS = Path(__file__).resolve().parent / "programs"
+REPO = Path(__file__).resolve().parents[1]
+PROGRAMS = Path(__file__).resolve().parent / "e2e" / "programs"
 PASSPHRASE = "e2e-test-passphrase"
 MIN_CLI_VERSION = (3, 139)
 
@@ -81,18 +81,29 @@ class StackHarness:
     def destroy(self, **kwargs: Any) -> auto.DestroyResult:
         return self.stack.destroy(on_output=self.on_output, color="never", **kwargs)
 
+    @property
+    def cli_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env, "PULUMI_HOME": str(self.pulumi_home)}
+
+    def cli_command(self, *args: str) -> list[str]:
+        return [str(self.bin_dir / "pulumi"), *args, "--stack", self.stack.name, "--non-interactive"]
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the CLI as a user would, in the project directory, and capture what it prints."""
+        result = subprocess.run(
+            self.cli_command(*args), cwd=self.work_dir, env=self.cli_env, capture_output=True, text=True
+        )
+        self.output.extend((result.stdout + result.stderr).splitlines())
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"pulumi {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}"
+            )
+        return result
+
     def exported_state(self) -> str:
         """`pulumi stack export` as a user runs it, secrets left encrypted (the Automation API's
         `export_stack` adds --show-secrets, so it is not used here)."""
-        result = subprocess.run(
-            [str(self.bin_dir / "pulumi"), "stack", "export", "--stack", self.stack.name],
-            cwd=self.work_dir,
-            env={**os.environ, **self.env, "PULUMI_HOME": str(self.pulumi_home)},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout
+        return self.cli("stack", "export").stdout
 
     def state_resources(self, type_suffix: str = "polytomic:Organization") -> list[dict[str, Any]]:
         deployment = self.stack.export_stack().deployment

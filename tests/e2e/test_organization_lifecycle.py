@@ -9,7 +9,7 @@ import pytest
 from pulumi import automation as auto
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
-from tests.e2e.conftest import StackFactory, StackHarness
+from tests.pulumi_harness import StackFactory, StackHarness
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
 pytestmark = pytest.mark.e2e

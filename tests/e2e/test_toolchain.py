@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi import automation as auto
 
-from tests.e2e.conftest import StackFactory
+from tests.pulumi_harness import StackFactory
 
 
 def test_noop_dynamic_resource_lifecycle(make_stack: StackFactory) -> None:

@@ -1,0 +1,112 @@
+"""Bad input fails in `check`, naming the property and the fix, before any request reaches the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from polytomic_provider.config import Secret, Settings
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.provider import OrganizationProvider
+from polytomic_provider.runtime import RUNTIME
+from tests.pulumi_harness import StackFactory
+from tests.support import CLIENT_SECRET, PARTNER_KEY
+
+OIDC = {"client_id": "cid", "client_secret": CLIENT_SECRET, "issuer": "https://idp.example.com"}
+
+# (case id, inputs, property that must be named, a word of the fix that must appear)
+BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("empty name", {"name": ""}, "name", "name"),
+    ("whitespace name", {"name": "   "}, "name", "whitespace"),
+    ("10,000-character name", {"name": "a" * 10_000}, "name", "limit"),
+    ("256-character name", {"name": "a" * 256}, "name", "shorten"),
+    ("newline in name", {"name": "bad\nname"}, "name", "control"),
+    ("tab in name", {"name": "bad\tname"}, "name", "control"),
+    ("escape sequence in name", {"name": "\x1b[31mred"}, "name", "control"),
+    ("zero-width space in name", {"name": "a\u200bb"}, "name", "control"),
+    ("leading space in name", {"name": " acme"}, "name", "whitespace"),
+    ("trailing space in name", {"name": "acme "}, "name", "whitespace"),
+    ("name is a number", {"name": 5}, "name", "string"),
+    ("name is a list", {"name": ["acme"]}, "name", "string"),
+    ("name missing", {"sso_domain": "example.com"}, "name", "required"),
+    ("http issuer", {"name": "a", **OIDC, "issuer": "http://idp.example.com"}, "issuer", "https"),
+    ("issuer without scheme", {"name": "a", **OIDC, "issuer": "idp.example.com"}, "issuer", "https"),
+    ("issuer without host", {"name": "a", **OIDC, "issuer": "https://"}, "issuer", "https"),
+    ("issuer with a space", {"name": "a", **OIDC, "issuer": "https://idp example.com"}, "issuer", "https"),
+    ("ftp issuer", {"name": "a", **OIDC, "issuer": "ftp://idp.example.com"}, "issuer", "https"),
+    ("domain with a space", {"name": "a", "sso_domain": "not a domain"}, "sso_domain", "example.com"),
+    ("domain given as URL", {"name": "a", "sso_domain": "https://example.com"}, "sso_domain", "bare"),
+    ("domain given as address", {"name": "a", "sso_domain": "it@example.com"}, "sso_domain", "bare"),
+    ("domain with leading hyphen", {"name": "a", "sso_domain": "-bad.example.com"}, "sso_domain", "domain"),
+    ("domain without a dot", {"name": "a", "sso_domain": "localhost"}, "sso_domain", "domain"),
+    ("domain with underscore", {"name": "a", "sso_domain": "ex_ample.com"}, "sso_domain", "domain"),
+    ("domain is a number", {"name": "a", "sso_domain": 42}, "sso_domain", "string"),
+    ("sso_org_id with a space", {"name": "a", "sso_org_id": "org 1"}, "sso_org_id", "spaces"),
+    ("sso_org_id is a boolean", {"name": "a", "sso_org_id": True}, "sso_org_id", "string"),
+    ("secret without client id", {"name": "a", "client_secret": CLIENT_SECRET}, "client_id", "client_id"),
+    ("client id without secret", {"name": "a", "client_id": "cid", "issuer": "https://idp.example.com"},
+     "client_secret", "client_secret"),
+    ("client id alone", {"name": "a", "client_id": "cid"}, "client_secret", "OIDC"),
+    ("empty client id", {"name": "a", **OIDC, "client_id": ""}, "client_id", "empty"),
+    ("secret with a newline", {"name": "a", **OIDC, "client_secret": CLIENT_SECRET + "\n"}, "client_secret",
+     "control"),
+    ("unknown property", {"name": "a", "colour": "red"}, "colour", "not a property"),
+    ("camelCase typo", {"name": "a", "ssoDomain": "example.com"}, "ssoDomain", "sso_domain"),
+    ("empty adopt_id", {"name": "a", "adopt_id": ""}, "adopt_id", "existing organization"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def provider(emulator: EmulatorProcess) -> Iterator[OrganizationProvider]:
+    RUNTIME.configure(Settings(partner_key=Secret(PARTNER_KEY), deployment_url=emulator.url))
+    yield OrganizationProvider()
+    RUNTIME.configure(Settings(partner_key=None))
+
+
+def test_the_matrix_has_at_least_thirty_cases() -> None:
+    assert len(BAD_INPUTS) >= 30
+
+
+@pytest.mark.parametrize(
+    ("inputs", "prop", "fix"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
+)
+def test_bad_input_fails_in_check_without_a_request(
+    provider: OrganizationProvider, emulator: EmulatorProcess, inputs: dict[str, Any], prop: str, fix: str
+) -> None:
+    failures = provider.check({}, dict(inputs)).failures
+    by_property = {f.property: f.reason for f in failures}
+    assert prop in by_property, f"no failure names {prop!r}: {by_property}"
+    assert fix.lower() in by_property[prop].lower()
+    assert all(CLIENT_SECRET not in f.reason for f in failures), "a failure echoed the secret"
+    assert emulator.admin.journal() == []
+
+
+@pytest.mark.e2e
+def test_bad_config_values_fail_preview_with_named_properties(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    """Wrong types straight from stack config, through the real engine."""
+    harness = make_stack(emulator=emulator)
+    harness.set_organizations(
+        [
+            {
+                "resource": "bad",
+                "name": 12345,
+                "sso_domain": "https://example.com",
+                "issuer": "http://x.example",
+            }
+        ]
+    )
+    with pytest.raises(auto.CommandError) as failure:
+        harness.preview()
+    text = str(failure.value)
+    for expected in (
+        "name must be a string",
+        "sso_domain must be a bare email domain",
+        "issuer must be an https",
+    ):
+        assert expected in text
+    assert emulator.admin.journal() == []

@@ -1,0 +1,67 @@
+"""`pulumi up` killed with SIGKILL mid-run and recovered as the README says converges without duplicates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from tests.pulumi_harness import StackFactory
+from tests.reliability.test_faults import assert_converged, declared, report
+
+pytestmark = pytest.mark.e2e
+
+
+def test_up_killed_mid_run_then_recovered_converges(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    wanted = declared()
+    harness = make_stack(emulator=emulator)
+    harness.set_organizations(wanted)
+    emulator.admin.set_faults(latency_ms=150)  # keep the run going long enough to be killed mid-way
+
+    started = time.monotonic()
+    run = subprocess.Popen(
+        harness.cli_command("up", "--yes", "--skip-preview"),
+        cwd=harness.work_dir,
+        env=harness.cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the CLI, language host, program and provider host
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(emulator.admin.organizations()) < 9 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)  # what a pipeline runner does on timeout
+        run.wait(timeout=30)
+    made_before_kill = len(emulator.admin.organizations()) - 1
+    in_state_before = len(harness.state_resources())
+    assert 0 < made_before_kill < len(wanted), "the kill should land mid-run"
+    emulator.admin.clear_faults()
+
+    # Recovery, as documented in the README.
+    harness.cli("cancel", "--yes")
+    harness.cli("refresh", "--yes", "--clear-pending-creates")
+    harness.cli("up", "--yes", "--skip-preview")
+    elapsed = time.monotonic() - started
+
+    figures = assert_converged(emulator, wanted)
+    harness.preview(expect_no_changes=True)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(run.pid, 0)  # nothing of the killed run is left behind
+    report(
+        "SIGKILL mid-up",
+        {
+            "declared": len(wanted),
+            **figures,
+            "created_before_kill": made_before_kill,
+            "in_state_before_recovery": in_state_before,
+            "wall_s": round(elapsed, 1),
+        },
+    )
