@@ -1,0 +1,40 @@
+"""Wire payloads and responses: what is sent on create/update, and how responses are read."""
+
+from __future__ import annotations
+
+from polytomic_provider.models import Organization, OrganizationSpec, validate_inputs
+
+
+def test_payload_holds_every_set_field_and_nothing_else() -> None:
+    spec = OrganizationSpec(
+        name="Acme", client_id="c", client_secret="s", issuer="https://idp.example.com", sso_domain="acme.com"
+    )
+    assert spec.payload() == {
+        "name": "Acme",
+        "client_id": "c",
+        "client_secret": "s",
+        "issuer": "https://idp.example.com",
+        "sso_domain": "acme.com",
+    }
+    assert OrganizationSpec(name="Plain").payload() == {"name": "Plain"}
+
+
+def test_responses_are_read_from_the_envelope_and_tolerate_extra_fields() -> None:
+    body = {"data": {"id": "1", "name": "Acme", "sso_domain": "acme.com", "created_at": "2026-01-01"}}
+    org = Organization.from_envelope(body)
+    assert org.readable() == {"name": "Acme", "issuer": None, "sso_domain": "acme.com", "sso_org_id": None}
+    assert Organization.list_from_envelope({"data": None}) == []
+
+
+def test_valid_inputs_give_a_spec() -> None:
+    spec, problems = validate_inputs(
+        {"name": "Acme", "sso_domain": "xn--bcher-kva.example", "sso_org_id": "org_1"}
+    )
+    assert problems == [] and spec is not None and spec.sso_domain == "xn--bcher-kva.example"
+
+
+def test_secret_is_absent_from_repr() -> None:
+    spec = OrganizationSpec(
+        name="a", client_id="c", client_secret="very-secret", issuer="https://i.example.com"
+    )
+    assert "very-secret" not in repr(spec)

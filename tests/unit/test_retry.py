@@ -1,0 +1,128 @@
+"""The retry policy: what is retried, how long Retry-After makes us wait, and the client's attempt budget."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import httpx
+import pytest
+import stamina
+
+from polytomic_provider.client import PolytomicClient
+from polytomic_provider.config import Secret, Settings
+from polytomic_provider.errors import Conflict, ServerError, TransportError
+from polytomic_provider.models import OrganizationSpec
+from polytomic_provider.retry import (
+    MAX_RETRY_AFTER_SECONDS,
+    RetryableResponse,
+    backoff_for,
+    retry_after,
+    should_retry,
+)
+
+
+def response(status: int, **kwargs: object) -> httpx.Response:
+    return httpx.Response(status, request=httpx.Request("GET", "https://api.test/x"), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_transient_statuses_are_retried(status: int) -> None:
+    assert should_retry(response(status))
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_client_errors_are_not_retried(status: int) -> None:
+    assert not should_retry(response(status))
+
+
+def test_only_an_idempotency_conflict_is_retried() -> None:
+    in_flight = response(409, json={"key": "idempotency_key_in_use", "message": "request in progress"})
+    taken = response(409, json={"key": "conflict", "message": "organization name already exists"})
+    assert should_retry(in_flight) and not should_retry(taken)
+
+
+def test_retry_after_in_seconds_and_as_a_date() -> None:
+    assert retry_after(response(429, headers={"Retry-After": "3"})) == 3.0
+    later = email.utils.formatdate(time.time() + 5, usegmt=True)
+    waited = retry_after(response(429, headers={"Retry-After": later}))
+    assert waited is not None and 3.0 <= waited <= 5.0
+    assert retry_after(response(429, headers={"Retry-After": "3600"})) == MAX_RETRY_AFTER_SECONDS
+    assert retry_after(response(429, headers={"Retry-After": "soon"})) is None
+    assert retry_after(response(429)) is None
+
+
+def test_backoff_hook_uses_the_server_wait_when_given() -> None:
+    assert backoff_for(RetryableResponse(response(429, headers={"Retry-After": "2"}))) == 2.0
+    assert backoff_for(RetryableResponse(response(503))) is True
+    assert backoff_for(httpx.ConnectError("refused")) is True
+    assert backoff_for(ValueError("bug")) is False
+
+
+class Script:
+    """A transport that answers from a list and records what it was sent."""
+
+    def __init__(self, *answers: int | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        body = {"data": {"id": "11111111-1111-4111-8111-111111111111", "name": "a"}}
+        return httpx.Response(answer, json=body if answer < 400 else {"message": f"status {answer}"})
+
+
+def client_for(script: Script, attempts: int = 3) -> PolytomicClient:
+    settings = Settings(partner_key=Secret("k"), deployment_url="https://api.test", max_attempts=attempts)
+    return PolytomicClient(settings, transport=httpx.MockTransport(script))
+
+
+@pytest.fixture(autouse=True)
+def no_waiting() -> object:
+    with stamina.set_testing(True, attempts=3, cap=True):
+        yield
+
+
+def test_get_is_retried_until_it_succeeds() -> None:
+    script = Script(503, httpx.ReadTimeout("slow"), 200)
+    assert client_for(script).get_organization("x").name == "a"
+    assert len(script.requests) == 3
+
+
+def test_post_without_a_key_is_sent_once() -> None:
+    script = Script(503, 200)
+    with pytest.raises(ServerError):
+        client_for(script).create_organization(OrganizationSpec(name="a"))
+    assert len(script.requests) == 1
+
+
+def test_post_with_a_key_is_retried_under_the_same_key() -> None:
+    script = Script(httpx.RemoteProtocolError("dropped"), 200)
+    client_for(script).create_organization(OrganizationSpec(name="a"), idempotency_key="pulumi-key-123")
+    assert [r.headers["idempotency-key"] for r in script.requests] == ["pulumi-key-123", "pulumi-key-123"]
+
+
+def test_the_final_error_counts_attempts_and_says_why() -> None:
+    with pytest.raises(ServerError, match="after 3 attempts"):
+        client_for(Script(500, 502, 503)).get_organization("x")
+    with pytest.raises(TransportError, match=r"after 3 attempts \(last: ConnectError\)"):
+        client_for(Script(*(httpx.ConnectError("refused") for _ in range(3)))).get_organization("x")
+
+
+def test_a_name_conflict_is_not_retried() -> None:
+    script = Script(409)
+    with pytest.raises(Conflict):
+        client_for(script).update_organization("x", OrganizationSpec(name="a"))
+    assert len(script.requests) == 1
+
+
+def test_every_request_carries_version_agent_and_auth() -> None:
+    script = Script(200)
+    client_for(script).get_organization("x")
+    headers = script.requests[0].headers
+    assert headers["x-polytomic-version"] == "2025-09-18"
+    assert headers["user-agent"].startswith("polytomic-pulumi/")
+    assert headers["authorization"] == "Bearer k"
