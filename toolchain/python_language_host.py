@@ -71,7 +71,7 @@ def resolve_python(info: Any, fallback_dir: str) -> str:
 
 
 class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):  # type: ignore[misc]
-    """Serves the engine's LanguageRuntime calls that `preview`, `up`, `refresh`, `destroy` and `about` make."""
+    """Serves the LanguageRuntime calls that `preview`, `up`, `refresh`, `destroy` and `about` make."""
 
     def __init__(self, engine_address: str) -> None:
         self.engine_address = engine_address
