@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from pulumi import automation as auto
 
 from tests.pulumi_harness import StackFactory
@@ -25,3 +27,17 @@ def test_noop_dynamic_resource_lifecycle(make_stack: StackFactory) -> None:
     destroy = harness.destroy()
     assert destroy.summary.result == "succeeded"
     assert harness.stack.export_stack().deployment.get("resources") in (None, [])
+
+
+def test_cli_version_and_about(make_stack: StackFactory) -> None:
+    harness = make_stack("noop")
+    version = subprocess.run(
+        [str(harness.bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=True
+    )
+    major, minor = (int(part) for part in version.stdout.strip().lstrip("v").split(".")[:2])
+    assert (major, minor) >= (3, 139), "dynamic providers receive stack config from 3.139 on"
+    if (harness.bin_dir / "pulumi-language-python-host.py").exists():
+        assert version.stdout.strip() == "v3.274.1", "the bootstrap builds exactly this version"
+    about = harness.cli("about")
+    assert "language  python" in about.stdout
+    assert "This project is written in python" in about.stdout
