@@ -15,6 +15,8 @@ from .version import __version__
 
 if TYPE_CHECKING:
     from .lookups import (
+        OrganizationLookupError,
+        OrganizationResult,
         get_current_organization,
         get_current_organization_output,
         get_organization,
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Organization",
     "OrganizationArgs",
+    "OrganizationLookupError",
+    "OrganizationResult",
     "__version__",
     "get_current_organization",
     "get_current_organization_output",
@@ -39,6 +43,8 @@ __all__ = [
 _LAZY = {
     "Organization": "resource",
     "OrganizationArgs": "resource",
+    "OrganizationLookupError": "lookups",
+    "OrganizationResult": "lookups",
     "get_current_organization": "lookups",
     "get_current_organization_output": "lookups",
     "get_organization": "lookups",

@@ -226,7 +226,12 @@ class OrganizationProvider(ResourceProvider):
         try:
             live = RUNTIME.client().get_organization(id_)
         except NotFound:
-            return ReadResult(None, {})
+            if props.get("name") is None:  # Organization.get: there is no earlier state to drop
+                raise OrganizationError(
+                    f"Organization.get: no organization with id {id_!r} in this partner account: "
+                    f"check the id (polytomic-pulumi generate lists them)"
+                ) from None
+            return ReadResult(None, {})  # refresh: deleted outside Pulumi, so it leaves the stack
         except PolytomicError as error:
             raise explain(error, label, "read") from None
         outs: dict[str, Any] = {f: props.get(f) for f in WRITE_ONLY_FIELDS}

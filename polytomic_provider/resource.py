@@ -68,7 +68,8 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
             pulumi.Output.from_input(adopt_id).apply(
                 lambda id_: pulumi.log.info(
                     f"if this resource is not in the stack yet, 'pulumi up' adopts the existing organization "
-                    f"{id_} (no new organization is created; one PUT only if its settings differ)",
+                    f"{id_} (no new organization is created; one PUT if its settings differ or "
+                    f"client_id/client_secret are declared)",
                     resource=self,
                 )
             )
