@@ -3,6 +3,14 @@
 They run in the Pulumi program's process and use the same configuration as the resource (stack config
 `polytomic:*`, then the environment). Each `get_*` has an `*_output` twin that takes Inputs and returns an
 Output, for use with values that are not known until deployment.
+
+    from polytomic_provider import get_organization
+
+    acme = get_organization(name="Acme")
+    pulumi.export("acme_domain", acme.sso_domain)
+
+A lookup never changes anything and adds nothing to the stack. To keep a reference to an organization in the
+stack (read again on every `pulumi refresh`), use `Organization.get(resource_name, id)` instead.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import pulumi
 import pulumi.runtime
 
 from .client import PolytomicClient
-from .config import CONFIG_NAMESPACE, resolve_settings
-from .errors import NotFound, PolytomicError
+from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
+from .errors import Forbidden, NotFound, PolytomicError, Unauthorized
 from .models import Organization
 
 __all__ = [
@@ -31,12 +39,15 @@ __all__ = [
 
 
 class OrganizationLookupError(PolytomicError):
-    """A lookup found nothing, or found more than it should."""
+    """A lookup found nothing, or the API refused to answer it; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
 class OrganizationResult:
-    """What the API tells about an organization (client_id and client_secret are write-only)."""
+    """What the API tells about an organization.
+
+    client_id and client_secret are write-only on the API, so no lookup can return them.
+    """
 
     id: str
     name: str
@@ -50,7 +61,7 @@ _client: PolytomicClient | None = None
 
 
 def _shared_client() -> PolytomicClient:
-    """One client per program run, configured like the provider."""
+    """One client per program run, configured like the provider (stack config first, then environment)."""
     global _client
     with _lock:
         if _client is None:
@@ -59,52 +70,113 @@ def _shared_client() -> PolytomicClient:
         return _client
 
 
+def _reset_client() -> None:
+    """Forget the shared client (and close it), so that the next lookup reads the configuration again."""
+    global _client
+    with _lock:
+        client, _client = _client, None
+    if client is not None:
+        client.close()
+
+
 def _result(org: Organization) -> OrganizationResult:
-    return OrganizationResult(id=org.id, **org.readable())  # type: ignore[arg-type]
+    return OrganizationResult(
+        id=org.id, name=org.name, issuer=org.issuer, sso_domain=org.sso_domain, sso_org_id=org.sso_org_id
+    )
+
+
+def _failure(error: PolytomicError, what: str, client: PolytomicClient) -> OrganizationLookupError:
+    """Reword a client error for the program's output: which lookup, why, and what to change."""
+    url = client.settings.deployment_url
+    if isinstance(error, Unauthorized):
+        hint = (
+            f"the partner key was rejected by {url} ({error}): check '{CONFIG_NAMESPACE}:partnerKey' "
+            f"or {ENV_PARTNER_KEY}"
+        )
+    elif isinstance(error, Forbidden):
+        hint = (
+            f"the key may not read this ({error}): looking up organizations of the partner account needs a "
+            f"partner key in '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}"
+        )
+    else:
+        hint = str(error)
+    return OrganizationLookupError(f"{what} failed: {hint}")
 
 
 def get_organization(*, id: str | None = None, name: str | None = None) -> OrganizationResult:
-    """The organization with this id, or with this exact name, in the partner account."""
+    """The organization with this id, or with exactly this name, in the partner account.
+
+    Raises OrganizationLookupError when there is none.
+    """
     if (id is None) == (name is None):
         raise ValueError("get_organization takes exactly one of id= or name=")
     client = _shared_client()
+    url = client.settings.deployment_url
     if id is not None:
         try:
             return _result(client.get_organization(id))
         except NotFound:
             raise OrganizationLookupError(
-                f"no organization with id {id!r} in the partner account at {client.settings.deployment_url}"
+                f"get_organization: no organization with id {id!r} in the partner account at {url}: check "
+                f"the id ('polytomic-pulumi generate' lists every organization with its id)"
             ) from None
-    matches = [o for o in client.list_organizations() if o.name == name]
-    if not matches:
+        except PolytomicError as error:
+            raise _failure(error, f"get_organization(id={id!r})", client) from None
+    try:
+        organizations = client.list_organizations()
+    except PolytomicError as error:
+        raise _failure(error, f"get_organization(name={name!r})", client) from None
+    match = next((o for o in organizations if o.name == name), None)
+    if match is None:
         raise OrganizationLookupError(
-            f"no organization named {name!r} in the partner account at {client.settings.deployment_url}"
+            f"get_organization: no organization named {name!r} in the partner account at {url} (names "
+            f"match exactly, case included; {len(organizations)} organizations were searched)"
         )
-    return _result(matches[0])
+    return _result(match)
 
 
 def get_organizations(*, name_filter: str | None = None) -> list[OrganizationResult]:
-    """Every organization in the partner account (owner first), optionally filtered by name."""
+    """Every organization in the partner account, the partner's owner organization first.
+
+    :param name_filter: keep only organizations whose name contains this text (case-insensitive).
+    """
+    client = _shared_client()
+    try:
+        organizations = client.list_organizations()
+    except PolytomicError as error:
+        raise _failure(error, "get_organizations", client) from None
     needle = (name_filter or "").casefold()
-    return [_result(o) for o in _shared_client().list_organizations() if needle in o.name.casefold()]
+    return [_result(o) for o in organizations if needle in o.name.casefold()]
 
 
 def get_current_organization() -> OrganizationResult:
-    """The organization the configured key belongs to (the partner's owner organization for a partner key)."""
-    return _result(_shared_client().current_organization())
+    """The organization the configured key belongs to: the partner's owner organization for a partner key."""
+    client = _shared_client()
+    try:
+        return _result(client.current_organization())
+    except PolytomicError as error:
+        raise _failure(error, "get_current_organization", client) from None
 
 
 def get_organization_output(
     *, id: pulumi.Input[str] | None = None, name: pulumi.Input[str] | None = None
 ) -> pulumi.Output[OrganizationResult]:
-    return pulumi.Output.all(id, name).apply(lambda v: get_organization(id=v[0], name=v[1]))
+    """`get_organization` for Inputs: the lookup runs once they are known (it is skipped in a preview
+    while they are not)."""
+    if (id is None) == (name is None):
+        raise ValueError("get_organization_output takes exactly one of id= or name=")
+    if id is not None:
+        return pulumi.Output.from_input(id).apply(lambda value: get_organization(id=value))
+    return pulumi.Output.from_input(name).apply(lambda value: get_organization(name=value))
 
 
 def get_organizations_output(
     *, name_filter: pulumi.Input[str] | None = None
 ) -> pulumi.Output[list[OrganizationResult]]:
-    return pulumi.Output.from_input(name_filter).apply(lambda f: get_organizations(name_filter=f))
+    """`get_organizations` for an Input filter."""
+    return pulumi.Output.from_input(name_filter).apply(lambda value: get_organizations(name_filter=value))
 
 
 def get_current_organization_output() -> pulumi.Output[OrganizationResult]:
+    """`get_current_organization` as an Output."""
     return pulumi.Output.from_input(None).apply(lambda _: get_current_organization())
