@@ -38,6 +38,7 @@ from .models import (
     validate_inputs,
 )
 from .runtime import RUNTIME
+from .watchdog import start_engine_watchdog
 
 __all__ = ["ADOPT_ID", "CREATE_SCOPE", "OrganizationError", "OrganizationProvider"]
 
@@ -118,6 +119,7 @@ class OrganizationProvider(ResourceProvider):
         return {}
 
     def configure(self, req: ConfigureRequest) -> None:
+        start_engine_watchdog()
         RUNTIME.configure(resolve_settings(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}")))
 
     # -- planning (no API calls) -------------------------------------------------------------------------

@@ -10,7 +10,9 @@ the `sdk/v3` module). This host only bridges the engine to that launcher, the sa
 - `Run` starts `pulumi-language-python-exec` with the project's Python (the `virtualenv` runtime option of
   `Pulumi.yaml`, else `python3`), passes the stack config through `PULUMI_CONFIG`, and maps exit code 32
   ("error already reported") to `bail`, as the Go host does;
-- plugin discovery returns nothing: dynamic providers need no plugin besides `pulumi-resource-pulumi-python`.
+- plugin discovery returns nothing: dynamic providers need no plugin besides `pulumi-resource-pulumi-python`;
+- like Pulumi's own plugins, it watches the engine and exits (stopping the program it runs) when the engine
+  is gone, so a `pulumi up` killed with SIGKILL leaves no orphan behind.
 
 It needs `grpcio` and the `pulumi` SDK (for the generated gRPC stubs) in the interpreter that runs it;
 `scripts/install-pulumi` gives it a small virtualenv of its own.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +37,8 @@ from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 HOST_VERSION = "3.274.1"
 EXEC_SCRIPT_NAME = "pulumi-language-python-exec"
 BAIL_EXIT_CODE = 32  # the launcher's "the error was already reported to the engine"
+ENGINE_CHECK_SECONDS = 1.0
+ENGINE_MISSES_BEFORE_EXIT = 3
 MAX_MESSAGE_BYTES = 400 * 1024 * 1024  # the engine's own gRPC limit
 
 
@@ -75,6 +80,13 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):  # type: ig
 
     def __init__(self, engine_address: str) -> None:
         self.engine_address = engine_address
+        self._lock = threading.Lock()
+        self._programs: set[subprocess.Popen[bytes]] = set()
+
+    def stop_programs(self) -> None:
+        with self._lock:
+            for program in self._programs:
+                program.kill()
 
     def Handshake(self, request: Any, context: Any) -> Any:
         return language_pb2.LanguageHandshakeResponse()
@@ -143,7 +155,14 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):  # type: ig
         env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         env["PULUMI_ORGANIZATION"] = request.organization or "organization"
-        returncode = subprocess.run(command, cwd=request.pwd or program_dir, env=env, check=False).returncode
+        program_process = subprocess.Popen(command, cwd=request.pwd or program_dir, env=env)
+        with self._lock:
+            self._programs.add(program_process)
+        try:
+            returncode = program_process.wait()
+        finally:
+            with self._lock:
+                self._programs.discard(program_process)
         if returncode == 0:
             return language_pb2.RunResponse()
         if returncode == BAIL_EXIT_CODE:
@@ -157,6 +176,24 @@ def engine_address_from(argv: list[str]) -> str:
     return positional[-1] if positional else ""
 
 
+def engine_reachable(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=1.0):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def watch_engine(address: str, stopped: threading.Event) -> None:
+    """Set `stopped` once the engine has stopped answering (it was killed, or exited without telling us)."""
+    misses = 0
+    while not stopped.wait(ENGINE_CHECK_SECONDS):
+        misses = 0 if engine_reachable(address) else misses + 1
+        if misses >= ENGINE_MISSES_BEFORE_EXIT:
+            stopped.set()
+
+
 def main() -> None:
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4),
@@ -165,16 +202,19 @@ def main() -> None:
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ],
     )
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
-        PythonLanguageHost(engine_address_from(sys.argv[1:])), server
-    )
+    engine_address = engine_address_from(sys.argv[1:])
+    host = PythonLanguageHost(engine_address)
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
+    if engine_address:
+        threading.Thread(target=watch_engine, args=(engine_address, stopped), daemon=True).start()
     stopped.wait()
+    host.stop_programs()
     server.stop(grace=1)
 
 
