@@ -22,8 +22,9 @@ import pulumi
 import pulumi.runtime
 
 from .client import PolytomicClient
-from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
-from .errors import Forbidden, NotFound, PolytomicError, Unauthorized
+from .config import CONFIG_NAMESPACE, resolve_settings
+from .errors import NotFound, PolytomicError
+from .hints import hint_for
 from .models import Organization
 
 __all__ = [
@@ -87,19 +88,7 @@ def _result(org: Organization) -> OrganizationResult:
 
 def _failure(error: PolytomicError, what: str, client: PolytomicClient) -> OrganizationLookupError:
     """Reword a client error for the program's output: which lookup, why, and what to change."""
-    url = client.settings.deployment_url
-    if isinstance(error, Unauthorized):
-        hint = (
-            f"the partner key was rejected by {url} ({error}): check '{CONFIG_NAMESPACE}:partnerKey' "
-            f"or {ENV_PARTNER_KEY}"
-        )
-    elif isinstance(error, Forbidden):
-        hint = (
-            f"the key may not read this ({error}): looking up organizations of the partner account needs a "
-            f"partner key in '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}"
-        )
-    else:
-        hint = str(error)
+    hint = hint_for(error, client.settings.deployment_url, "read the partner account's organizations")
     return OrganizationLookupError(f"{what} failed: {hint}")
 
 

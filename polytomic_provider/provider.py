@@ -28,7 +28,8 @@ from pulumi.dynamic import (
 
 from .client import new_idempotency_key
 from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
-from .errors import ConfigurationError, Conflict, Forbidden, NotFound, PolytomicError, Unauthorized
+from .errors import Conflict, Forbidden, NotFound, PolytomicError
+from .hints import hint_for
 from .models import (
     FIELDS,
     OIDC_FIELDS,
@@ -91,22 +92,7 @@ def _label(props: dict[str, Any], organization_id: str | None = None) -> str:
 
 def explain(error: PolytomicError, label: str, verb: str) -> OrganizationError:
     """Reword a client error for a person reading CLI output: what failed, why, and what to do."""
-    settings = RUNTIME.settings
-    if isinstance(error, ConfigurationError):
-        return OrganizationError(f"{label}: {verb} failed: {error}")
-    if isinstance(error, Unauthorized):
-        hint = (
-            f"the partner key was rejected by {settings.deployment_url} ({error}): check "
-            f"'{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}"
-        )
-    elif isinstance(error, Forbidden):
-        hint = (
-            f"the key is not allowed to {verb} organizations ({error}): organizations are managed with a "
-            f"partner key, so set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY} to one "
-            f"(an organization's API key is not enough)"
-        )
-    else:
-        hint = str(error)
+    hint = hint_for(error, RUNTIME.settings.deployment_url, f"{verb} organizations")
     return OrganizationError(f"{label}: {verb} failed: {hint}")
 
 

@@ -181,5 +181,5 @@ def test_an_organization_key_cannot_list_the_partner_account(
     monkeypatch.delenv("POLYTOMIC_PARTNER_KEY")
     monkeypatch.setenv("POLYTOMIC_API_KEY", API_KEY)
     assert get_current_organization().name  # its own organization: allowed
-    with pytest.raises(OrganizationLookupError, match="needs a partner key"):
+    with pytest.raises(OrganizationLookupError, match="managed with a partner key"):
         get_organizations()
