@@ -17,7 +17,7 @@ import stamina
 from .config import Settings
 from .errors import TransportError, api_error_for, redact
 from .models import Organization, OrganizationSpec
-from .retry import RetryableResponse, backoff_for, should_retry
+from .retry import RetryableResponse, backoff_for, install_retry_reporting, should_retry
 from .version import __version__
 
 __all__ = ["USER_AGENT", "PolytomicClient", "new_idempotency_key"]
@@ -40,6 +40,7 @@ class PolytomicClient:
 
     def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
+        install_retry_reporting()
         key = settings.require_key()
         self._secrets: tuple[str, ...] = (key.reveal(),)
         self._http = httpx.Client(

@@ -9,12 +9,21 @@ jitter applies. Every retry is bounded by a count and by a total time budget.
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 from dataclasses import dataclass
 
 import httpx
+from stamina.instrumentation import RetryDetails, set_on_retry_hooks
 
-__all__ = ["MAX_RETRY_AFTER_SECONDS", "RETRYABLE_STATUSES", "RetryableResponse", "backoff_for", "retry_after"]
+__all__ = [
+    "MAX_RETRY_AFTER_SECONDS",
+    "RETRYABLE_STATUSES",
+    "RetryableResponse",
+    "backoff_for",
+    "install_retry_reporting",
+    "retry_after",
+]
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 30.0
@@ -71,3 +80,34 @@ def backoff_for(exc: Exception) -> bool | float:
 
 def should_retry(response: httpx.Response) -> bool:
     return response.status_code in RETRYABLE_STATUSES or is_idempotency_in_flight(response)
+
+
+_log = logging.getLogger("polytomic_provider.retry")
+
+
+def describe_retry(details: RetryDetails) -> str:
+    """One line a person can act on: which call, which attempt failed, why, and how long we wait."""
+    cause = details.caused_by
+    request = _request_of(cause)
+    call = f"{request.method} {request.url.path}" if request is not None else "request"
+    reason = str(cause) if isinstance(cause, RetryableResponse) else type(cause).__name__
+    wait = f"{details.wait_for:.1f} s"
+    return f"polytomic: {call}: attempt {details.retry_num} failed ({reason}); retrying in {wait}"
+
+
+def _request_of(cause: Exception) -> httpx.Request | None:
+    if isinstance(cause, RetryableResponse):
+        return cause.response.request
+    try:
+        return cause.request if isinstance(cause, httpx.RequestError) else None
+    except RuntimeError:  # httpx raises when the error was never tied to a request
+        return None
+
+
+def _report_retry(details: RetryDetails) -> None:
+    _log.warning(describe_retry(details))
+
+
+def install_retry_reporting() -> None:
+    """Report retries as plain lines on stderr (Pulumi shows them) instead of stamina's bare event names."""
+    set_on_retry_hooks([_report_retry])

@@ -126,3 +126,24 @@ def test_every_request_carries_version_agent_and_auth() -> None:
     assert headers["x-polytomic-version"] == "2025-09-18"
     assert headers["user-agent"].startswith("polytomic-pulumi/")
     assert headers["authorization"] == "Bearer k"
+
+
+def test_retries_are_reported_as_a_readable_line() -> None:
+    from stamina.instrumentation import RetryDetails
+
+    from polytomic_provider.retry import describe_retry
+
+    cause = RetryableResponse(
+        httpx.Response(503, request=httpx.Request("POST", "https://api.test/api/organizations"))
+    )
+    line = describe_retry(
+        RetryDetails(
+            name="x", args=(), kwargs={}, retry_num=2, wait_for=1.25, waited_so_far=0.5, caused_by=cause
+        )
+    )
+    assert line == "polytomic: POST /api/organizations: attempt 2 failed (HTTP 503); retrying in 1.2 s"
+    dropped = httpx.RemoteProtocolError("closed", request=httpx.Request("GET", "https://api.test/api/x"))
+    details = RetryDetails(
+        name="x", args=(), kwargs={}, retry_num=1, wait_for=0.5, waited_so_far=0, caused_by=dropped
+    )
+    assert "GET /api/x: attempt 1 failed (RemoteProtocolError)" in describe_retry(details)
