@@ -38,7 +38,7 @@ def declared(count: int = COUNT) -> list[dict[str, Any]]:
     ]
 
 
-def up_until_converged(harness: StackHarness, attempts: int = 2) -> int:
+def up_until_converged(harness: StackHarness, attempts: int = 3) -> int:
     """`up`, and once more if a fault outlasted the retry budget: what a pipeline's re-run does."""
     for attempt in range(1, attempts + 1):
         try:
