@@ -24,6 +24,7 @@ __all__ = ["USER_AGENT", "PolytomicClient", "new_idempotency_key"]
 
 USER_AGENT = f"polytomic-pulumi/{__version__}"
 CONNECT_TIMEOUT_SECONDS = 10.0
+POOL_SIZE = 4
 RETRY_WAIT_INITIAL = 0.5
 RETRY_WAIT_MAX = 10.0
 RETRY_WAIT_JITTER = 0.5
@@ -52,7 +53,8 @@ class PolytomicClient:
                 "Accept": "application/json",
             },
             timeout=httpx.Timeout(settings.timeout, connect=min(CONNECT_TIMEOUT_SECONDS, settings.timeout)),
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+            # The provider host serves at most four calls at once; a bigger pool only costs polling.
+            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
             transport=transport,
         )
 

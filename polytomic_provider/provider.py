@@ -101,8 +101,11 @@ class OrganizationProvider(ResourceProvider):
 
     serialize_as_secret_always = False  # nothing secret is captured: see the module docstring
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
+    def __getstate__(self) -> None:
+        # No state at all, not even an empty dict: the SDK's serialize_provider re-wraps pickle's dict
+        # writer on every call, so pickling any dict grows a call chain with each resource and fails
+        # with RecursionError near a thousand resources.
+        return None
 
     def configure(self, req: ConfigureRequest) -> None:
         start_engine_watchdog()

@@ -32,18 +32,27 @@ class ProviderRuntime:
 
     @property
     def settings(self) -> Settings:
-        with self._lock:
-            if self._settings is None:
-                # No configure() call (an old engine): fall back to the environment alone.
-                self._settings = resolve_settings(lambda _key: None)
-            return self._settings
+        current = self._settings
+        if current is None:
+            # No configure() call (an old engine): fall back to the environment alone.
+            fallback = resolve_settings(lambda _key: None)
+            with self._lock:
+                current = self._settings = self._settings or fallback
+        return current
 
     def client(self) -> PolytomicClient:
-        settings = self.settings
+        existing = self._client
+        if existing is not None:
+            return existing
+        # Built outside the lock (it takes tens of milliseconds), so concurrent first calls do not queue.
+        fresh = PolytomicClient(self.settings)
         with self._lock:
             if self._client is None:
-                self._client = PolytomicClient(settings)
-            return self._client
+                self._client = fresh
+                return fresh
+            winner = self._client
+        fresh.close()  # another call built one first
+        return winner
 
 
 RUNTIME = ProviderRuntime()

@@ -213,7 +213,10 @@ def main() -> None:
         signal.signal(signum, lambda *_: stopped.set())
     if engine_address:
         threading.Thread(target=watch_engine, args=(engine_address, stopped), daemon=True).start()
-    stopped.wait()
+    # A timed wait: a signal delivered to one of gRPC's threads only runs its handler once the main thread
+    # executes Python code again, and an untimed wait would sleep through it until the engine's SIGKILL.
+    while not stopped.wait(0.2):
+        pass
     host.stop_programs()
     server.stop(grace=1)
 

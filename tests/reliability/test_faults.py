@@ -77,7 +77,7 @@ def report(mode: str, figures: dict[str, Any]) -> None:
 
 
 def faulty_requests(emulator: EmulatorProcess) -> int:
-    """Requests the emulator failed or dropped on purpose (slowed ones aside): each cost the client a retry."""
+    """Requests failed or dropped on purpose (slowed ones aside): each one cost the client a retry."""
     return sum(1 for entry in emulator.admin.journal() if entry.get("fault") not in (None, "latency"))
 
 

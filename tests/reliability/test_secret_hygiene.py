@@ -128,3 +128,9 @@ def test_api_errors_that_echo_the_payload_are_scrubbed() -> None:
         client.create_organization(spec)
     assert "invalid organization" in str(failure.value)
     assert_clean("the error message", str(failure.value) + repr(failure.value.args))
+
+
+def test_serializing_the_provider_thousands_of_times_works() -> None:
+    """One program may declare thousands of organizations: each one serializes the provider."""
+    sizes = {len(serialize_provider(OrganizationProvider())) for _ in range(3000)}
+    assert len(sizes) == 1
