@@ -21,6 +21,7 @@ import pytest
 from pulumi import automation as auto
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from tests.pulumi_cli import find_pulumi_bin_dir
 from tests.support import PARTNER_KEY
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,19 +30,12 @@ PASSPHRASE = "e2e-test-passphrase"
 MIN_CLI_VERSION = (3, 139)
 
 
-def find_pulumi_bin_dir() -> Path:
-    """PULUMI_BIN_DIR (set by `make test`), else a `pulumi` on PATH, else the bootstrap's default place."""
-    candidates = [os.environ.get("PULUMI_BIN_DIR"), os.path.dirname(shutil.which("pulumi") or "")]
-    candidates.append(str(Path.home() / ".pulumi" / "bin"))
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "pulumi").is_file():
-            return Path(candidate)
-    pytest.fail("no Pulumi CLI found: run 'scripts/install-pulumi' or use 'make test', which does")
-
-
 @pytest.fixture(scope="session")
 def pulumi_bin_dir() -> Path:
-    return find_pulumi_bin_dir()
+    found = find_pulumi_bin_dir()
+    if found is None:
+        pytest.fail("no Pulumi CLI found: run 'scripts/install-pulumi' or use 'make test', which does")
+    return found
 
 
 @pytest.fixture(scope="session")
