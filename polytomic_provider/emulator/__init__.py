@@ -4,7 +4,9 @@ Run it with ``python -m polytomic_provider.emulator`` (see ``__main__.py``), sta
 `launcher.EmulatorProcess`, or build the ASGI app in-process with `app.create_app`. The module docstring of
 `app.py` lists every behaviour chosen where Polytomic's documentation is silent.
 
-Modules: app (routes, auth, pipeline), store (SQLite), faults (fault plan), journal (redacted request log),
-models (request validation, wire shapes), errors, settings, server (uvicorn wiring), launcher.
+Modules: app (`create_app`), api (the /api/ routes), auth (Bearer keys), control (/_emulator/ routes),
+pipeline (faults, journal and version header around each request), rendering (response bodies), state
+(what the routes share), store (SQLite), faults (fault plan), journal (redacted request log), models
+(request validation, wire shapes), errors, settings, server (uvicorn wiring), launcher.
 This package is imported only by tests, the demo and benchmarks, never by the provider itself.
 """

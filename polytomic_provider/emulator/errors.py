@@ -2,7 +2,7 @@
 
 Why: the store, the routes and the fault plan all need to say "this request fails with status S, key K,
 message M" without knowing how a response is rendered. Each error is a small class carrying those three
-values (plus optional metadata); `app.py` turns any of them into the documented wire shape
+values (plus optional metadata); `rendering.py` turns any of them into the documented wire shape
 ``{"key", "message", "status", "metadata"}``. Messages are built from field names and ids only, never from
 request values, so a secret sent in a bad request cannot come back in an error body.
 """

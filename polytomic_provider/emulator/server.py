@@ -7,7 +7,7 @@ Why a module of its own: three things here are about the server, not the API.
 - The ready line ``Polytomic emulator listening on http://HOST:PORT`` is printed (and flushed) only after
   uvicorn has finished its start-up and is accepting connections; the launcher waits for it.
 - Dropped-connection faults need the TCP transport, which ASGI does not expose. The HTTP protocol class is
-  subclassed so that each request's scope carries a callable (`app.ABORT_EXTENSION`) that aborts the
+  subclassed so that each request's scope carries a callable (`pipeline.ABORT_EXTENSION`) that aborts the
   connection; the app calls it instead of sending a response. The subclass only wraps ``self.app``, which
   every uvicorn HTTP protocol (h11, httptools) uses to run a request.
 """
@@ -23,7 +23,7 @@ from typing import Any, cast
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .app import ABORT_EXTENSION
+from .pipeline import ABORT_EXTENSION
 
 
 def format_url(host: str, port: int) -> str:

@@ -1,0 +1,216 @@
+"""The ASGI layer every request passes through before (and after) the Starlette app.
+
+Why a module of its own: faults, the journal and the version header must see each /api/ request whole,
+including requests the app never handles (413, injected errors, dropped connections), so they are applied
+around the app rather than inside the routes. The routes take only one thing from here: the per-request
+`RequestContext`, through which an idempotent write owes the plan's latency after claiming its key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import EmulatorError, InternalError, PayloadTooLarge
+from .faults import NO_FAULT
+from .journal import RequestFacts
+from .rendering import error_response
+from .state import Emulator
+
+logger = logging.getLogger("polytomic_provider.emulator")
+
+#: Scope extension through which the server (server.py) lets the app close the TCP connection.
+ABORT_EXTENSION = "polytomic_emulator.abort"
+MAX_BODY_BYTES = 1024 * 1024
+_CONTEXT = "polytomic_emulator.context"
+
+
+class ConnectionDropped(Exception):
+    """Raised instead of dropping when the server offers no way to close the connection (e.g. TestClient)."""
+
+
+def is_api_path(path: str) -> bool:
+    """Whether a path belongs to the public API (authenticated, faulted, journaled)."""
+    return path == "/api" or path.startswith("/api/")
+
+
+class RequestContext:
+    """Per-request state shared between the pipeline and the routes: the latency still owed."""
+
+    def __init__(self, latency_ms: int) -> None:
+        self._latency_ms = latency_ms
+
+    async def pause(self) -> None:
+        """Sleep the plan's latency, once per request, wherever it is first asked for."""
+        delay, self._latency_ms = self._latency_ms, 0
+        if delay:
+            await asyncio.sleep(delay / 1000)
+
+
+def request_context(request: Request) -> RequestContext:
+    """The context the pipeline put in the scope, or one owing nothing if the request bypassed it."""
+    context = request.scope.get(_CONTEXT)
+    return context if isinstance(context, RequestContext) else RequestContext(0)
+
+
+@dataclass
+class _Outcome:
+    """The response the app produced for one /api/ request, held back until faults have had their say."""
+
+    status: int | None = None
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytearray = field(default_factory=bytearray)
+
+    def set_error(self, error: EmulatorError) -> None:
+        response = error_response(error)
+        self.status, self.headers, self.body = (
+            response.status_code,
+            list(response.raw_headers),
+            bytearray(response.body),
+        )
+
+
+class ApiPipeline:
+    """Pure ASGI middleware around every request.
+
+    For all requests it adds ``X-Polytomic-Version``. For /api/ requests it also reads the whole body,
+    asks the fault plan what to do, runs the app (or not), owes the plan's latency, drops the connection
+    or sends the buffered response, and writes one journal entry.
+    """
+
+    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+        self.app = app
+        self._emulator = emulator
+        self._default_version = emulator.settings.default_api_version.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        version = self._default_version
+        for name, value in scope["headers"]:
+            if name == b"x-polytomic-version":
+                version = value
+                break
+        if not is_api_path(scope["path"]):
+            await self.app(scope, receive, _adding_header(send, version))
+            return
+        await self._handle_api(scope, receive, send, version)
+
+    async def _handle_api(self, scope: Scope, receive: Receive, send: Send, version: bytes) -> None:
+        started_at, t0 = self._emulator.clock(), time.perf_counter()
+        outcome = _Outcome()
+        decision = NO_FAULT
+        body = b""
+        try:
+            body = await _read_body(receive)
+        except PayloadTooLarge as exc:
+            outcome.set_error(exc)
+        else:
+            decision = self._emulator.faults.decide(scope["method"])
+            context = RequestContext(decision.latency_ms)
+            scope[_CONTEXT] = context
+            if decision.error is not None:
+                outcome.set_error(decision.error)
+            elif decision.action != "drop_before":
+                await self._run_app(scope, receive, body, outcome)
+            await context.pause()  # no-op if the route already paused after claiming an idempotency key
+
+        self._emulator.journal.record(
+            RequestFacts(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope["query_string"].decode("latin-1"),
+                headers=list(scope["headers"]),
+                body=body,
+                status=outcome.status,
+                fault=decision.fault,
+                latency_ms=decision.latency_ms,
+                replayed=(b"idempotent-replayed", b"true") in outcome.headers,
+                error_key=_error_key(outcome.body) if (outcome.status or 0) >= 400 else None,
+                duration_ms=(time.perf_counter() - t0) * 1000,
+                started_at=started_at,
+            )
+        )
+        if decision.action in ("drop_before", "drop_after"):
+            await _drop(scope)
+            return
+        headers = [(k, v) for k, v in outcome.headers if k != b"x-polytomic-version"]
+        headers.append((b"x-polytomic-version", version))
+        await send({"type": "http.response.start", "status": outcome.status or 500, "headers": headers})
+        await send({"type": "http.response.body", "body": bytes(outcome.body)})
+
+    async def _run_app(self, scope: Scope, receive: Receive, body: bytes, outcome: _Outcome) -> None:
+        """Run the Starlette app with the already-read body, buffering its response into `outcome`."""
+        delivered = False
+
+        async def replay_body() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                outcome.status = message["status"]
+                outcome.headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                outcome.body += message.get("body", b"")
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except Exception:
+            logger.exception("unexpected error while handling %s %s", scope["method"], scope["path"])
+            outcome.set_error(InternalError("unexpected emulator error"))
+
+
+def _adding_header(send: Send, version: bytes) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-polytomic-version"]
+            message = {**message, "headers": [*headers, (b"x-polytomic-version", version)]}
+        await send(message)
+
+    return wrapped
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks += message.get("body", b"")
+        if len(chunks) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        if not message.get("more_body", False):
+            break
+    return bytes(chunks)
+
+
+def _error_key(body: bytes | bytearray) -> str | None:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    key = parsed.get("key") if isinstance(parsed, dict) else None
+    return key if isinstance(key, str) else None
+
+
+async def _drop(scope: Scope) -> None:
+    """Close the TCP connection without a response; the server put the means in the scope."""
+    abort = scope.get("extensions", {}).get(ABORT_EXTENSION)
+    if abort is None:
+        raise ConnectionDropped("fault plan dropped the connection (no transport to abort here)")
+    abort()
+    # Let the transport report the loss before the server looks at the finished request, so it does not
+    # try to send a fallback 500 on the dead connection.
+    for _ in range(3):
+        await asyncio.sleep(0)
