@@ -1,0 +1,103 @@
+"""The measured runs: every command on every stack kind, in rotating order, one Sample per command and
+repetition, so that each provider run has a no-op run next to it to be compared with."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bench.raw import RawClient
+from bench.session import log
+from bench.stacks import CLI_ARGS, COMMANDS, PROVIDER, Variant
+from bench.workspace import Workspace
+from polytomic_provider.emulator.launcher import EmulatorProcess
+
+
+@dataclass
+class Sample:
+    """One command's figures in one repetition."""
+
+    seconds: float
+    rss_mib: float | None = None
+    cpu_s: float | None = None
+    api_calls: str = ""
+    tree_cpu_s: float | None = None
+    killed: tuple[str, ...] = ()  # probed processes the engine had to SIGKILL (each costs it a 5 s wait)
+
+
+Results = dict[tuple[str, int, str], list[Sample]]  # (command, size, variant) -> one Sample per repetition
+
+
+@dataclass
+class Bench:
+    """Runs repetitions and keeps what the report needs: the samples, the load before each command and
+    the size of the provider as the state stores it."""
+
+    workspace: Workspace
+    emulator: EmulatorProcess
+    raw: RawClient
+    results: Results = field(default_factory=lambda: defaultdict(list))
+    loads: list[float] = field(default_factory=list)
+    provider_state_bytes: int | None = None
+    provider_state_secret: bool | None = None
+
+    def api_calls(self) -> str:
+        """The requests in the emulator's journal (cleared before each command that makes any)."""
+        entries = self.emulator.admin.journal()
+        counts = Counter(entry["method"] for entry in entries)
+        failed = sum(1 for entry in entries if (entry["status"] or 500) >= 400)
+        text = " ".join(f"{counts[m]}{m[0]}" for m in ("POST", "GET", "PUT", "DELETE") if counts[m])
+        if failed:
+            text += f" ({failed} failed)"
+        return text or "0"
+
+    def repetition(self, variants: Sequence[Variant], size: int, repetition: int, *, raw: bool) -> None:
+        """Every command for every variant at one size; the variants' order rotates between commands."""
+        tag = f"n{size}-r{repetition}-{secrets.token_hex(3)}"
+        stacks = {v.name: f"{v.program}-{tag}-{i}" for i, v in enumerate(variants)}
+        for i, variant in enumerate(variants):
+            self.workspace.new_stack(variant, stacks[variant.name], size, f"bench-{tag}-{i}")
+        try:
+            for index, command in enumerate(COMMANDS):
+                shift = (repetition + index) % len(variants)
+                for variant in [*variants[shift:], *variants[:shift]]:
+                    self.run_command(command, size, variant, stacks[variant.name])
+                    if command == "up" and variant == PROVIDER and self.provider_state_bytes is None:
+                        self.read_provider_from_state(stacks[variant.name])
+                if raw:
+                    for mode in ("serial", "threads"):
+                        seconds = self.raw.run(command, size, f"bench-{tag}-raw", mode)
+                        self.results[(command, size, f"raw-{mode}")].append(Sample(seconds))
+        finally:
+            for variant in variants:
+                self.workspace.remove_stack(variant, stacks[variant.name])
+
+    def run_command(self, command: str, size: int, variant: Variant, stack: str) -> None:
+        self.loads.append(os.getloadavg()[0])
+        if variant.organizations:
+            self.emulator.admin.clear_journal()
+        args = [*CLI_ARGS[command], "--stack", stack]
+        seconds, _, probe, tree_cpu = self.workspace.pulumi(variant, args, probe=True)
+        calls = self.api_calls() if variant.organizations else ""
+        killed = tuple(probe.killed)
+        sample = Sample(seconds, probe.provider_rss_mib, probe.provider_cpu_s, calls, tree_cpu, killed)
+        self.results[(command, size, variant.name)].append(sample)
+        rss = f"{sample.rss_mib:.0f} MiB" if sample.rss_mib is not None else "? MiB"
+        stall = f"  KILLED after 5 s: {', '.join(killed)}" if killed else ""
+        log(f"  {command:<8} N={size:<4} {variant.name:<36} {seconds:7.2f} s  provider {rss}  {calls}{stall}")
+
+    def read_provider_from_state(self, stack: str) -> None:
+        state = self.workspace.exported_state(PROVIDER, stack)
+        for item in state.get("deployment", {}).get("resources", []):
+            value = item.get("inputs", {}).get("__provider")
+            if value is None:
+                continue
+            if isinstance(value, str):
+                self.provider_state_bytes, self.provider_state_secret = len(value.encode()), False
+            else:
+                self.provider_state_bytes, self.provider_state_secret = len(json.dumps(value).encode()), True
+            return
