@@ -171,8 +171,9 @@ TABLE_LEGEND = (
     "process tree (CLI, language host, program, provider), which other work on the machine "
     "disturbs much less than wall time. 5 s stalls: runs (provider/no-op) in which the engine had "
     "to SIGKILL a Python plugin (language host or provider) that did not exit within 5 s of its "
-    "SIGINT, which adds 5 s to that run: both hosts park their main thread in Event.wait() with no "
-    "timeout, so a SIGINT that the kernel hands to one of their gRPC threads is never acted on. "
+    "SIGINT, which adds 5 s to that run: Pulumi's Python provider host parks its main thread in "
+    "Event.wait() with no timeout, so a SIGINT that the kernel hands to one of its gRPC threads is "
+    "never acted on (our language host waits in short slices and is not affected). "
     "Such runs are left out of the medians and ratios."
 )
 

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from .fields import FIELDS, OIDC_FIELDS, OPTIONAL_FIELDS, READABLE_FIELDS, SECRET_FIELDS, WRITE_ONLY_FIELDS
+
 __all__ = [
     "FIELDS",
     "MAX_NAME_LENGTH",
@@ -36,12 +38,6 @@ __all__ = [
 
 MAX_NAME_LENGTH = 255
 MAX_VALUE_LENGTH = 1024
-OPTIONAL_FIELDS = ("client_id", "client_secret", "issuer", "sso_domain", "sso_org_id")
-FIELDS = ("name", *OPTIONAL_FIELDS)
-WRITE_ONLY_FIELDS = ("client_id", "client_secret")  # the API accepts them and never returns them
-SECRET_FIELDS = ("client_secret",)
-READABLE_FIELDS = ("name", "issuer", "sso_domain", "sso_org_id")
-OIDC_FIELDS = ("client_id", "client_secret", "issuer")
 
 _DOMAIN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^[A-Za-z]{2,63}$|^xn--[A-Za-z0-9-]{1,59}$")

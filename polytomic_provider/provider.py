@@ -6,13 +6,15 @@ organization is gone, `delete` gets the old outputs. Write-only fields (`client_
 carried in outputs from the inputs, since the API never returns them.
 
 The object itself holds nothing: it is pickled into state by reference (a few dozen bytes, identical across
-releases), and everything it needs at run time sits in `runtime.RUNTIME`.
+releases), and everything it needs at run time sits in `runtime.RUNTIME`. The Pulumi program imports this
+module on every run, so pydantic and httpx (through `models` and `client`) are imported only inside the
+methods that use them: a preview's program never pays for them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -26,25 +28,18 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .client import new_idempotency_key
 from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
 from .errors import Conflict, Forbidden, NotFound, PolytomicError
+from .fields import ADOPT_ID, CREATE_SCOPE, FIELDS, OIDC_FIELDS, WRITE_ONLY_FIELDS
 from .hints import hint_for
-from .models import (
-    FIELDS,
-    OIDC_FIELDS,
-    WRITE_ONLY_FIELDS,
-    Organization,
-    OrganizationSpec,
-    validate_inputs,
-)
 from .runtime import RUNTIME
 from .watchdog import start_engine_watchdog
 
+if TYPE_CHECKING:
+    from .models import Organization, OrganizationSpec
+
 __all__ = ["ADOPT_ID", "CREATE_SCOPE", "OrganizationError", "OrganizationProvider"]
 
-ADOPT_ID = "adopt_id"
-CREATE_SCOPE = "__create_scope"  # "<project>/<stack>/<resource name>", set by the resource class
 _PASSTHROUGH = (ADOPT_ID, CREATE_SCOPE)
 _INTERNAL = ("__provider",)
 
@@ -59,6 +54,8 @@ def is_unknown(value: Any) -> bool:
 
 
 def spec_from(props: dict[str, Any]) -> OrganizationSpec:
+    from .models import OrganizationSpec
+
     return OrganizationSpec.model_validate({f: props.get(f) for f in FIELDS})
 
 
@@ -118,6 +115,8 @@ class OrganizationProvider(ResourceProvider):
         unknown = {k for k, v in news.items() if is_unknown(v)}
         props = {k: v for k, v in news.items() if k not in _INTERNAL and k not in _PASSTHROUGH}
         known = {k: v for k, v in props.items() if k not in unknown and v is not None}
+        from .models import validate_inputs
+
         _, problems = validate_inputs(known)
         oidc_unknown = any(f in unknown for f in OIDC_FIELDS)
         for problem in problems:
@@ -164,6 +163,8 @@ class OrganizationProvider(ResourceProvider):
         return CreateResult(live.id, outputs_for(spec, live, props))
 
     def _create(self, spec: OrganizationSpec, scope: str, label: str) -> Organization:
+        from .client import new_idempotency_key
+
         client = RUNTIME.client()
         key = creation_key(scope, spec) if scope else None
         try:

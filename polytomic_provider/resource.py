@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from .models import FIELDS
-from .provider import ADOPT_ID, CREATE_SCOPE, OrganizationProvider
+from .fields import ADOPT_ID, CREATE_SCOPE, FIELDS
+from .provider import OrganizationProvider
 
 __all__ = ["Organization", "OrganizationArgs"]
 

@@ -7,9 +7,12 @@ Pulumi state: a key, a config value or a client captured there would leak or fai
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from .client import PolytomicClient
 from .config import Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from .client import PolytomicClient
 
 __all__ = ["RUNTIME", "ProviderRuntime"]
 
@@ -44,6 +47,8 @@ class ProviderRuntime:
         existing = self._client
         if existing is not None:
             return existing
+        from .client import PolytomicClient  # httpx is loaded only once a call needs the API
+
         # Built outside the lock (it takes tens of milliseconds), so concurrent first calls do not queue.
         fresh = PolytomicClient(self.settings)
         with self._lock:

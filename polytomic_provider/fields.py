@@ -1,0 +1,28 @@
+"""The Organization's property names, with no dependencies.
+
+The Pulumi program imports the resource, and with it the provider module, on every run: keeping names
+here lets both stay free of pydantic and httpx until a provider method actually needs them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ADOPT_ID",
+    "CREATE_SCOPE",
+    "FIELDS",
+    "OIDC_FIELDS",
+    "OPTIONAL_FIELDS",
+    "READABLE_FIELDS",
+    "SECRET_FIELDS",
+    "WRITE_ONLY_FIELDS",
+]
+
+OPTIONAL_FIELDS = ("client_id", "client_secret", "issuer", "sso_domain", "sso_org_id")
+FIELDS = ("name", *OPTIONAL_FIELDS)
+WRITE_ONLY_FIELDS = ("client_id", "client_secret")  # the API accepts them and never returns them
+SECRET_FIELDS = ("client_secret",)
+READABLE_FIELDS = ("name", "issuer", "sso_domain", "sso_org_id")
+OIDC_FIELDS = ("client_id", "client_secret", "issuer")
+
+ADOPT_ID = "adopt_id"  # an existing organization to take over on create
+CREATE_SCOPE = "__create_scope"  # "<project>/<stack>/<resource name>", set by the resource class
