@@ -141,23 +141,24 @@ class PolytomicClient:
             response = exc.response
         if response.is_success:
             return response
-        key, message = _error_details(response)
-        raise api_error_for(response.status_code, key, redact(message, secrets), attempts=attempts) from None
+        key, message = _error_details(response, secrets)
+        raise api_error_for(response.status_code, key, message, attempts=attempts) from None
 
 
 def _org_path(organization_id: str) -> str:
     return f"/api/organizations/{quote(organization_id, safe='')}"
 
 
-def _error_details(response: httpx.Response) -> tuple[str | None, str]:
-    """The API's `key` and `message`, falling back to `error.message`, then to the raw text."""
+def _error_details(response: httpx.Response, secrets: tuple[str, ...]) -> tuple[str | None, str]:
+    """The API's `key` and `message` (else `error.message`, else the raw text), secrets scrubbed first."""
     try:
         body = response.json()
     except ValueError:
-        return None, response.text[:300].strip() or response.reason_phrase
+        # Scrub before cutting: a secret split by the cut would no longer match.
+        return None, redact(response.text, secrets)[:300].strip() or response.reason_phrase
     if isinstance(body, dict):
         nested = body.get("error")
         message = body.get("message") or (nested.get("message") if isinstance(nested, dict) else None)
         key = body.get("key")
-        return (str(key) if key else None), str(message or response.reason_phrase)
+        return (str(key) if key else None), redact(str(message or response.reason_phrase), secrets)
     return None, response.reason_phrase

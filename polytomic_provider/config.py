@@ -157,5 +157,5 @@ def resolve_settings(lookup: ConfigLookup, env: Mapping[str, str] | None = None)
         max_attempts=int(_number(pick("maxAttempts", ENV_MAX_ATTEMPTS), DEFAULT_MAX_ATTEMPTS, "maxAttempts",
                                  ENV_MAX_ATTEMPTS, 1)),
         retry_budget=_number(pick("retryBudget", ENV_RETRY_BUDGET), DEFAULT_RETRY_BUDGET_SECONDS,
-                             "retryBudget", ENV_RETRY_BUDGET, 0),
+                             "retryBudget", ENV_RETRY_BUDGET, 1),
     )  # fmt: skip

@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 )
 
 from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
-from .errors import Conflict, Forbidden, NotFound, PolytomicError
+from .errors import Conflict, Forbidden, NotFound, PolytomicError, Unprocessable
 from .fields import ADOPT_ID, CREATE_SCOPE, FIELDS, OIDC_FIELDS, WRITE_ONLY_FIELDS
 from .hints import hint_for
 from .runtime import RUNTIME
@@ -147,15 +147,19 @@ class OrganizationProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = spec_from(props)
         label = _label(props)
+        adopt_id = props.get(ADOPT_ID)
         try:
-            adopt_id = props.get(ADOPT_ID)
             if adopt_id:
                 live = self._adopt(str(adopt_id), spec, label)
             else:
                 live = self._create(spec, str(props.get(CREATE_SCOPE) or ""), label)
+        except OrganizationError:
+            raise  # already says what to do
         except NotFound as error:
+            if not adopt_id:
+                raise explain(error, label, "create") from None
             raise OrganizationError(
-                f"{label}: adopt_id {props.get(ADOPT_ID)!r} names no organization in this partner account "
+                f"{label}: adopt_id {adopt_id!r} names no organization in this partner account "
                 f"({error}): check the id (polytomic-pulumi generate lists them)"
             ) from None
         except PolytomicError as error:
@@ -169,16 +173,15 @@ class OrganizationProvider(ResourceProvider):
         key = creation_key(scope, spec) if scope else None
         try:
             live = client.create_organization(spec, idempotency_key=key)
-        except Conflict:
-            existing = next((o for o in client.list_organizations() if o.name == spec.name), None)
-            if existing is not None:
-                raise OrganizationError(
-                    f"{label}: create failed: an organization named {spec.name!r} already exists in the "
-                    f"partner account (id {existing.id}). To manage it with Pulumi, adopt it: add "
-                    f"adopt_id={existing.id!r} to this resource's OrganizationArgs (or generate the code "
-                    f"with: polytomic-pulumi generate --name-filter {spec.name!r}), then run pulumi up again"
-                ) from None
-            # A replayed conflict for a name that is free again: start afresh under a new key.
+        except (Conflict, Unprocessable) as error:
+            if (
+                isinstance(error, Unprocessable)
+                and "idempotency" not in f"{error.key} {error.api_message}".lower()
+            ):
+                raise
+            # The name is taken, or the key was first used with another body (say, a secret rotated after a
+            # lost create). Either way the organization is not provably ours: say so, or start afresh.
+            self._stop_if_name_taken(spec, label)
             return client.create_organization(spec, idempotency_key=new_idempotency_key())
         if key is None:
             return live
@@ -187,6 +190,16 @@ class OrganizationProvider(ResourceProvider):
             return client.get_organization(live.id)
         except NotFound:
             return client.create_organization(spec, idempotency_key=new_idempotency_key())
+
+    def _stop_if_name_taken(self, spec: OrganizationSpec, label: str) -> None:
+        existing = next((o for o in RUNTIME.client().list_organizations() if o.name == spec.name), None)
+        if existing is not None:
+            raise OrganizationError(
+                f"{label}: create failed: an organization named {spec.name!r} already exists in the "
+                f"partner account (id {existing.id}). To manage it with Pulumi, adopt it: add "
+                f"adopt_id={existing.id!r} to this resource's OrganizationArgs (or generate the code "
+                f"with: polytomic-pulumi generate --name-filter {spec.name!r}), then run pulumi up again"
+            )
 
     def _adopt(self, organization_id: str, spec: OrganizationSpec, label: str) -> Organization:
         """Take over an existing organization: one full PUT, and only if it differs from the program."""

@@ -62,7 +62,7 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
         if args.client_secret is not None:
             props["client_secret"] = pulumi.Output.secret(args.client_secret)
         props[ADOPT_ID] = adopt_id
-        props[CREATE_SCOPE] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        props[CREATE_SCOPE] = _create_scope(resource_name, opts)
         super().__init__(_PROVIDER, resource_name, props, _with_secret_outputs(opts))
         if adopt_id is not None and pulumi.runtime.is_dry_run():
             pulumi.Output.from_input(adopt_id).apply(
@@ -89,6 +89,20 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
             _with_secret_outputs(pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))),
         )
         return organization
+
+
+def _create_scope(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
+    """Where this resource sits in the stack, for its create's Idempotency-Key.
+
+    Two resources of the same name under different parents (a component used twice) must never share a
+    key, or the second create would replay the first and both would manage one organization. The parent's
+    type and name are read directly: an input that waited on the parent's URN would be a dependency cycle.
+    """
+    scope = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    parent = opts.parent if opts is not None else None
+    if parent is not None:
+        scope += f"/{getattr(parent, '_type', '')}::{getattr(parent, '_name', '')}"
+    return f"{scope}/{resource_name}"
 
 
 def _with_secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:

@@ -25,7 +25,7 @@ __all__ = [
     "retry_after",
 ]
 
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+RETRYABLE_STATUSES = frozenset({408, 429})  # and every 5xx but 501 (Not Implemented never changes)
 MAX_RETRY_AFTER_SECONDS = 30.0
 
 
@@ -79,7 +79,9 @@ def backoff_for(exc: Exception) -> bool | float:
 
 
 def should_retry(response: httpx.Response) -> bool:
-    return response.status_code in RETRYABLE_STATUSES or is_idempotency_in_flight(response)
+    status = response.status_code
+    transient = status in RETRYABLE_STATUSES or (status >= 500 and status != 501)
+    return transient or is_idempotency_in_flight(response)
 
 
 _log = logging.getLogger("polytomic_provider.retry")

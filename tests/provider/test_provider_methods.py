@@ -279,3 +279,17 @@ def test_transient_errors_are_retried_to_success(
     statuses = [e["status"] for e in emulator.admin.journal() if e["method"] == "POST"]
     assert statuses == [429, 200]
     assert [o["id"] for o in children(emulator)] == [result.id]
+
+
+def test_a_secret_rotated_after_a_lost_create_stops_with_the_adopt_hint(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    """The first create reached the API (its answer was lost); the retry carries another secret."""
+    first = provider.create(dict(OIDC_PROPS))
+    with pytest.raises(OrganizationError) as failure:
+        provider.create({**OIDC_PROPS, "client_secret": CLIENT_SECRET + "-rotated"})
+    message = str(failure.value)
+    assert "already exists" in message and f"adopt_id={first.id!r}" in message
+    assert message.count("create failed") == 1
+    assert CLIENT_SECRET not in message
+    assert [o["id"] for o in children(emulator)] == [first.id]

@@ -147,3 +147,23 @@ def test_retries_are_reported_as_a_readable_line() -> None:
         name="x", args=(), kwargs={}, retry_num=1, wait_for=0.5, waited_so_far=0, caused_by=dropped
     )
     assert "GET /api/x: attempt 1 failed (RemoteProtocolError)" in describe_retry(details)
+
+
+@pytest.mark.parametrize(("status", "retried"), [(520, True), (522, True), (599, True), (501, False)])
+def test_every_5xx_but_not_implemented_is_retried(status: int, retried: bool) -> None:
+    assert should_retry(response(status)) is retried
+
+
+def test_a_secret_in_a_long_plain_text_error_is_scrubbed_before_it_is_cut() -> None:
+    key = "pk-abcdefghijklmnop"
+
+    def proxy_page(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text="x" * 290 + f" Authorization: {request.headers['authorization']}")
+
+    client = PolytomicClient(
+        Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1),
+        transport=httpx.MockTransport(proxy_page),
+    )
+    with pytest.raises(ServerError) as failure:
+        client.get_organization("x")
+    assert "pk-abcdef"[:5] not in str(failure.value)
