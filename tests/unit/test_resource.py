@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -29,10 +31,15 @@ MOCKS = RecordingMocks()
 
 
 @pytest.fixture(autouse=True)
-def mocks() -> RecordingMocks:
+def mocks() -> Iterator[RecordingMocks]:
+    """Mocks on an event loop of their own: earlier tests (the Automation API) may have closed theirs."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     MOCKS.organizations.clear()
     pulumi.runtime.set_mocks(MOCKS, project="proj", stack="dev", preview=False)
-    return MOCKS
+    yield MOCKS
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 class Team(pulumi.ComponentResource):
