@@ -70,11 +70,10 @@ def creation_key(scope: str, spec: OrganizationSpec) -> str:
     return f"pulumi-create-{hashlib.sha256(fingerprint.encode()).hexdigest()[:48]}"
 
 
-def outputs_for(spec: OrganizationSpec, live: Organization | None, props: dict[str, Any]) -> dict[str, Any]:
-    """All outputs: live readable fields when we have them, write-only ones from the declared state."""
-    outs: dict[str, Any] = {f: getattr(spec, f) for f in FIELDS}
-    if live is not None:
-        outs.update(live.readable())
+def outputs_for(live: Organization, props: dict[str, Any]) -> dict[str, Any]:
+    """All outputs: readable fields as the API returned them, write-only ones as declared (or stored)."""
+    outs: dict[str, Any] = {f: props.get(f) for f in WRITE_ONLY_FIELDS}
+    outs.update(live.readable())
     for key in _PASSTHROUGH:
         if props.get(key) is not None:
             outs[key] = props[key]
@@ -164,7 +163,7 @@ class OrganizationProvider(ResourceProvider):
             ) from None
         except PolytomicError as error:
             raise explain(error, label, "create") from None
-        return CreateResult(live.id, outputs_for(spec, live, props))
+        return CreateResult(live.id, outputs_for(live, props))
 
     def _create(self, spec: OrganizationSpec, scope: str, label: str) -> Organization:
         from .client import new_idempotency_key
@@ -224,7 +223,7 @@ class OrganizationProvider(ResourceProvider):
             ) from None
         except PolytomicError as error:
             raise explain(error, label, "update") from None
-        return UpdateResult(outputs_for(spec, live, news))
+        return UpdateResult(outputs_for(live, news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         label = _label(props, id_)
@@ -239,12 +238,7 @@ class OrganizationProvider(ResourceProvider):
             return ReadResult(None, {})  # refresh: deleted outside Pulumi, so it leaves the stack
         except PolytomicError as error:
             raise explain(error, label, "read") from None
-        outs: dict[str, Any] = {f: props.get(f) for f in WRITE_ONLY_FIELDS}
-        outs.update(live.readable())
-        for key in _PASSTHROUGH:
-            if props.get(key) is not None:
-                outs[key] = props[key]
-        return ReadResult(live.id, outs)
+        return ReadResult(live.id, outputs_for(live, props))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         label = _label(props, id_)
