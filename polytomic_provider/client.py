@@ -7,7 +7,6 @@ that were sent (the key, a client_secret) are scrubbed from anything the API ech
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from .models import Organization, OrganizationSpec
 from .retry import RetryableResponse, backoff_for, install_retry_reporting, should_retry
 from .version import __version__
 
-__all__ = ["USER_AGENT", "PolytomicClient", "new_idempotency_key"]
+__all__ = ["USER_AGENT", "PolytomicClient"]
 
 USER_AGENT = f"polytomic-pulumi/{__version__}"
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -29,11 +28,6 @@ RETRY_WAIT_INITIAL = 0.5
 RETRY_WAIT_MAX = 10.0
 RETRY_WAIT_JITTER = 0.5
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
-
-
-def new_idempotency_key() -> str:
-    """A fresh key in the documented alphabet ([A-Za-z0-9_-], 8-255 characters)."""
-    return f"pulumi-{uuid.uuid4().hex}"
 
 
 class PolytomicClient:

@@ -1,9 +1,9 @@
 """OrganizationProvider: the dynamic provider behind `Organization`.
 
-What the engine sends each method (see docs/design.md): `check` gets old and new inputs, `diff` gets old
-*outputs* and new inputs, `create`/`update` must return every output, `read` returns an empty id when the
-organization is gone, `delete` gets the old outputs. Write-only fields (`client_id`, `client_secret`) are
-carried in outputs from the inputs, since the API never returns them.
+What the engine sends each method: `check` gets old and new inputs, `diff` gets old *outputs* and new
+inputs, `create`/`update` must return every output, `read` returns an empty id when the organization is
+gone, `delete` gets the old outputs. Write-only fields (`client_id`, `client_secret`) are carried in
+outputs from the inputs, since the API never returns them.
 
 The object itself holds nothing: it is pickled into state by reference (a few dozen bytes, identical across
 releases), and everything it needs at run time sits in `runtime.RUNTIME`. The Pulumi program imports this
