@@ -28,7 +28,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
+from .config import CONFIG_NAMESPACE
 from .errors import Conflict, Forbidden, NotFound, PolytomicError, Unprocessable
 from .fields import ADOPT_ID, CREATE_SCOPE, FIELDS, OIDC_FIELDS, WRITE_ONLY_FIELDS
 from .hints import hint_for
@@ -105,7 +105,8 @@ class OrganizationProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         start_engine_watchdog()
-        RUNTIME.configure(resolve_settings(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}")))
+        # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
+        RUNTIME.configure_from(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
 
     # -- planning (no API calls) -------------------------------------------------------------------------
 
@@ -127,14 +128,7 @@ class OrganizationProvider(ResourceProvider):
         adopt = news.get(ADOPT_ID)
         if adopt is not None and not is_unknown(adopt) and (not isinstance(adopt, str) or not adopt.strip()):
             failures.append(CheckFailure(ADOPT_ID, "adopt_id must be the id of an existing organization"))
-        if RUNTIME.settings.partner_key is None:
-            failures.append(
-                CheckFailure(
-                    f"{CONFIG_NAMESPACE}:partnerKey",
-                    f"no Polytomic partner key is configured: run 'pulumi config set --secret "
-                    f"{CONFIG_NAMESPACE}:partnerKey <key>' or set {ENV_PARTNER_KEY}",
-                )
-            )
+        failures += [CheckFailure(problem.setting, problem.reason) for problem in RUNTIME.problems()]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
