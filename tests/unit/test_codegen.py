@@ -197,3 +197,18 @@ def test_an_empty_account_gives_a_program_that_declares_nothing() -> None:
     assert declared(program) == {}
     assert "No organization matched" in program
     compile(program, "__main__.py", "exec")
+
+
+def test_the_same_account_gives_the_same_program_whatever_the_api_order() -> None:
+    twin = Organization(id="00000000-0000-4000-8000-00000000000e", name="Acme Corp")
+    organizations = [OWNER, SSO, OIDC, twin, PLAIN]
+    programs = {
+        render(order) for order in (organizations, organizations[::-1], sorted(organizations, key=id))
+    }
+    assert len(programs) == 1
+    [program] = programs
+    # Ordered by name (as a string: "Beta" before "acme-corp"), then id: of the two "Acme Corp", the
+    # suffix always goes to the same one.
+    assert list(declared(program)) == ["acme_corp", "acme_corp_2", "beta", "acme_corp_3"]
+    assert declared(program)["acme_corp"]["args"]["adopt_id"] == PLAIN.id
+    assert declared(program)["acme_corp_2"]["args"]["adopt_id"] == twin.id
