@@ -28,7 +28,8 @@ _TAKEN_BY_PROGRAM = frozenset({"pulumi", "config", "Organization", "Organization
 _RESERVED = (
     frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | _TAKEN_BY_PROGRAM
 )
-_PLAIN_URL = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]+")  # safe inside the docstring
+# Safe inside the docstring, and free of credentials: no user:password@, no ?query or #fragment.
+_PLAIN_URL = re.compile(r"[A-Za-z0-9._~:/\[\]!$&()*+,;=%-]+")
 _PLACEHOLDER = "placeholder"  # stands for a write-only value when the declaration is validated
 
 

@@ -212,3 +212,12 @@ def test_the_same_account_gives_the_same_program_whatever_the_api_order() -> Non
     assert list(declared(program)) == ["acme_corp", "acme_corp_2", "beta", "acme_corp_3"]
     assert declared(program)["acme_corp"]["args"]["adopt_id"] == PLAIN.id
     assert declared(program)["acme_corp_2"]["args"]["adopt_id"] == twin.id
+
+
+@pytest.mark.parametrize(
+    "url", ["https://admin:hunter2@polytomic.example.com", "https://polytomic.example.com/?token=hunter2"]
+)
+def test_a_deployment_url_with_credentials_is_never_written_into_the_program(url: str) -> None:
+    declarations, skipped = plan_declarations([PLAIN], owner_id=OWNER.id)
+    program = render_program(declarations, skipped_owner=skipped, deployment_url=url)
+    assert "hunter2" not in program and "<deployment url>" in program
