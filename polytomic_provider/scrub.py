@@ -145,6 +145,8 @@ class Scrubber:
 
     def __init__(self, secrets: Iterable[str], *, replacement: str = REDACTED) -> None:
         kept = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        #: Length of the shortest secret scrubbed (0 if none): shorter text cannot hold or encode one.
+        self.shortest = min(map(len, kept), default=0)
         forms = {form for secret in kept for form in secret_forms(secret)}
         # Longest first, so that a form which contains a shorter one is taken whole.
         ordered = sorted(forms, key=lambda f: (-len(f), f))

@@ -31,6 +31,7 @@ import base64
 import binascii
 import contextlib
 import json
+import math
 import re
 import threading
 from collections import OrderedDict, deque
@@ -205,7 +206,10 @@ class _Redactor:
 
     def _token(self, match: re.Match[str]) -> str:
         token = match.group()
-        return REDACTED if any(self._scrub(d) != d for d in _decodings(token)) else token
+        if len(token) < self._scrub.shortest:  # every encoding is at least as long as what it encodes
+            return token
+        decoded = _decodings(token, self._scrub.shortest)
+        return REDACTED if any(self._scrub(d) != d for d in decoded) else token
 
     def query(self, query: str) -> str:
         return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
@@ -279,13 +283,14 @@ def _redact_form_pair(match: re.Match[str]) -> str:
     return f"{name}={REDACTED}" if value and is_secret_field(unquote_plus(name)) else match.group()
 
 
-def _decodings(token: str) -> list[str]:
-    """What a token may stand for: its percent-decoding, and its base64 decoding when that is text."""
+def _decodings(token: str, shortest: int) -> list[str]:
+    """What a token may stand for: its percent-decoding, and its base64 decoding when that is text and
+    long enough to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes)."""
     found = []
     if "%" in token or "+" in token:
         found.append(unquote_plus(token))
-    if _BASE64.fullmatch(token):
-        unpadded = token.rstrip("=")
+    unpadded = token.rstrip("=")
+    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(token):
         altchars = b"-_" if "-" in token or "_" in token else None
         with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
             found.append(base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), altchars).decode("utf-8"))
