@@ -35,7 +35,7 @@ from .config import (
     ENV_DEPLOYMENT_URL,
     ENV_PARTNER_KEY,
     Settings,
-    normalize_url,
+    deployment_url_problem,
     resolve_settings,
 )
 from .errors import ApiError, Forbidden, PolytomicError, Unauthorized
@@ -118,14 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings(deployment_url: str | None) -> Settings:
-    if deployment_url is not None:
-        try:
-            deployment_url = normalize_url(deployment_url)
-        except PolytomicError:
-            raise CommandError(
-                f"--deployment-url must be an http(s) URL such as {DEFAULT_DEPLOYMENT_URL}, "
-                f"got {deployment_url!r}"
-            ) from None
+    """Settings from the environment and --deployment-url; a bad value is named, never echoed (a URL may
+    carry a password)."""
+    problem = deployment_url_problem(deployment_url) if deployment_url is not None else None
+    if problem:
+        raise CommandError(f"--deployment-url {problem}")
     try:
         settings = resolve_settings(lambda key: deployment_url if key == "deploymentUrl" else None)
     except PolytomicError as error:

@@ -28,8 +28,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
-from .errors import Conflict, Forbidden, NotFound, PolytomicError
+from .config import CONFIG_NAMESPACE
+from .errors import ConfigurationError, Conflict, Forbidden, NotFound, PolytomicError
 from .fields import ADOPT_ID, CREATE_KEY, FIELDS, OIDC_FIELDS, READABLE_FIELDS, WRITE_ONLY_FIELDS
 from .hints import hint_for
 from .ownership import name_taken_message
@@ -86,6 +86,8 @@ def _label(props: dict[str, Any], organization_id: str | None = None) -> str:
 
 def explain(error: PolytomicError, label: str, verb: str) -> OrganizationError:
     """Reword a client error for a person reading CLI output: what failed, why, and what to do."""
+    if isinstance(error, ConfigurationError):  # already names the setting; the settings are unusable
+        return OrganizationError(f"{label}: {verb} failed: {error}")
     hint = hint_for(error, RUNTIME.settings.deployment_url, f"{verb} organizations")
     return OrganizationError(f"{label}: {verb} failed: {hint}")
 
@@ -103,7 +105,8 @@ class OrganizationProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         start_engine_watchdog()
-        RUNTIME.configure(resolve_settings(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}")))
+        # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
+        RUNTIME.configure_from(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
 
     # -- planning (no API calls) -------------------------------------------------------------------------
 
@@ -125,14 +128,7 @@ class OrganizationProvider(ResourceProvider):
         adopt = news.get(ADOPT_ID)
         if adopt is not None and not is_unknown(adopt) and (not isinstance(adopt, str) or not adopt.strip()):
             failures.append(CheckFailure(ADOPT_ID, "adopt_id must be the id of an existing organization"))
-        if RUNTIME.settings.partner_key is None:
-            failures.append(
-                CheckFailure(
-                    f"{CONFIG_NAMESPACE}:partnerKey",
-                    f"no Polytomic partner key is configured: run 'pulumi config set --secret "
-                    f"{CONFIG_NAMESPACE}:partnerKey <key>' or set {ENV_PARTNER_KEY}",
-                )
-            )
+        failures += [CheckFailure(problem.setting, problem.reason) for problem in RUNTIME.problems()]
         # A key of this operation's own: a create never replays one that another run, stack or resource
         # made. The engine keeps it in the pending create, for `polytomic-pulumi recover` after a kill.
         return CheckResult({**news, CREATE_KEY: new_create_key()}, failures)
@@ -154,8 +150,8 @@ class OrganizationProvider(ResourceProvider):
         spec = spec_from(props)
         label = _label(props)
         adopt_id = props.get(ADOPT_ID)
-        client = RUNTIME.client()
         try:
+            client = RUNTIME.client()
             if adopt_id:
                 live = self._adopt(client, str(adopt_id), spec)
             else:
@@ -190,8 +186,8 @@ class OrganizationProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec = spec_from(news)
         label = _label(news, id_)
-        client = RUNTIME.client()
         try:
+            client = RUNTIME.client()
             live = client.update_organization(id_, spec)
         except NotFound:
             raise OrganizationError(
