@@ -221,24 +221,28 @@ def _recover(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     if settings.partner_key is None:
         raise CommandError(f"no partner key: set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}")
+    unsettled = recovery.unsettled_operations(export)
+    if unsettled:
+        raise CommandError(
+            f"stack {stack!r} has pending operations recover does not settle: {'; '.join(unsettled)}. "
+            f"Settle them first (an interactive 'pulumi refresh --stack {stack}' offers a choice for each), "
+            f"then run recover again; nothing was changed"
+        )
     with PolytomicClient(settings) as client:
         try:
-            resolutions = [recovery.resolve(client, p) for p in pending]
-        except PolytomicError as error:
+            resolutions = [recovery.resolve(client, p, replay=not args.dry_run) for p in pending]
+        except (PolytomicError, ValueError) as error:
             raise CommandError(f"resolving the pending creates failed: {error}") from None
     for resolution in resolutions:
         print(f"{PROG}: {resolution.describe()}")
-    blocked = [r for r in resolutions if r.outcome is recovery.Outcome.NOT_PROVABLE]
-    if blocked:
+    if any(r.outcome in recovery.BLOCKING for r in resolutions):
         raise CommandError(
-            f"{len(blocked)} pending create(s) hold a name this stack cannot prove it owns; nothing was "
-            f"changed. Adopt or rename them as said above, clear the pending creates with 'pulumi refresh "
-            f"--stack {stack} --clear-pending-creates', then run 'pulumi up'"
+            "a create is still being executed by the API; nothing was changed: run recover again"
         )
-    imported = [r.pending.urn for r in resolutions if r.outcome is recovery.Outcome.IMPORT]
     if args.dry_run:
-        print(f"{PROG}: dry run: the stack's state was not changed")
+        print(f"{PROG}: dry run: nothing was sent to Polytomic and the stack's state was not changed")
         return 0
+    imported = [r.pending.urn for r in resolutions if r.outcome is recovery.Outcome.IMPORT]
     try:
         plain_export = json.loads(recovery.run_pulumi(["stack", "export", "--stack", stack], cwd))
         settled = recovery.complete_in_state(plain_export, resolutions)
@@ -251,8 +255,13 @@ def _recover(args: argparse.Namespace) -> int:
             recovery.run_pulumi(["refresh", "--stack", stack, "--yes", "--non-interactive", *targets], cwd)
     except (PolytomicError, ValueError) as error:
         raise CommandError(f"updating stack {stack!r} failed: {error}") from None
-    if not args.dry_run:
-        print(f"{PROG}: done: run 'pulumi up --stack {stack}' to finish the interrupted update")
+    blocked = [r for r in resolutions if r.outcome is recovery.Outcome.NOT_PROVABLE]
+    if blocked:
+        raise CommandError(
+            f"{len(imported)} organization(s) put into the stack; {len(blocked)} left alone because nothing "
+            f"proves they belong to it: adopt, rename or delete each as said above, then run 'pulumi up'"
+        )
+    print(f"{PROG}: done: run 'pulumi up --stack {stack}' to finish the interrupted update")
     return 0
 
 

@@ -65,7 +65,7 @@ def _check_plain_text(field: str, value: str, max_length: int, *, secret: bool =
 class OrganizationSpec(BaseModel):
     """The desired state of one organization, as declared in a Pulumi program."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     name: StrictStr
     client_id: StrictStr | None = None

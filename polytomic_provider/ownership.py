@@ -35,7 +35,12 @@ def adopt_instructions(name: str, organization_id: str) -> str:
 
 
 def name_taken_message(
-    client: PolytomicClient, name: str, *, cause: PolytomicError, own_id: str | None = None
+    client: PolytomicClient,
+    name: str,
+    *,
+    cause: PolytomicError,
+    own_id: str | None = None,
+    replacing: bool = False,
 ) -> str:
     """Why a create or rename was refused, naming the organization that holds the name when there is one."""
     try:
@@ -44,6 +49,16 @@ def name_taken_message(
         holder = None
     if holder is None or holder.id == own_id:
         return f"{cause} (no other organization named {name!r} is listed: try again, or check the name)"
+    if replacing:
+        # Never advise adoption here: the holder is most likely the organization being replaced, and
+        # adopting it would have the engine delete it right after.
+        return (
+            f"this create replaces the resource's organization, and the name {name!r} is still held "
+            f"(id {holder.id}, most likely the organization being replaced): names are unique, so a "
+            f"replacement that keeps its name is made after the old organization is deleted. Remove "
+            f"delete_before_replace=False from this resource (replacements delete first by default), "
+            f"or give the replacement another name"
+        )
     if own_id is None:
         return (
             f"an organization named {name!r} already exists in the partner account (id {holder.id}), and "

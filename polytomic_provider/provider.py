@@ -13,6 +13,7 @@ methods that use them: a preview's program never pays for them.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,39 @@ def new_create_key() -> str:
     return f"pulumi-create-{uuid.uuid4().hex}"
 
 
+class FreshKeys:
+    """The create keys this process's `check` drew for resources that are not in the stack yet.
+
+    A key in here has never been sent: the create that takes it is the first create of a new resource,
+    and the engine has recorded the key in that create's pending operation, which is how `recover` proves
+    what a killed run made. A resource already in the stack keeps the key it was created with, so its
+    inputs stay the same from run to run (an input that changed every run would make the engine rewrite
+    the whole state once per resource); a create that comes with such a key is a replacement, and the key
+    is spent: that create draws a private one instead.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: set[str] = set()
+
+    def draw(self) -> str:
+        key = new_create_key()
+        with self._lock:
+            self._keys.add(key)
+        return key
+
+    def take(self, key: object) -> bool:
+        """True, once, for a key `draw` gave out."""
+        with self._lock:
+            if isinstance(key, str) and key in self._keys:
+                self._keys.discard(key)
+                return True
+        return False
+
+
+FRESH_KEYS = FreshKeys()
+
+
 def outputs_for(live: Organization, props: dict[str, Any]) -> dict[str, Any]:
     """All outputs: readable fields as the API returned them, write-only ones as declared (or stored)."""
     outs: dict[str, Any] = {f: props.get(f) for f in WRITE_ONLY_FIELDS}
@@ -110,7 +144,7 @@ class OrganizationProvider(ResourceProvider):
 
     # -- planning (no API calls) -------------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
         unknown = {k for k, v in news.items() if is_unknown(v)}
         props = {k: v for k, v in news.items() if not k.startswith("__") and k != ADOPT_ID}
@@ -129,9 +163,14 @@ class OrganizationProvider(ResourceProvider):
         if adopt is not None and not is_unknown(adopt) and (not isinstance(adopt, str) or not adopt.strip()):
             failures.append(CheckFailure(ADOPT_ID, "adopt_id must be the id of an existing organization"))
         failures += [CheckFailure(problem.setting, problem.reason) for problem in RUNTIME.problems()]
-        # A key of this operation's own: a create never replays one that another run, stack or resource
-        # made. The engine keeps it in the pending create, for `polytomic-pulumi recover` after a kill.
-        return CheckResult({**news, CREATE_KEY: new_create_key()}, failures)
+        checked = dict(news)
+        if olds:
+            # In the stack already: adoption is over, and a create now could only be a replacement.
+            checked.pop(ADOPT_ID, None)
+        else:
+            # A key of this create's own: it can never replay one another run, stack or resource made.
+            checked[CREATE_KEY] = FRESH_KEYS.draw()
+        return CheckResult(checked, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """No change when every field matches the stored outputs; otherwise let the engine name the fields.
@@ -156,11 +195,14 @@ class OrganizationProvider(ResourceProvider):
                 live = self._adopt(client, str(adopt_id), spec)
             else:
                 # Retries of this one call share the key; nothing else ever sends it.
-                key = str(props.get(CREATE_KEY) or new_create_key())
+                replacing = not FRESH_KEYS.take(props.get(CREATE_KEY))
+                key = new_create_key() if replacing else str(props[CREATE_KEY])
                 live = client.create_organization(spec, idempotency_key=key)
         except Conflict as error:
             own_id = str(adopt_id) if adopt_id else None
-            message = name_taken_message(client, spec.name, cause=error, own_id=own_id)
+            message = name_taken_message(
+                client, spec.name, cause=error, own_id=own_id, replacing=not adopt_id and replacing
+            )
             raise OrganizationError(f"{label}: create failed: {message}") from None
         except NotFound as error:
             if not adopt_id:

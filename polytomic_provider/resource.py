@@ -15,6 +15,9 @@ __all__ = ["Organization", "OrganizationArgs"]
 
 _PROVIDER = OrganizationProvider()
 _SECRET_OUTPUTS = ["client_secret"]
+# Inputs that are bookkeeping, not fields: the create key, and the key scope 0.1 wrote into state. Ignoring
+# them keeps a resource's inputs identical from run to run (no diff noise, no state rewrite).
+_BOOKKEEPING = [CREATE_KEY, "__create_scope"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,11 +98,11 @@ def _with_defaults(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOption
 
     Names are unique across the partner account, so a create-first replacement of an organization that
     keeps its name cannot succeed; an explicit `delete_before_replace=False` is honoured (it works when the
-    replacement has a new name). The per-run create key is ignored in diffs: it is bookkeeping, not a field.
+    replacement has a new name). The create key is ignored in diffs: it is bookkeeping, not a field.
     """
     merged = pulumi.ResourceOptions.merge(
         opts,
-        pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS, ignore_changes=[CREATE_KEY]),
+        pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS, ignore_changes=_BOOKKEEPING),
     )
     if merged.delete_before_replace is None:
         merged.delete_before_replace = True

@@ -192,11 +192,49 @@ def test_create_after_destroy_makes_a_new_organization(
     assert [o["id"] for o in children(emulator)] == [second.id]
 
 
-def test_check_draws_a_fresh_create_key_every_time(provider: OrganizationProvider) -> None:
-    olds = provider.check({}, dict(OIDC_PROPS)).inputs
-    again = provider.check(olds, {**OIDC_PROPS, CREATE_KEY: olds[CREATE_KEY]}).inputs
-    assert olds[CREATE_KEY] != again[CREATE_KEY]
-    assert CLIENT_SECRET not in again[CREATE_KEY]
+def test_check_draws_a_key_for_new_resources_and_leaves_existing_inputs_as_they_are(
+    provider: OrganizationProvider,
+) -> None:
+    """A new resource gets a key nothing has sent; one in the stack keeps its inputs identical from run to
+    run (a changing input would make the engine rewrite the state once per resource on every `up`)."""
+    first = provider.check({}, dict(OIDC_PROPS)).inputs
+    second = provider.check({}, dict(OIDC_PROPS)).inputs
+    assert first[CREATE_KEY] != second[CREATE_KEY]
+    assert CLIENT_SECRET not in first[CREATE_KEY]
+    stored = dict(first)
+    again = provider.check(stored, {**OIDC_PROPS, CREATE_KEY: first[CREATE_KEY]}).inputs
+    assert again == stored
+
+
+def test_check_drops_adopt_id_once_the_resource_is_in_the_stack(provider: OrganizationProvider) -> None:
+    """Adoption is for the first create only: a replacement must never adopt (and then delete) anything."""
+    assert provider.check({}, {"name": "A", "adopt_id": "id-1"}).inputs["adopt_id"] == "id-1"
+    assert "adopt_id" not in provider.check({"name": "A"}, {"name": "A", "adopt_id": "id-1"}).inputs
+
+
+def test_a_replacement_never_sends_the_key_its_resource_was_created_with(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    checked = provider.check({}, {"name": "Replaced"}).inputs
+    original = provider.create(checked)
+    provider.delete(original.id, original.outs or {})
+    replacement = provider.create(provider.check(checked, dict(checked)).inputs)
+    assert replacement.id != original.id
+    keys = [e["headers"]["idempotency-key"] for e in emulator.admin.journal() if e["method"] == "POST"]
+    assert len(keys) == 2 and keys[0] == checked[CREATE_KEY] and keys[1] != keys[0]
+    assert [o["id"] for o in children(emulator)] == [replacement.id]
+
+
+def test_a_create_first_replacement_that_keeps_its_name_never_advises_adoption(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    checked = provider.check({}, {"name": "Kept"}).inputs
+    original = provider.create(checked)
+    with pytest.raises(OrganizationError) as failure:
+        provider.create(provider.check(checked, dict(checked)).inputs)
+    message = str(failure.value)
+    assert original.id in message and "delete_before_replace=False" in message
+    assert "adopt_id" not in message
 
 
 # -- update, read, delete ------------------------------------------------------------------------------
@@ -323,9 +361,10 @@ def test_a_secret_rotated_after_a_lost_create_stops_with_the_adopt_hint(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
     """The first create reached the API (its answer was lost); the retry carries another secret."""
-    first = provider.create(dict(OIDC_PROPS))
+    first = provider.create(provider.check({}, dict(OIDC_PROPS)).inputs)
+    rotated = {**OIDC_PROPS, "client_secret": CLIENT_SECRET + "-rotated"}
     with pytest.raises(OrganizationError) as failure:
-        provider.create({**OIDC_PROPS, "client_secret": CLIENT_SECRET + "-rotated"})
+        provider.create(provider.check({}, rotated).inputs)
     message = str(failure.value)
     assert "already exists" in message and f"adopt_id={first.id!r}" in message
     assert message.count("create failed") == 1

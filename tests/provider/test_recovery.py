@@ -16,9 +16,11 @@ from polytomic_provider.models import OrganizationSpec
 from polytomic_provider.recovery import (
     Outcome,
     PendingCreate,
+    Resolution,
     complete_in_state,
     pending_creates,
     resolve,
+    unsettled_operations,
 )
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
@@ -33,10 +35,13 @@ def client(emulator: EmulatorProcess) -> Iterator[PolytomicClient]:
         yield api
 
 
-def pending(name: str, **inputs: Any) -> PendingCreate:
-    return PendingCreate(
-        urn=f"urn:pulumi:dev::p::{ORG_TYPE}::{name.lower()}", inputs={"name": name, **inputs}
-    )
+def pending(name: str, in_state: dict[str, Any] | None = None, **inputs: Any) -> PendingCreate:
+    urn = f"urn:pulumi:dev::p::{ORG_TYPE}::{name.lower()}"
+    return PendingCreate(urn=urn, inputs={"name": name, **inputs}, in_state=in_state)
+
+
+def posts(emulator: EmulatorProcess) -> int:
+    return sum(1 for e in emulator.admin.journal() if e["method"] == "POST")
 
 
 def test_a_replayed_create_is_provably_the_stacks_own(client: PolytomicClient) -> None:
@@ -62,16 +67,53 @@ def test_a_pending_create_without_a_key_is_not_provable(client: PolytomicClient)
     assert (resolution.outcome, resolution.organization_id) == (Outcome.NOT_PROVABLE, other.id)
 
 
-def test_a_create_that_never_happened_is_cleared_and_makes_nothing(client: PolytomicClient) -> None:
-    resolution = resolve(client, pending("Never Made", **{CREATE_KEY: "pulumi-create-k2"}))
-    assert resolution.outcome is Outcome.NOTHING_MADE
-    assert [o.name for o in client.list_organizations()] == ["Emulator Partner"]
+def test_a_create_that_never_arrived_is_made_now_under_the_stacks_own_key(client: PolytomicClient) -> None:
+    """Judged by the key, not the name: a POST still in flight or never sent is the same operation."""
+    resolution = resolve(client, pending("Never Arrived", **{CREATE_KEY: "pulumi-create-k2"}))
+    assert resolution.outcome is Outcome.IMPORT
+    assert [o.id for o in client.list_organizations() if o.name == "Never Arrived"] == [
+        resolution.organization_id
+    ]
 
 
-def test_an_adoption_names_its_organization(client: PolytomicClient) -> None:
+def test_a_dry_run_sends_nothing(client: PolytomicClient, emulator: EmulatorProcess) -> None:
+    resolution = resolve(client, pending("Dry", **{CREATE_KEY: "pulumi-create-k3"}), replay=False)
+    assert resolution.outcome is Outcome.WOULD_REPLAY
+    assert posts(emulator) == 0
+
+
+def test_a_replacements_spent_key_is_never_sent_again(
+    client: PolytomicClient, emulator: EmulatorProcess
+) -> None:
+    """A replacement's pending create carries the key the original create spent: replaying it would
+    bring back the organization being replaced."""
+    original = client.create_organization(
+        OrganizationSpec(name="Replaced"), idempotency_key="pulumi-create-k4"
+    )
+    client.delete_organization(original.id)
+    newer = client.create_organization(OrganizationSpec(name="Replaced"))
+    entry = {"id": original.id, "pendingReplacement": True, "inputs": {CREATE_KEY: "pulumi-create-k4"}}
+    sent_before = posts(emulator)
+    resolution = resolve(client, pending("Replaced", in_state=entry, **{CREATE_KEY: "pulumi-create-k4"}))
+    assert posts(emulator) == sent_before
+    assert (resolution.outcome, resolution.organization_id) == (Outcome.NOT_PROVABLE, newer.id)
+    assert "pulumi state delete" in resolution.reason and f"adopt_id={newer.id!r}" in resolution.reason
+
+
+def test_a_leftover_pending_create_of_an_organization_the_stack_holds_is_cleared(
+    client: PolytomicClient,
+) -> None:
+    made = client.create_organization(OrganizationSpec(name="Held"), idempotency_key="pulumi-create-k5")
+    entry = {"id": made.id, "inputs": {CREATE_KEY: "pulumi-create-other"}}
+    resolution = resolve(client, pending("Held", in_state=entry, **{CREATE_KEY: "pulumi-create-k5"}))
+    assert (resolution.outcome, resolution.organization_id) == (Outcome.CLEAR, made.id)
+
+
+def test_an_adoption_is_dropped_not_imported(client: PolytomicClient) -> None:
+    """The program may no longer name that id: the next `up` adopts again only if it still does."""
     other = client.create_organization(OrganizationSpec(name="Named"))
     resolution = resolve(client, pending("Named", adopt_id=other.id))
-    assert (resolution.outcome, resolution.organization_id) == (Outcome.IMPORT, other.id)
+    assert (resolution.outcome, resolution.organization_id) == (Outcome.CLEAR, None)
 
 
 def test_the_replay_is_sent_with_the_same_body_secret_included(client: PolytomicClient) -> None:
@@ -110,35 +152,55 @@ def test_pending_creates_reads_organizations_only_with_secrets_unwrapped() -> No
     assert found.name == "A" and found.inputs["client_secret"] == CLIENT_SECRET
 
 
-def test_complete_in_state_turns_imports_into_resources_and_drops_what_was_never_made() -> None:
+def test_operations_recover_does_not_settle_are_listed() -> None:
+    export = export_with(
+        [
+            creating("a", {"name": "A"}),
+            creating("b", {"name": "B"}, type_="aws:s3/bucket:Bucket"),
+            {**creating("c", {"name": "C"}), "type": "updating"},
+        ]
+    )
+    assert unsettled_operations(export) == [
+        "creating urn:pulumi:dev::p::aws:s3/bucket:Bucket::b",
+        f"updating urn:pulumi:dev::p::{ORG_TYPE}::c",
+    ]
+
+
+def test_complete_in_state_turns_imports_into_resources_and_drops_the_rest() -> None:
     encrypted = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
+    replaced_urn = f"urn:pulumi:dev::p::{ORG_TYPE}::replaced"
     ops = [
         creating("imported", {"name": "I", "client_secret": encrypted, CREATE_KEY: "k"}),
-        creating("never", {"name": "N", CREATE_KEY: "k2"}),
+        creating("cleared", {"name": "N", CREATE_KEY: "k2"}),
         creating("blocked", {"name": "B", CREATE_KEY: "k3"}),
-        {**creating("upd", {"name": "U"}), "type": "updating"},
+        creating("replaced", {"name": "R", CREATE_KEY: "k4"}),
     ]
     export = export_with(ops)
-    by_urn = {op["resource"]["urn"]: PendingCreate(op["resource"]["urn"], {}) for op in ops}
+    export["deployment"]["resources"] += [
+        {"urn": replaced_urn, "id": "old", "pendingReplacement": True},
+        {"urn": "x"},
+    ]
 
-    def resolution(name: str, outcome: Outcome, org_id: str | None) -> Any:
-        from polytomic_provider.recovery import Resolution
-
-        return Resolution(by_urn[f"urn:pulumi:dev::p::{ORG_TYPE}::{name}"], outcome, org_id, "")
+    def resolution(name: str, outcome: Outcome, org_id: str | None) -> Resolution:
+        urn = f"urn:pulumi:dev::p::{ORG_TYPE}::{name}"
+        return Resolution(PendingCreate(urn, {}), outcome, org_id, "")
 
     settled = complete_in_state(
         export,
         [
             resolution("imported", Outcome.IMPORT, "id-1"),
-            resolution("never", Outcome.NOTHING_MADE, None),
+            resolution("cleared", Outcome.CLEAR, None),
             resolution("blocked", Outcome.NOT_PROVABLE, "id-3"),
+            resolution("replaced", Outcome.IMPORT, "id-4"),
         ],
     )
     deployment = settled["deployment"]
-    added = deployment["resources"][-1]
-    assert added["id"] == "id-1" and added["outputs"] == {"name": "I", "client_secret": encrypted}
-    assert [(o["type"], o["resource"]["inputs"]["name"]) for o in deployment["pending_operations"]] == [
-        ("creating", "B"),
-        ("updating", "U"),
-    ]
+    assert [(r["urn"].rsplit("::", 1)[-1], r.get("id")) for r in deployment["resources"]] == [
+        ("stack", None),
+        ("replaced", "id-4"),
+        ("x", None),
+        ("imported", "id-1"),
+    ], "a replacement takes the place of the entry it replaces; a new resource is appended"
+    assert deployment["resources"][-1]["outputs"] == {"name": "I", "client_secret": encrypted}
+    assert deployment["pending_operations"] == []
     assert export["deployment"]["pending_operations"] == ops, "the input export is left as it was"
