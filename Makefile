@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,emulator]'
 	touch $(STAMP)
 
 ## cli: build or find the Pulumi CLI (prints its bin directory)
@@ -39,5 +39,35 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) bench/run.py
 
+## golden: write the golden stack of this checkout's version (tests/golden/<version>/; once per release)
+golden: $(STAMP)
+	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) -m tests.golden.make_golden
+
+# -- the same tests on every supported Python ---------------------------------------------------------------
+.PHONY: test-matrix golden
+MATRIX := 3.11 3.12 3.13
+# Unit, provider, a short end-to-end set, the golden stacks and the built wheel: what each Python must pass.
+MATRIX_TESTS := tests/unit tests/provider tests/e2e/test_toolchain.py tests/e2e/test_organization_lifecycle.py \
+	tests/golden tests/packaging
+# pyenv's newest 3.X.*, else python3.X on PATH; override with e.g. PYTHON_3.12=/usr/bin/python3.12
+python_for = $(or $(PYTHON_$(1)),$(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python))),$(shell command -v python$(1)))
+
+.venv-%/.installed: pyproject.toml
+	@test -n "$(call python_for,$*)" || { echo "no Python $* found: pyenv install $*, or set PYTHON_$*" >&2; exit 1; }
+	$(call python_for,$*) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,emulator]'
+	touch $@
+
+## test-matrix: unit, provider, short end-to-end, golden and wheel tests on Python 3.11, 3.12 and 3.13
+test-matrix: $(foreach v,$(MATRIX),.venv-$(v)/.installed)
+	@set -o pipefail; bin="$$(scripts/install-pulumi | tail -n 1)"; status=0; summary=""; \
+	for v in $(MATRIX); do \
+	  echo "== $$(.venv-$$v/bin/python --version)"; \
+	  if PULUMI_BIN_DIR="$$bin" .venv-$$v/bin/python -m pytest -q $(MATRIX_TESTS) | tee .venv-$$v/pytest.log; \
+	  then result=ok; else result=FAILED; status=1; fi; \
+	  summary="$$summary  Python $$v ($$(.venv-$$v/bin/python --version)): $$result, $$(tail -n 1 .venv-$$v/pytest.log)\n"; \
+	done; printf "== test-matrix\n$$summary"; exit $$status
+
 clean:
-	rm -rf .demo $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .demo $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache

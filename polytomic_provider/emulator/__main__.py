@@ -3,11 +3,15 @@
 Why flags and environment variables both exist: flags are convenient by hand, but a key on a command line
 is visible to every user of the machine, so the launcher passes secrets through
 POLYTOMIC_EMULATOR_PARTNER_KEY, POLYTOMIC_EMULATOR_API_KEYS and POLYTOMIC_EMULATOR_ADMIN_TOKEN instead.
+
+The web server is an optional extra (``polytomic-pulumi[emulator]``), so that a Pulumi program's virtualenv
+does not carry one; without it this command says so in one line instead of a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,10 +21,20 @@ from pydantic import ValidationError
 
 from .settings import DEFAULT_HOST, DEFAULT_OWNER_NAME, DEFAULT_PORT, IDEMPOTENCY_TTL_S, JOURNAL_CAPACITY
 
+PROG = "polytomic-emulator"
+# What the `emulator` extra brings that the app cannot start without (httptools and uvloop only speed it up).
+SERVER_MODULES = ("starlette", "uvicorn")
+EXTRA_INSTALL_COMMAND = "pip install 'polytomic-pulumi[emulator]'"
+
+
+def missing_server_modules() -> list[str]:
+    """The server modules this environment lacks: checked before anything imports them."""
+    return [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="polytomic-emulator",
+        prog=PROG,
         description="A local emulator of the Polytomic Organizations API, for tests and demos.",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
@@ -66,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    missing = missing_server_modules()
+    if missing:
+        print(
+            f"{PROG}: the emulator needs the 'emulator' extra ({', '.join(missing)} not installed): "
+            f"{EXTRA_INSTALL_COMMAND}",
+            file=sys.stderr,
+        )
+        return 1
     args = build_parser().parse_args(argv)
     # Imported late so that --help is instant and argument errors need no third-party import.
     from .app import create_app
@@ -90,12 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             fault_seed=args.fault_seed,
         )
     except (ValueError, ValidationError) as exc:
-        print(f"polytomic-emulator: {exc}", file=sys.stderr)
+        print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     try:
         sock = bind_socket(settings.host, settings.port)
     except OSError as exc:
-        print(f"polytomic-emulator: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        print(f"{PROG}: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
     app = create_app(settings, faults=plan)
     if settings.partner_key_is_default:

@@ -1,0 +1,116 @@
+"""The built wheel, installed on its own outside the checkout, is a working provider without a web server.
+
+Everything else in the suite runs an editable install with every extra; these tests run what users get from
+`pip install polytomic-pulumi`: the program runs from a temporary folder with the clean virtualenv as its
+Pulumi virtualenv, and no PYTHONPATH. Only the emulator comes from this development virtualenv.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.version import __version__
+from tests.cli_project import CliProject
+from tests.packaging.distributions import CleanVenv, Distributions
+from tests.support import CLIENT_SECRET, PARTNER_KEY
+
+SERVER_PACKAGES = {"starlette", "uvicorn", "httptools", "uvloop"}
+INSTALL_HINT = "pip install 'polytomic-pulumi[emulator]'"
+PROGRAM = Path(__file__).resolve().parent / "program.py"
+
+
+def test_sdist_and_wheel_carry_the_version(distributions: Distributions) -> None:
+    assert distributions.wheel.name == f"polytomic_pulumi-{__version__}-py3-none-any.whl"
+    assert distributions.sdist.name == f"polytomic_pulumi-{__version__}.tar.gz"
+    assert distributions.wheel_metadata()["Version"] == __version__
+    with tarfile.open(distributions.sdist) as sdist:
+        names = sdist.getnames()
+    assert f"polytomic_pulumi-{__version__}/polytomic_provider/version.py" in names
+
+
+def test_wheel_requires_no_server_package(distributions: Distributions) -> None:
+    requirements = [Requirement(r) for r in distributions.wheel_metadata().get_all("Requires-Dist") or []]
+    always = {r.name for r in requirements if r.marker is None}
+    assert always == {"pulumi", "httpx", "pydantic", "stamina"}
+    with_emulator = {r.name for r in requirements if r.marker and r.marker.evaluate({"extra": "emulator"})}
+    assert with_emulator == SERVER_PACKAGES
+
+
+def test_clean_install_has_no_server_package(clean_venv: CleanVenv, tmp_path: Path) -> None:
+    listing = clean_venv.run("python", "-m", "pip", "list", "--format", "json", cwd=tmp_path)
+    installed = {package["name"].lower(): package for package in json.loads(listing.stdout)}
+    assert installed["polytomic-pulumi"]["version"] == __version__
+    assert "editable_project_location" not in installed["polytomic-pulumi"]
+    assert not SERVER_PACKAGES & set(installed)
+
+
+def test_package_imports_from_the_clean_virtualenv(clean_venv: CleanVenv, tmp_path: Path) -> None:
+    probe = (
+        "import polytomic_provider as p; from polytomic_provider import Organization, get_organization; "
+        "from polytomic_provider.provider import OrganizationProvider; print(p.__file__, p.__version__)"
+    )
+    result = clean_venv.run("python", "-c", probe, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    location, version = result.stdout.split()
+    assert Path(location).is_relative_to(clean_venv.root)
+    assert version == __version__
+
+
+def test_cli_prints_its_version(clean_venv: CleanVenv, tmp_path: Path) -> None:
+    result = clean_venv.run("polytomic-pulumi", "--version", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"polytomic-pulumi {__version__}"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("polytomic-emulator",), ("python", "-m", "polytomic_provider.emulator", "--port", "0")],
+    ids=["console-script", "python-m"],
+)
+def test_emulator_without_its_extra_says_how_to_install_it(
+    clean_venv: CleanVenv, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = clean_venv.run(*command, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("polytomic-emulator: ")
+    assert INSTALL_HINT in lines[0]
+
+
+@pytest.mark.e2e
+def test_program_lifecycle_with_the_installed_wheel(
+    clean_venv: CleanVenv, emulator: EmulatorProcess, pulumi_bin_dir: Path, tmp_path: Path
+) -> None:
+    project = CliProject(
+        tmp_path,
+        name="wheel-test",
+        program=PROGRAM,
+        virtualenv=str(clean_venv.root),
+        bin_dir=pulumi_bin_dir,
+        passphrase="wheel-test-passphrase",
+    )
+    project.pulumi("stack", "init", "wheel")
+    project.pulumi("config", "set", "polytomic:deploymentUrl", emulator.url)
+    project.pulumi("config", "set", "--secret", "polytomic:partnerKey", stdin=PARTNER_KEY)
+    project.pulumi("config", "set", "--secret", "clientSecret", stdin=CLIENT_SECRET)
+
+    project.pulumi("up", "--yes")
+    outputs = project.outputs()
+    assert Path(outputs["provider_module"]).is_relative_to(clean_venv.root)
+    names = {o["id"]: o["name"] for o in emulator.admin.organizations()}
+    assert names[outputs["plain_id"]] == "Wheel Plain"
+    assert names[outputs["oidc_id"]] == "Wheel OIDC"
+
+    project.pulumi("preview", "--expect-no-changes")
+
+    project.pulumi("destroy", "--yes")
+    remaining = {o["id"] for o in emulator.admin.organizations()}
+    assert not {outputs["plain_id"], outputs["oidc_id"]} & remaining
