@@ -150,6 +150,7 @@ def test_destroy_deletes_every_organization(deployed: StackHarness, emulator: Em
 
 def test_secrets_stay_out_of_state_and_cli_output(deployed: StackHarness, emulator: EmulatorProcess) -> None:
     deployed.set_organizations([PLAIN, {**OIDC, "sso_domain": "changed.example.com"}])
+    deployed.set_secret("clientSecret-oidc", CLIENT_SECRET + "-rotated")  # the diff shows it, masked
     deployed.preview(diff=True)
     deployed.up(diff=True)
     deployed.refresh()
