@@ -2,12 +2,13 @@
 
 The dynamic provider host serves up to four operations at once, so one client (and its connection pool)
 is shared by all of them. Errors carry the status, the API's message and the attempt count; secret values
-that were sent (the key, a client_secret) are scrubbed from anything the API echoes back.
+that were sent (the key, a client_secret) are scrubbed, in every encoding (scrub.py), from every string
+that comes back: the API's message and error key, a raw error page, the reason phrase, a transport error.
 """
 
 from __future__ import annotations
 
-import uuid
+import weakref
 from typing import Any
 from urllib.parse import quote
 
@@ -15,12 +16,20 @@ import httpx
 import stamina
 
 from .config import Settings
-from .errors import TransportError, api_error_for, redact
+from .errors import TransportError, api_error_for
 from .models import Organization, OrganizationSpec
-from .retry import RetryableResponse, backoff_for, install_retry_reporting, should_retry
+from .retry import (
+    CallBudget,
+    RetryableResponse,
+    install_retry_reporting,
+    is_tls_failure,
+    json_body,
+    should_retry,
+)
+from .scrub import Scrubber
 from .version import __version__
 
-__all__ = ["USER_AGENT", "PolytomicClient", "new_idempotency_key"]
+__all__ = ["USER_AGENT", "PolytomicClient"]
 
 USER_AGENT = f"polytomic-pulumi/{__version__}"
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -29,11 +38,6 @@ RETRY_WAIT_INITIAL = 0.5
 RETRY_WAIT_MAX = 10.0
 RETRY_WAIT_JITTER = 0.5
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
-
-
-def new_idempotency_key() -> str:
-    """A fresh key in the documented alphabet ([A-Za-z0-9_-], 8-255 characters)."""
-    return f"pulumi-{uuid.uuid4().hex}"
 
 
 class PolytomicClient:
@@ -57,9 +61,12 @@ class PolytomicClient:
             limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
             transport=transport,
         )
+        # A client dropped by the runtime (after a new configure()) may still be in use by another thread,
+        # so it is not closed there: its connections close once the last holder lets go of it.
+        self._close = weakref.finalize(self, self._http.close)
 
     def close(self) -> None:
-        self._http.close()
+        self._close()
 
     def __enter__(self) -> PolytomicClient:
         return self
@@ -111,14 +118,11 @@ class PolytomicClient:
         retryable = method in _IDEMPOTENT_METHODS or idempotency_key is not None
         attempts = 0
         last_failure = ""
+        budget = CallBudget(self.settings.retry_budget, RETRY_WAIT_INITIAL, RETRY_WAIT_MAX, RETRY_WAIT_JITTER)
         try:
+            # The budget is enforced by CallBudget (exactly); stamina's own timeout would let a wait cross it.
             for attempt in stamina.retry_context(
-                on=backoff_for,
-                attempts=self.settings.max_attempts if retryable else 1,
-                timeout=self.settings.retry_budget,
-                wait_initial=RETRY_WAIT_INITIAL,
-                wait_max=RETRY_WAIT_MAX,
-                wait_jitter=RETRY_WAIT_JITTER,
+                on=budget, attempts=self.settings.max_attempts if retryable else 1, timeout=None
             ):
                 with attempt:
                     attempts += 1
@@ -131,17 +135,16 @@ class PolytomicClient:
                         last_failure = f"HTTP {response.status_code}"
                         raise RetryableResponse(response)
         except httpx.TransportError as exc:
-            tries = f" after {attempts} attempts (last: {last_failure})" if attempts > 1 else ""
             raise TransportError(
-                f"{method} {path}: no response from {self.settings.deployment_url}{tries}: "
-                f"{redact(str(exc) or type(exc).__name__, secrets)}",
+                _transport_failure(method, path, self.settings.deployment_url, exc, Scrubber(secrets))
+                + (f" after {attempts} attempts (last: {last_failure})" if attempts > 1 else ""),
                 attempts=attempts,
             ) from None
         except RetryableResponse as exc:
             response = exc.response
         if response.is_success:
             return response
-        key, message = _error_details(response, secrets)
+        key, message = _error_details(response, Scrubber(secrets))
         raise api_error_for(response.status_code, key, message, attempts=attempts) from None
 
 
@@ -149,16 +152,29 @@ def _org_path(organization_id: str) -> str:
     return f"/api/organizations/{quote(organization_id, safe='')}"
 
 
-def _error_details(response: httpx.Response, secrets: tuple[str, ...]) -> tuple[str | None, str]:
-    """The API's `key` and `message` (else `error.message`, else the raw text), secrets scrubbed first."""
-    try:
-        body = response.json()
-    except ValueError:
+def _transport_failure(method: str, path: str, url: str, exc: httpx.TransportError, scrub: Scrubber) -> str:
+    """What went wrong without a response; a TLS failure says what to check, as retrying cannot fix it."""
+    detail = scrub(str(exc) or type(exc).__name__)
+    if is_tls_failure(exc):
+        return (
+            f"{method} {path}: TLS handshake with {url} failed ({detail}): the server does not speak TLS "
+            f"on that address or its certificate is not trusted; check the URL's scheme "
+            f"(http:// for a plain-HTTP server) in polytomic:deploymentUrl or POLYTOMIC_DEPLOYMENT_URL"
+        )
+    return f"{method} {path}: no response from {url}: {detail}"
+
+
+def _error_details(response: httpx.Response, scrub: Scrubber) -> tuple[str | None, str]:
+    """The API's `key` and `message` (else `error.message`, else the raw text, else the reason phrase),
+    every one of them scrubbed: each comes from the server, which may echo what we sent."""
+    reason = scrub(response.reason_phrase)
+    body = json_body(response)
+    if body is None:
         # Scrub before cutting: a secret split by the cut would no longer match.
-        return None, redact(response.text, secrets)[:300].strip() or response.reason_phrase
-    if isinstance(body, dict):
-        nested = body.get("error")
-        message = body.get("message") or (nested.get("message") if isinstance(nested, dict) else None)
-        key = body.get("key")
-        return (str(key) if key else None), redact(str(message or response.reason_phrase), secrets)
-    return None, response.reason_phrase
+        return None, scrub(response.text)[:300].strip() or reason
+    if not isinstance(body, dict):
+        return None, reason
+    nested = body.get("error")
+    message = body.get("message") or (nested.get("message") if isinstance(nested, dict) else None)
+    key = body.get("key")
+    return (scrub(str(key)) if key else None), scrub(str(message)) if message else reason

@@ -28,7 +28,8 @@ _TAKEN_BY_PROGRAM = frozenset({"pulumi", "config", "Organization", "Organization
 _RESERVED = (
     frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | _TAKEN_BY_PROGRAM
 )
-_PLAIN_URL = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]+")  # safe inside the docstring
+# Safe inside the docstring, and free of credentials: no user:password@, no ?query or #fragment.
+_PLAIN_URL = re.compile(r"[A-Za-z0-9._~:/\[\]!$&()*+,;=%-]+")
 _PLACEHOLDER = "placeholder"  # stands for a write-only value when the declaration is validated
 
 
@@ -96,10 +97,14 @@ def plan_declarations(
     include_owner: bool = False,
     retain_on_delete: bool = False,
 ) -> tuple[list[Declaration], Organization | None]:
-    """The declarations in API order, and the owner organization when it was left out."""
+    """The declarations ordered by name, then id, and the owner organization when it was left out.
+
+    The order (and with it each resource name's numeric suffix) depends only on the organizations, not on
+    the order the API listed them in, so the same account always gives the same program.
+    """
     declarations: list[Declaration] = []
     skipped_owner: Organization | None = None
-    for organization in organizations:
+    for organization in sorted(organizations, key=lambda o: (o.name, o.id)):
         owner = organization.id == owner_id
         if owner and not include_owner:
             skipped_owner = organization

@@ -2,16 +2,22 @@
 
 The same resolution serves the provider process (config arrives through `configure()`) and the Pulumi
 program (lookups read `pulumi.Config("polytomic")`), so both talk to the same deployment with the same key.
+
+Every value is checked here, before any request: a bad one becomes a `ConfigProblem` that names the
+setting, where the value came from and the fix, and never repeats the value (a key pasted into the wrong
+variable, or a URL with a password in it, must not reach a log). A blank value counts as unset.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import ConfigurationError
 
@@ -23,8 +29,12 @@ __all__ = [
     "ENV_API_VERSION",
     "ENV_DEPLOYMENT_URL",
     "ENV_PARTNER_KEY",
+    "MISSING_KEY",
+    "ConfigProblem",
     "Secret",
     "Settings",
+    "check_settings",
+    "deployment_url_problem",
     "normalize_url",
     "resolve_settings",
 ]
@@ -45,7 +55,14 @@ ENV_TIMEOUT = "POLYTOMIC_REQUEST_TIMEOUT"
 ENV_MAX_ATTEMPTS = "POLYTOMIC_MAX_ATTEMPTS"
 ENV_RETRY_BUDGET = "POLYTOMIC_RETRY_BUDGET"
 
-_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Characters RFC 3986 allows in a URL; anything else (spaces, quotes, non-ASCII) is refused, not guessed at.
+_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+# A scheme without "//" (javascript:x, or https:host mistyped), but not a host with a port (host:8080).
+_BARE_SCHEME = re.compile(r"(?i:https?:)|[A-Za-z][A-Za-z0-9+.-]*:(?![0-9]*(?:/|$))")
+_SHOWN_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}")
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+_KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header can carry unchanged
 
 ConfigLookup = Callable[[str], "str | None"]
 
@@ -77,6 +94,25 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class ConfigProblem:
+    """One unusable setting: `setting` is the stack config key, `reason` the whole sentence to show."""
+
+    setting: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+MISSING_KEY = ConfigProblem(
+    f"{CONFIG_NAMESPACE}:partnerKey",
+    f"no Polytomic partner key is configured: run "
+    f"'pulumi config set --secret {CONFIG_NAMESPACE}:partnerKey <key>' "
+    f"or set the {ENV_PARTNER_KEY} environment variable",
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the client needs to reach one Polytomic deployment."""
 
@@ -88,74 +124,194 @@ class Settings:
     retry_budget: float = DEFAULT_RETRY_BUDGET_SECONDS
 
     def require_key(self) -> Secret:
-        """The partner key, or an error that says exactly where to set it."""
+        """The partner key, or an error that says exactly where to set it (or why it cannot be sent)."""
         if self.partner_key is None:
-            raise ConfigurationError(
-                f"no Polytomic partner key is configured: run "
-                f"'pulumi config set --secret {CONFIG_NAMESPACE}:partnerKey <key>' "
-                f"or set the {ENV_PARTNER_KEY} environment variable"
-            )
+            raise ConfigurationError(MISSING_KEY.reason)
+        problem = _key_problem(self.partner_key.reveal())
+        if problem:
+            raise ConfigurationError(f"the partner key {problem}")
         return self.partner_key
 
 
-def normalize_url(raw: str) -> str:
-    """Add https:// when no scheme is given and drop trailing slashes, as the Terraform provider does."""
-    url = raw.strip()
-    if "://" not in url:
-        url = f"https://{url}"
-    url = url.rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"{CONFIG_NAMESPACE}:deploymentUrl ({ENV_DEPLOYMENT_URL}) must be an http(s) URL such as "
-            f"{DEFAULT_DEPLOYMENT_URL}, got {raw!r}"
+def deployment_url_problem(raw: str) -> str | None:
+    """Why `raw` cannot serve as the deployment URL (a phrase to follow the setting's name), or None.
+
+    The phrase never contains the value: a URL with a user name and password in it must not be echoed.
+    """
+    url = _with_scheme(raw.strip())
+    if not _URL_CHARACTERS.fullmatch(url):
+        return (
+            "must be a URL without spaces, quotes or non-ASCII characters (write an international host "
+            f"name in its xn-- form), such as {DEFAULT_DEPLOYMENT_URL}"
         )
-    return url
-
-
-def _number(raw: str | None, default: float, key: str, env: str, minimum: float) -> float:
-    if raw is None or raw == "":
-        return default
+    scheme = url.split(":", 1)[0]
+    if scheme.lower() not in ("http", "https") or not url[len(scheme) :].startswith("://"):
+        shown = f" (not {scheme!r})" if _SHOWN_SCHEME.fullmatch(scheme) else ""
+        return f"must be an http:// or https:// URL{shown}, such as {DEFAULT_DEPLOYMENT_URL}"
     try:
-        value = float(raw)
+        parts = urlsplit(url)
+        port = parts.port
     except ValueError:
-        value = float("nan")
-    if not value >= minimum:
-        raise ConfigurationError(
-            f"{CONFIG_NAMESPACE}:{key} ({env}) must be a number >= {minimum}, got {raw!r}"
+        return (
+            f"is not a valid URL (check the host, its port and any [brackets]), e.g. {DEFAULT_DEPLOYMENT_URL}"
         )
-    return value
+    if "@" in parts.netloc:
+        return (
+            "must not contain a user name or password (user:password@): the API is called with the partner "
+            f"key only, so set that in {CONFIG_NAMESPACE}:partnerKey or {ENV_PARTNER_KEY}"
+        )
+    if "?" in url or "#" in url:
+        return "must not contain a query (?...) or a fragment (#...): give the deployment's base URL only"
+    if port == 0:
+        return "has port 0: give the deployment's real port (1-65535), or none for the default"
+    return _host_problem(parts)
+
+
+def _with_scheme(url: str) -> str:
+    """`https://` in front of a bare host, as the Terraform provider does; `javascript:x` stays as it is."""
+    if "://" in url or _BARE_SCHEME.match(url):
+        return url
+    return f"https://{url}"
+
+
+def _host_problem(parts: SplitResult) -> str | None:
+    host = parts.hostname or ""
+    example = f"such as {DEFAULT_DEPLOYMENT_URL}"
+    if not host:
+        return f"must name a host, {example}"
+    if parts.netloc.startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "has an invalid IPv6 address between [brackets]"
+        return None
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return "has an invalid IPv4 address"
+        return None
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return f"must name a valid host (letters, digits, hyphens, dots), {example}"
+    return None
+
+
+def normalize_url(raw: str) -> str:
+    """Add https:// when no scheme is given and drop trailing slashes; refuse anything else than a plain
+    http(s) base URL (no user name or password, query or fragment), without echoing it."""
+    problem = deployment_url_problem(raw)
+    if problem:
+        raise ConfigurationError(f"{CONFIG_NAMESPACE}:deploymentUrl ({ENV_DEPLOYMENT_URL}) {problem}")
+    return _with_scheme(raw.strip()).rstrip("/")
+
+
+def _key_problem(key: str) -> str | None:
+    if _KEY_CHARACTERS.fullmatch(key):
+        return None
+    return (
+        "contains a space, a line break, a control or a non-ASCII character, which an HTTP header "
+        "cannot carry: copy the key again, as one line"
+    )
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A numeric setting and its allowed range."""
+
+    key: str
+    env: str
+    default: float
+    minimum: float
+    maximum: float
+    whole: bool = False
+    unit: str = ""
+
+    def parse(self, raw: str, label: str) -> float | ConfigProblem:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        in_range = math.isfinite(value) and self.minimum <= value <= self.maximum
+        if in_range and (not self.whole or value.is_integer()):
+            return value
+        kind = "a whole number" if self.whole else "a number"
+        got = f"got {value:g}" if math.isfinite(value) else "got a value that is not a finite number"
+        return ConfigProblem(
+            f"{CONFIG_NAMESPACE}:{self.key}",
+            f"{label} must be {kind}{self.unit} from {self.minimum:g} to {self.maximum:g}, {got}",
+        )
+
+
+_TIMEOUT = _Number("requestTimeout", ENV_TIMEOUT, DEFAULT_TIMEOUT_SECONDS, 0.1, 3600, unit=" of seconds")
+_MAX_ATTEMPTS = _Number("maxAttempts", ENV_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS, 1, 100, whole=True)
+_RETRY_BUDGET = _Number(
+    "retryBudget", ENV_RETRY_BUDGET, DEFAULT_RETRY_BUDGET_SECONDS, 1, 86400, unit=" of seconds"
+)
+
+
+def check_settings(
+    lookup: ConfigLookup, env: Mapping[str, str] | None = None
+) -> tuple[Settings | None, list[ConfigProblem]]:
+    """Settings from a config lookup (key without namespace) and the environment, or None and every
+    problem found, each naming its setting; nothing is sent anywhere."""
+    environ = os.environ if env is None else env
+    problems: list[ConfigProblem] = []
+
+    def pick(key: str, *env_names: str) -> tuple[str, str] | None:
+        """The first non-blank value, and a label saying where it came from."""
+        setting = f"{CONFIG_NAMESPACE}:{key}"
+        value = lookup(key)
+        if value is not None and str(value).strip():
+            return str(value).strip(), setting
+        for name in env_names:
+            if environ.get(name, "").strip():
+                return environ[name].strip(), f"{name} (used for {setting})"
+        return None
+
+    def number(spec: _Number) -> float:
+        found = pick(spec.key, spec.env)
+        if found is None:
+            return spec.default
+        parsed = spec.parse(*found)
+        if isinstance(parsed, ConfigProblem):
+            problems.append(parsed)
+            return spec.default
+        return parsed
+
+    key = pick("partnerKey", ENV_PARTNER_KEY, ENV_API_KEY)
+    if key is not None and _key_problem(key[0]):
+        problems.append(ConfigProblem(f"{CONFIG_NAMESPACE}:partnerKey", f"{key[1]} {_key_problem(key[0])}"))
+    url = pick("deploymentUrl", ENV_DEPLOYMENT_URL) or (DEFAULT_DEPLOYMENT_URL, "the default URL")
+    url_problem = deployment_url_problem(url[0])
+    if url_problem:
+        problems.append(ConfigProblem(f"{CONFIG_NAMESPACE}:deploymentUrl", f"{url[1]} {url_problem}"))
+    version = pick("apiVersion", ENV_API_VERSION) or (DEFAULT_API_VERSION, "the default")
+    if not _API_VERSION.fullmatch(version[0]):
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_NAMESPACE}:apiVersion",
+                f"{version[1]} must be an API version date like {DEFAULT_API_VERSION}",
+            )
+        )
+    timeout, attempts, budget = number(_TIMEOUT), number(_MAX_ATTEMPTS), number(_RETRY_BUDGET)
+    if problems:
+        return None, problems
+    settings = Settings(
+        partner_key=Secret(key[0]) if key else None,
+        deployment_url=normalize_url(url[0]),
+        api_version=version[0],
+        timeout=timeout,
+        max_attempts=int(attempts),
+        retry_budget=budget,
+    )
+    return settings, []
 
 
 def resolve_settings(lookup: ConfigLookup, env: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from a config lookup (key without namespace) and the environment."""
-    environ = os.environ if env is None else env
-
-    def pick(key: str, *env_names: str) -> str | None:
-        value = lookup(key)
-        if value not in (None, ""):
-            return value
-        for name in env_names:
-            if environ.get(name):
-                return environ[name]
-        return None
-
-    key = pick("partnerKey", ENV_PARTNER_KEY, ENV_API_KEY)
-    url = normalize_url(pick("deploymentUrl", ENV_DEPLOYMENT_URL) or DEFAULT_DEPLOYMENT_URL)
-    version = (pick("apiVersion", ENV_API_VERSION) or DEFAULT_API_VERSION).strip()
-    if not _API_VERSION.match(version):
-        raise ConfigurationError(
-            f"{CONFIG_NAMESPACE}:apiVersion ({ENV_API_VERSION}) must be a date like {DEFAULT_API_VERSION}, "
-            f"got {version!r}"
-        )
-    return Settings(
-        partner_key=Secret(key.strip()) if key and key.strip() else None,
-        deployment_url=url,
-        api_version=version,
-        timeout=_number(pick("requestTimeout", ENV_TIMEOUT), DEFAULT_TIMEOUT_SECONDS, "requestTimeout",
-                        ENV_TIMEOUT, 0.1),
-        max_attempts=int(_number(pick("maxAttempts", ENV_MAX_ATTEMPTS), DEFAULT_MAX_ATTEMPTS, "maxAttempts",
-                                 ENV_MAX_ATTEMPTS, 1)),
-        retry_budget=_number(pick("retryBudget", ENV_RETRY_BUDGET), DEFAULT_RETRY_BUDGET_SECONDS,
-                             "retryBudget", ENV_RETRY_BUDGET, 1),
-    )  # fmt: skip
+    """Build Settings from a config lookup (key without namespace) and the environment, or raise a
+    ConfigurationError naming every bad setting. A missing key is not an error here (see require_key)."""
+    settings, problems = check_settings(lookup, env)
+    if settings is None:
+        raise ConfigurationError("; ".join(problem.reason for problem in problems))
+    return settings

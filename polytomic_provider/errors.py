@@ -2,9 +2,12 @@
 
 Messages are built from names, fields, HTTP status and the API's own `message` only: never from request
 headers, bodies or configuration values, so that no credential or `client_secret` can reach a CLI traceback.
+What the API sends back is scrubbed of every secret we sent, in any encoding, before it gets here.
 """
 
 from __future__ import annotations
+
+from .scrub import scrub
 
 __all__ = [
     "ApiError",
@@ -22,15 +25,11 @@ __all__ = [
     "redact",
 ]
 
-REDACTED = "[secret]"
-
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every occurrence of a known secret value; short values are skipped as too ambiguous."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-    return text
+    """Replace every form of each known secret (raw, JSON-escaped, URL-encoded, repr...) with ``[secret]``;
+    values shorter than four characters are skipped as too ambiguous."""
+    return scrub(text, secrets)
 
 
 class PolytomicError(Exception):

@@ -65,7 +65,7 @@ def _check_plain_text(field: str, value: str, max_length: int, *, secret: bool =
 class OrganizationSpec(BaseModel):
     """The desired state of one organization, as declared in a Pulumi program."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     name: StrictStr
     client_id: StrictStr | None = None
@@ -192,6 +192,21 @@ def _first_missing_oidc_field(inputs: dict[str, Any]) -> str:
 _TYPE_NAMES = {"string_type": "a string", "missing": "set"}
 
 
+def kind_of(value: Any) -> str:
+    """A value's type as a person writing a program or stack config says it ("a number", not "float")."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return "a string"
+    return "null" if value is None else f"a value of type {type(value).__name__}"
+
+
 def validate_inputs(inputs: dict[str, Any]) -> tuple[OrganizationSpec | None, list[InputProblem]]:
     """Validate fully known inputs; returns the spec or per-property problems (never echoing values)."""
     try:
@@ -211,11 +226,9 @@ def validate_inputs(inputs: dict[str, Any]) -> tuple[OrganizationSpec | None, li
                     )
                 )
             elif kind in _TYPE_NAMES:
-                got = type(inputs.get(loc)).__name__
+                got = kind_of(inputs.get(loc))
                 problems.append(
-                    InputProblem(
-                        property=loc, reason=f"{loc} must be {_TYPE_NAMES[kind]}, got a value of type {got}"
-                    )
+                    InputProblem(property=loc, reason=f"{loc} must be {_TYPE_NAMES[kind]}, got {got}")
                 )
             else:
                 message = str(error.get("ctx", {}).get("error", error["msg"]))

@@ -2,14 +2,21 @@
 
 It lives at module level, never on the provider object, because the provider object is pickled into
 Pulumi state: a key, a config value or a client captured there would leak or fail to pickle.
+
+Settings and the client built from them are one immutable pair, swapped whole under a lock, so no caller
+can see the settings of one configuration with the client of another. `configure()` never closes the
+client it replaces: another thread may be in the middle of a call with it. It is only dropped, and closes
+itself once nothing holds it any more (see PolytomicClient).
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .config import Settings, resolve_settings
+from .config import MISSING_KEY, ConfigLookup, ConfigProblem, Settings, check_settings
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from .client import PolytomicClient
@@ -17,47 +24,83 @@ if TYPE_CHECKING:
 __all__ = ["RUNTIME", "ProviderRuntime"]
 
 
+@dataclass(frozen=True)
+class _Configuration:
+    """One configuration: its settings (None when a value is unusable) and the client built for it."""
+
+    settings: Settings | None
+    problems: tuple[ConfigProblem, ...] = ()
+    client: PolytomicClient | None = None
+
+
 class ProviderRuntime:
-    """Holds settings from `configure()` and creates the client lazily, once, under a lock."""
+    """Holds the configuration from `configure()` and creates its client lazily, once."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._settings: Settings | None = None
-        self._client: PolytomicClient | None = None
+        self._current: _Configuration | None = None
 
     def configure(self, settings: Settings) -> None:
+        self._install(_Configuration(settings))
+
+    def configure_from(self, lookup: ConfigLookup) -> None:
+        """Read the settings from stack config (then the environment); bad values are kept as problems for
+        `check` to report, not raised here, where the engine would show them as a crash."""
+        settings, problems = check_settings(lookup)
+        self._install(_Configuration(settings, tuple(problems)))
+
+    def _install(self, wanted: _Configuration) -> None:
         with self._lock:
-            if settings == self._settings:
+            current = self._current
+            if current is not None and (current.settings, current.problems) == (
+                wanted.settings,
+                wanted.problems,
+            ):
                 return
-            if self._client is not None:
-                self._client.close()
-            self._settings, self._client = settings, None
+            self._current = wanted  # the old client is dropped, not closed: it may be in use
+
+    def _configuration(self) -> _Configuration:
+        current = self._current
+        if current is None:
+            # No configure() call (an old engine): fall back to the environment alone.
+            settings, problems = check_settings(lambda _key: None)
+            with self._lock:
+                current = self._current = self._current or _Configuration(settings, tuple(problems))
+        return current
+
+    def problems(self) -> list[ConfigProblem]:
+        """What keeps the provider from calling the API, each naming its setting: empty when all is well."""
+        current = self._configuration()
+        if current.settings is None:
+            return list(current.problems)
+        return [] if current.settings.partner_key is not None else [MISSING_KEY]
 
     @property
     def settings(self) -> Settings:
-        current = self._settings
-        if current is None:
-            # No configure() call (an old engine): fall back to the environment alone.
-            fallback = resolve_settings(lambda _key: None)
-            with self._lock:
-                current = self._settings = self._settings or fallback
-        return current
+        return _settings_of(self._configuration())
 
     def client(self) -> PolytomicClient:
-        existing = self._client
-        if existing is not None:
-            return existing
         from .client import PolytomicClient  # httpx is loaded only once a call needs the API
 
-        # Built outside the lock (it takes tens of milliseconds), so concurrent first calls do not queue.
-        fresh = PolytomicClient(self.settings)
-        with self._lock:
-            if self._client is None:
-                self._client = fresh
-                return fresh
-            winner = self._client
-        fresh.close()  # another call built one first
-        return winner
+        while True:
+            current = self._configuration()
+            if current.client is not None:
+                return current.client
+            # Built outside the lock (it takes tens of milliseconds), so concurrent first calls do not queue.
+            fresh = PolytomicClient(_settings_of(current))
+            with self._lock:
+                if self._current is current:
+                    self._current = replace(current, client=fresh)
+                    return fresh
+            # configure() or another first call got in meanwhile: ours was never handed out, so close it
+            # and take (or build) the client of the configuration now in force.
+            fresh.close()
+
+
+def _settings_of(configuration: _Configuration) -> Settings:
+    if configuration.settings is None:
+        raise ConfigurationError("; ".join(problem.reason for problem in configuration.problems))
+    return configuration.settings
 
 
 RUNTIME = ProviderRuntime()

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import jsonbody
 from .auth import Caller, current_caller
 from .errors import Conflict, EmulatorError, Forbidden, NotFound, Unprocessable
 from .models import OrganizationRecord, parse_organization_request
@@ -150,7 +151,7 @@ def _path_id(request: Request) -> str:
 
 def _fingerprint(request: Request, body: bytes) -> str:
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+        canonical = json.dumps(jsonbody.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
     return hashlib.sha256(

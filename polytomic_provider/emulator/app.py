@@ -62,7 +62,12 @@ Idempotency (``Idempotency-Key`` on POST, PUT and DELETE; ignored on GET)
   handling) are not stored. An unexpected crash releases the key.
 - A second request while the first is in flight: 409 ``idempotency_key_in_use``.
 - The same key with another method, path or body (compared as canonical JSON): 422
-  ``idempotency_key_reused``. Records survive a restart; in-flight claims do not.
+  ``idempotency_key_reused``. Records survive a restart. An in-flight claim survives too while the
+  process that made it runs (two emulators may share one ``--db``); a claim whose process is gone is taken
+  over by the next request with its key. Only the claiming process stores the outcome, and a stored
+  outcome is never replaced.
+- Request bodies nested more than 32 levels deep are malformed (422 ``invalid_body``), like any body that
+  is not one JSON object; nothing parses them recursively.
 
 Control plane (``/_emulator/``)
 - Authorised only by ``X-Emulator-Admin-Token``: missing 401, wrong 403. API credentials never work there.
@@ -108,8 +113,10 @@ def create_app(
     """Build the emulator app; the store is opened (and seeded) now and closed on lifespan shutdown."""
     store = Store(settings.db_path, clock=clock)
     store.seed(owner_name=settings.owner_name, api_keys=settings.api_keys)
-    journal = Journal(capacity=settings.journal_capacity, secrets=settings.secrets)
-    journal.remember_client_secrets(store.client_secrets())
+    journal = Journal(
+        capacity=settings.journal_capacity, max_bytes=settings.journal_max_bytes, secrets=settings.secrets
+    )
+    journal.reset_client_secrets(store.client_secrets())
     emulator = Emulator(settings, store, journal, FaultInjector(seed=settings.fault_seed, plan=faults), clock)
     api = OrganizationRoutes(emulator)
     control = ControlRoutes(emulator)

@@ -6,8 +6,6 @@ or not, answers 401 to an anonymous caller; the routes then only decide what tha
 
 from __future__ import annotations
 
-import hmac
-
 from starlette.authentication import (
     AuthCredentials,
     AuthenticationBackend,
@@ -20,8 +18,7 @@ from starlette.responses import Response
 from .errors import Unauthorized
 from .pipeline import is_api_path
 from .rendering import error_response
-from .state import Emulator
-from .store import digest
+from .state import Emulator, bearer_key
 
 
 class Caller(BaseUser):
@@ -47,7 +44,6 @@ class BearerKeyBackend(AuthenticationBackend):
 
     def __init__(self, emulator: Emulator) -> None:
         self._emulator = emulator
-        self._partner_key = emulator.settings.partner_key.encode()
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         if not is_api_path(conn.scope["path"]):
@@ -55,20 +51,16 @@ class BearerKeyBackend(AuthenticationBackend):
         header = conn.headers.get("authorization")
         if header is None:
             raise AuthenticationError("missing Authorization header")
-        scheme, _, key = header.partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
+        key = bearer_key(header)
+        if key is None:
             raise AuthenticationError("expected Authorization: Bearer <API key>")
-        if hmac.compare_digest(key.encode(), self._partner_key):
-            return AuthCredentials(["partner"]), Caller(
-                is_partner=True, org_id=self._emulator.owner_id, credential=digest(key)
-            )
-        org_id = self._emulator.store.org_id_for_api_key(key)
-        if org_id is None:
+        identity = self._emulator.identify(key)
+        if identity is None:
             raise AuthenticationError("invalid or unknown API key")
-        return AuthCredentials(["organization"]), Caller(
-            is_partner=False, org_id=org_id, credential=digest(key)
+        caller = Caller(
+            is_partner=identity.is_partner, org_id=identity.org_id, credential=identity.credential
         )
+        return AuthCredentials(["partner" if identity.is_partner else "organization"]), caller
 
 
 def auth_failed(conn: HTTPConnection, exc: AuthenticationError) -> Response:

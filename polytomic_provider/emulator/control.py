@@ -90,5 +90,6 @@ class ControlRoutes:
         settings = self._emulator.settings
         self._emulator.store.reset(owner_name=settings.owner_name, api_keys=settings.api_keys)
         self._emulator.journal.clear()
+        self._emulator.journal.reset_client_secrets(self._emulator.store.client_secrets())
         self._emulator.faults.clear()
         return Response(status_code=204)

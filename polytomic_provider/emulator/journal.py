@@ -2,37 +2,65 @@
 
 Why: tests need to see what a client actually sent (headers, body, Idempotency-Key, retries) and what the
 emulator did with it (status, injected fault), without the journal becoming a place where credentials
-leak. Redaction therefore happens when an entry is written, not when it is read:
+leak, or a way for anyone who can reach the port to fill the emulator's memory. So:
 
-- header names are lower-cased; ``authorization`` keeps only its scheme (``"Bearer <redacted>"``);
-  ``x-emulator-admin-token``, ``cookie`` and ``proxy-authorization`` are replaced whole;
-- a JSON body is stored parsed, with the value of every ``client_secret`` key replaced by ``"<redacted>"``
-  (a ``null`` stays ``null``), so a test can still see that the field was sent;
-- a body that is not JSON is stored as text, with ``"client_secret": "..."`` pairs redacted;
-- finally every known secret (partner key, API keys, admin token, and every client_secret seen so far of
-  at least `MIN_LITERAL_SECRET` characters) is replaced wherever it appears: path, query, headers, body.
-
-The journal keeps the last `capacity` entries in memory (it does not survive a restart). ``seq`` keeps
-counting across ``clear()`` so that a reader can ask for entries after a given seq.
+- Redaction happens when an entry is written, not when it is read.
+- Header names are lower-cased; ``authorization`` keeps only its scheme (``"Bearer <redacted>"``);
+  ``x-emulator-admin-token``, ``cookie`` and ``proxy-authorization`` are replaced whole.
+- Secret fields are redacted by name: any key that reads ``client_secret`` once case, ``_`` and ``-`` are
+  ignored (``Client_Secret``, ``clientSecret``). In a JSON body at any depth the value becomes
+  ``"<redacted>"`` (a ``null`` stays ``null``, so a test still sees the field was sent); in a body that is
+  not JSON, ``"key": value`` pairs (``\\u``-escaped names decoded) and ``key=value`` pairs; in the query.
+- Known values are redacted wherever they appear (path, query, headers, body) and in every encoding
+  (raw, JSON-escaped, URL-encoded, repr, HTML: see polytomic_provider.scrub), also inside a token that
+  decodes to them: percent-encoded, a JSON string with ``\\u`` escapes, base64 (Basic auth). Known values
+  are the server's credentials (partner key, API keys, admin token) and the client_secret values of
+  *accepted* requests (2xx), at most `MAX_KNOWN_SECRETS` of the latest, replaced on reset. Values in
+  rejected requests are never learnt: anyone can send those, and a value such as ``"organizations"`` would
+  otherwise redact every later path.
+- A request without a valid key is kept without its body: status, path, query and headers say it was
+  refused, which is all a reader needs; its body is nobody's business and could be a megabyte.
+- Entries are stored serialized, and the journal keeps the last `capacity` of them, at most `max_bytes` in
+  all (the newest entry is always kept). It does not survive a restart. ``seq`` keeps counting across
+  ``clear()`` so that a reader can ask for entries after a given seq.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import json
+import math
 import re
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
+
+from ..scrub import Scrubber
+from . import jsonbody
 
 REDACTED = "<redacted>"
-#: Client secrets shorter than this are redacted only where they appear as a ``client_secret`` value;
-#: replacing them everywhere would mangle unrelated text.
-MIN_LITERAL_SECRET = 4
+MAX_KNOWN_SECRETS = 256
+#: Header values of unauthenticated requests are cut to this many characters (after redaction).
+MAX_ANONYMOUS_HEADER = 256
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
-_SECRET_PAIR = re.compile(r'("client_secret"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_QUOTED = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\''
+_TEXT_PAIR = re.compile(rf"({_QUOTED})(\s*:\s*)({_QUOTED}|[^\s,}}\]]+)", re.DOTALL)
+_FORM_PAIR = re.compile(r"(?<![^&;?\s])([^=&;\s]+)=([^&;\s]*)")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A run that may be an encoded secret: percent-encoded, or base64 (Basic auth credentials).
+_TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+
+
+def is_secret_field(name: str) -> bool:
+    """``client_secret`` in any spelling: case, underscores and hyphens do not matter."""
+    return re.sub(r"[^a-z0-9]", "", name.lower()) == "clientsecret"
 
 
 @dataclass(frozen=True)
@@ -51,65 +79,92 @@ class RequestFacts:
     error_key: str | None
     duration_ms: float
     started_at: float
+    #: Whether the request carried a key the emulator knows.
+    authenticated: bool = True
 
 
 class Journal:
     """A bounded, thread-safe list of redacted request entries."""
 
-    def __init__(self, *, capacity: int, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, *, capacity: int, max_bytes: int, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[dict[str, Any]] = deque(maxlen=capacity)
+        self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._entries: deque[tuple[int, bytes]] = deque()
+        self._bytes = 0
         self._seq = 0
-        self._credentials = {secret for secret in secrets if secret}
-        self._client_secrets: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._rebuild()
+        self._credentials = tuple(secret for secret in secrets if secret)
+        self._known: OrderedDict[str, None] = OrderedDict()
+        self._redactor: _Redactor | None = None
 
-    def remember_client_secrets(self, secrets: Iterable[str | None]) -> None:
-        """Add client_secret values (from the store or a request) to the set redacted everywhere."""
-        wanted = {s for s in secrets if s and len(s) >= MIN_LITERAL_SECRET}
+    def reset_client_secrets(self, secrets: Iterable[str | None]) -> None:
+        """Start over with these client_secret values (the store's, at start-up and after a reset)."""
         with self._lock:
-            if not wanted <= self._client_secrets:
-                self._client_secrets |= wanted
-                self._rebuild()
+            self._known.clear()
+            self._redactor = None
+            self._learn(secrets)
 
-    def _rebuild(self) -> None:
-        secrets = sorted(self._credentials | self._client_secrets, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, secrets))) if secrets else None
+    def _learn(self, secrets: Iterable[str | None]) -> None:
+        for secret in secrets:
+            if not secret:
+                continue
+            if secret not in self._known:
+                self._redactor = None
+            self._known[secret] = None
+            self._known.move_to_end(secret)
+            while len(self._known) > MAX_KNOWN_SECRETS:
+                self._known.popitem(last=False)
 
-    def record(self, facts: RequestFacts) -> dict[str, Any]:
-        body = _parse_body(facts.body)
-        self.remember_client_secrets(_client_secrets_in(body))
+    def _current_redactor(self) -> _Redactor:
         with self._lock:
-            pattern = self._pattern
+            if self._redactor is None:
+                self._redactor = _Redactor((*self._credentials, *self._known))
+            return self._redactor
+
+    def record(self, facts: RequestFacts) -> None:
+        body = _parse_body(facts.body) if facts.authenticated else None
+        if facts.authenticated and facts.status is not None and 200 <= facts.status < 300:
+            with self._lock:
+                self._learn(_client_secrets_in(body))
+        redactor = self._current_redactor()
+        headers = redactor.headers(facts.headers)
+        if not facts.authenticated:
+            headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in headers.items()}
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(facts.started_at, UTC).isoformat(timespec="milliseconds")[:-6]
             + "Z",
             "method": facts.method,
-            "path": _scrub(facts.path, pattern),
-            "query": _scrub(facts.query, pattern),
+            "path": redactor.text(facts.path),
+            "query": redactor.query(facts.query),
             "status": facts.status,
             "fault": facts.fault,
             "latency_ms": facts.latency_ms,
             "replayed": facts.replayed,
             "error_key": facts.error_key,
             "duration_ms": round(facts.duration_ms, 3),
-            "headers": _headers(facts.headers, pattern),
-            "body": _redact_body(body, pattern),
+            "headers": headers,
+            "body": redactor.body(body),
         }
+        serialized = json.dumps(entry).encode()
         with self._lock:
             self._seq += 1
-            entry = {"seq": self._seq, **entry}
-            self._entries.append(entry)
-        return entry
+            data = b'{"seq": %d, ' % self._seq + serialized[1:]
+            self._entries.append((self._seq, data))
+            self._bytes += len(data)
+            while len(self._entries) > 1 and (
+                len(self._entries) > self._capacity or self._bytes > self._max_bytes
+            ):
+                self._bytes -= len(self._entries.popleft()[1])
 
     def entries(self, *, since: int = 0) -> list[dict[str, Any]]:
         with self._lock:
-            return [entry for entry in self._entries if entry["seq"] > since]
+            kept = [data for seq, data in self._entries if seq > since]
+        return [json.loads(data) for data in kept]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
 
 class _Text(str):
@@ -120,7 +175,7 @@ def _parse_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return jsonbody.loads(raw)
     except ValueError:
         return _Text(raw.decode("utf-8", errors="replace"))
 
@@ -129,7 +184,7 @@ def _client_secrets_in(body: Any) -> list[str]:
     found: list[str] = []
     if isinstance(body, dict):
         for key, value in body.items():
-            if key == "client_secret" and isinstance(value, str):
+            if is_secret_field(str(key)) and isinstance(value, str):
                 found.append(value)
             else:
                 found.extend(_client_secrets_in(value))
@@ -139,42 +194,104 @@ def _client_secrets_in(body: Any) -> list[str]:
     return found
 
 
-def _redact_body(body: Any, pattern: re.Pattern[str] | None) -> Any:
-    if isinstance(body, _Text):
-        return _scrub(_SECRET_PAIR.sub(rf'\1"{REDACTED}"', body), pattern)
-    return _redact_json(body, pattern)
+class _Redactor:
+    """Redaction with one fixed set of known values (rebuilt by the journal when the set changes)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._scrub = Scrubber(secrets, replacement=REDACTED)
+
+    def text(self, value: str) -> str:
+        """Every known value removed, in any encoding, also from tokens that decode to one."""
+        return _TOKEN.sub(self._token, self._scrub(value)) if value else value
+
+    def _token(self, match: re.Match[str]) -> str:
+        token = match.group()
+        if len(token) < self._scrub.shortest:  # every encoding is at least as long as what it encodes
+            return token
+        decoded = _decodings(token, self._scrub.shortest)
+        return REDACTED if any(self._scrub(d) != d for d in decoded) else token
+
+    def query(self, query: str) -> str:
+        return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
+
+    def headers(self, raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in raw:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            if name == "authorization":
+                scheme, _, credential = value.partition(" ")
+                value = f"{scheme} {REDACTED}" if credential else REDACTED
+            elif name in _WHOLE_HEADER_SECRETS:
+                value = REDACTED
+            value = self.text(value)
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
+
+    def body(self, body: Any) -> Any:
+        if isinstance(body, _Text):
+            return self._text_body(body)
+        return self._json(body)
+
+    def _json(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                self.text(str(key)): (
+                    REDACTED if is_secret_field(str(key)) and item is not None else self._json(item)
+                )
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self._json(item) for item in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def _text_body(self, text: str) -> str:
+        """A body that is not JSON: secret fields by name, then string literals that decode to a known
+        value, then every known value in any encoding."""
+        text = _TEXT_PAIR.sub(_redact_text_pair, text)
+        text = _FORM_PAIR.sub(_redact_form_pair, text)
+        text = _JSON_STRING.sub(self._json_string, text)
+        return self.text(text)
+
+    def _json_string(self, match: re.Match[str]) -> str:
+        decoded = _decode_quoted(match.group())
+        return f'"{REDACTED}"' if self._scrub(decoded) != decoded else match.group()
 
 
-def _redact_json(value: Any, pattern: re.Pattern[str] | None) -> Any:
-    if isinstance(value, dict):
-        return {
-            _scrub(str(key), pattern): (
-                REDACTED
-                if key == "client_secret" and value[key] is not None
-                else _redact_json(value[key], pattern)
-            )
-            for key in value
-        }
-    if isinstance(value, list):
-        return [_redact_json(item, pattern) for item in value]
-    if isinstance(value, str):
-        return _scrub(value, pattern)
-    return value
+def _decode_quoted(literal: str) -> str:
+    """The text of a quoted literal, with JSON escapes decoded where they are valid."""
+    if literal.startswith('"'):
+        try:
+            decoded = json.loads(literal)
+            if isinstance(decoded, str):
+                return decoded
+        except ValueError:
+            pass
+    return literal[1:-1]
 
 
-def _headers(raw: list[tuple[bytes, bytes]], pattern: re.Pattern[str] | None) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in raw:
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        if name == "authorization":
-            scheme, _, credential = value.partition(" ")
-            value = f"{scheme} {REDACTED}" if credential else REDACTED
-        elif name in _WHOLE_HEADER_SECRETS:
-            value = REDACTED
-        value = _scrub(value, pattern)
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
+def _redact_text_pair(match: re.Match[str]) -> str:
+    key, separator, value = match.groups()
+    if not is_secret_field(unquote_plus(_decode_quoted(key))):
+        return match.group()
+    return f'{key}{separator}"{REDACTED}"' if value[0] in "\"'" else f"{key}{separator}{REDACTED}"
 
 
-def _scrub(text: str, pattern: re.Pattern[str] | None) -> str:
-    return text if pattern is None or not text else pattern.sub(REDACTED, text)
+def _redact_form_pair(match: re.Match[str]) -> str:
+    name, value = match.groups()
+    return f"{name}={REDACTED}" if value and is_secret_field(unquote_plus(name)) else match.group()
+
+
+def _decodings(token: str, shortest: int) -> list[str]:
+    """What a token may stand for: its percent-decoding, and its base64 decoding when that is text and
+    long enough to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes)."""
+    found = []
+    if "%" in token or "+" in token:
+        found.append(unquote_plus(token))
+    unpadded = token.rstrip("=")
+    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(token):
+        altchars = b"-_" if "-" in token or "_" in token else None
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
+            found.append(base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), altchars).decode("utf-8"))
+    return found

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from .errors import Unprocessable
+from .jsonbody import MAX_DEPTH, too_deep
 
 NAME_MAX_LENGTH = 255
 FIELD_MAX_LENGTH = 1024
@@ -53,6 +54,12 @@ class OrganizationRequest(BaseModel):
 
 def parse_organization_request(raw: bytes) -> OrganizationRequest:
     """Validate a raw request body, raising a 422 that names the offending fields (never their values)."""
+    if too_deep(raw):
+        raise Unprocessable(
+            "request body must be a JSON object",
+            key="invalid_body",
+            metadata={"fields": {"body": f"is nested more than {MAX_DEPTH} levels deep"}},
+        )
     try:
         return OrganizationRequest.model_validate_json(raw or b"null")
     except ValidationError as exc:

@@ -21,7 +21,7 @@ from .errors import EmulatorError, InternalError, PayloadTooLarge
 from .faults import NO_FAULT
 from .journal import RequestFacts
 from .rendering import error_response
-from .state import Emulator
+from .state import Emulator, bearer_key
 
 logger = logging.getLogger("polytomic_provider.emulator")
 
@@ -122,22 +122,25 @@ class ApiPipeline:
                 await self._run_app(scope, receive, body, outcome)
             await context.pause()  # no-op if the route already paused after claiming an idempotency key
 
-        self._emulator.journal.record(
-            RequestFacts(
-                method=scope["method"],
-                path=scope["path"],
-                query=scope["query_string"].decode("latin-1"),
-                headers=list(scope["headers"]),
-                body=body,
-                status=outcome.status,
-                fault=decision.fault,
-                latency_ms=decision.latency_ms,
-                replayed=(b"idempotent-replayed", b"true") in outcome.headers,
-                error_key=_error_key(outcome.body) if (outcome.status or 0) >= 400 else None,
-                duration_ms=(time.perf_counter() - t0) * 1000,
-                started_at=started_at,
-            )
+        facts = RequestFacts(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope["query_string"].decode("latin-1"),
+            headers=list(scope["headers"]),
+            body=body,
+            status=outcome.status,
+            fault=decision.fault,
+            latency_ms=decision.latency_ms,
+            replayed=(b"idempotent-replayed", b"true") in outcome.headers,
+            error_key=_error_key(outcome.body) if (outcome.status or 0) >= 400 else None,
+            duration_ms=(time.perf_counter() - t0) * 1000,
+            started_at=started_at,
+            authenticated=self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None,
         )
+        try:
+            self._emulator.journal.record(facts)
+        except Exception:  # the answer matters more than its journal entry
+            logger.exception("could not journal %s %s", scope["method"], scope["path"])
         if decision.action in ("drop_before", "drop_after"):
             await _drop(scope)
             return
@@ -193,6 +196,10 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return bytes(chunks)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((value.decode("latin-1") for key, value in scope["headers"] if key == name), None)
 
 
 def _error_key(body: bytes | bytearray) -> str | None:

@@ -22,6 +22,7 @@ DEFAULT_ADMIN_TOKEN = "polytomic-emulator-dev-admin-token"
 DEFAULT_OWNER_NAME = "Emulator Partner"
 IDEMPOTENCY_TTL_S = 24 * 60 * 60
 JOURNAL_CAPACITY = 10_000
+JOURNAL_MAX_BYTES = 32 * 1024 * 1024
 
 ENV_PARTNER_KEY = "POLYTOMIC_EMULATOR_PARTNER_KEY"
 ENV_API_KEYS = "POLYTOMIC_EMULATOR_API_KEYS"
@@ -45,6 +46,7 @@ class EmulatorSettings:
     default_api_version: str = DEFAULT_API_VERSION
     idempotency_ttl_s: float = IDEMPOTENCY_TTL_S
     journal_capacity: int = JOURNAL_CAPACITY
+    journal_max_bytes: int = JOURNAL_MAX_BYTES
     delete_status: int = 204
     fault_seed: int | None = None
     partner_key_is_default: bool = False

@@ -10,11 +10,17 @@ stored: org-scoped API keys are remembered only as SHA-256 digests (to map a key
 it was seeded for), and the partner key is whatever the server was started with.
 
 Name uniqueness is enforced by a UNIQUE index on the trimmed name, so two racing creates cannot both win.
+
+Idempotency claims name their owner: the store instance (process id and a random token) that made them.
+Another emulator may serve the same file at the same time, so starting up deletes nothing; a pending claim
+is taken over only when its owner's process is gone (a killed server), and a claim is finished or released
+only by its owner, so one outcome never replaces another.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 import uuid
@@ -55,6 +61,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     status INTEGER,
     body BLOB,
     created_at REAL NOT NULL,
+    owner TEXT,
     PRIMARY KEY (credential, key)
 );
 """
@@ -101,8 +108,10 @@ ClaimResult = StoredOutcome | Claimed | InFlight | Mismatch
 class Store:
     """Organizations of one partner account, plus idempotency records, in one SQLite database."""
 
-    def __init__(self, path: Path | None, *, clock: Clock) -> None:
+    def __init__(self, path: Path | None, *, clock: Clock, owner: str | None = None) -> None:
         self._clock = clock
+        #: Who holds the claims this store makes: "<pid>:<random>", so that a claim's process can be checked.
+        self.owner = owner or f"{os.getpid()}:{uuid.uuid4().hex}"
         self._lock = threading.RLock()
         target = ":memory:" if path is None else str(path)
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
@@ -112,9 +121,9 @@ class Store:
             self._db.execute("PRAGMA synchronous = NORMAL")
         with self._lock:
             self._db.executescript(_SCHEMA)
-        # No request survives a restart, so a key left "pending" by a killed server can never finish.
-        with self._transaction() as db:
-            db.execute("DELETE FROM idempotency WHERE state = 'pending'")
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(idempotency)")}
+            if "owner" not in columns:  # a database written before claims had owners
+                self._db.execute("ALTER TABLE idempotency ADD COLUMN owner TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -310,18 +319,20 @@ class Store:
         now = self._clock()
         with self._transaction() as db:
             row = db.execute(
-                "SELECT fingerprint, state, status, body, created_at FROM idempotency"
+                "SELECT fingerprint, state, status, body, created_at, owner FROM idempotency"
                 " WHERE credential = ? AND key = ?",
                 (credential, key),
             ).fetchone()
-            if row is not None and now - float(row[4]) >= ttl_s:
+            expired = row is not None and now - float(row[4]) >= ttl_s
+            abandoned = row is not None and row[1] == "pending" and not _owner_alive(row[5])
+            if expired or abandoned:
                 db.execute("DELETE FROM idempotency WHERE credential = ? AND key = ?", (credential, key))
                 row = None
             if row is None:
                 db.execute(
-                    "INSERT INTO idempotency (credential, key, fingerprint, state, created_at)"
-                    " VALUES (?, ?, ?, 'pending', ?)",
-                    (credential, key, fingerprint, now),
+                    "INSERT INTO idempotency (credential, key, fingerprint, state, created_at, owner)"
+                    " VALUES (?, ?, ?, 'pending', ?, ?)",
+                    (credential, key, fingerprint, now, self.owner),
                 )
                 return Claimed()
             if row[0] != fingerprint:
@@ -330,21 +341,41 @@ class Store:
                 return InFlight()
             return StoredOutcome(status=int(row[2]), body=bytes(row[3]))
 
-    def finish_idempotency(self, credential: str, key: str, outcome: StoredOutcome) -> None:
+    def finish_idempotency(self, credential: str, key: str, outcome: StoredOutcome) -> bool:
+        """Store the outcome of this store's own pending claim; never replaces a stored outcome.
+
+        Returns whether it was stored (False: the claim was no longer ours to finish).
+        """
         with self._transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "UPDATE idempotency SET state = 'done', status = ?, body = ?"
-                " WHERE credential = ? AND key = ?",
-                (outcome.status, outcome.body, credential, key),
+                " WHERE credential = ? AND key = ? AND state = 'pending' AND owner = ?",
+                (outcome.status, outcome.body, credential, key, self.owner),
             )
+            return cursor.rowcount == 1
 
     def release_idempotency(self, credential: str, key: str) -> None:
-        """Forget a claim whose request died without an outcome, so the client may try again."""
+        """Forget this store's claim whose request died without an outcome, so the client may try again."""
         with self._transaction() as db:
             db.execute(
-                "DELETE FROM idempotency WHERE credential = ? AND key = ? AND state = 'pending'",
-                (credential, key),
+                "DELETE FROM idempotency"
+                " WHERE credential = ? AND key = ? AND state = 'pending' AND owner = ?",
+                (credential, key, self.owner),
             )
+
+
+def _owner_alive(owner: object) -> bool:
+    """Whether the process that made a claim still runs (a claim without an owner predates owners)."""
+    pid_text = str(owner or "").partition(":")[0]
+    if not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # it exists (as another user's process), or we cannot tell: keep its claim
+    return True
 
 
 def _api_key_org_name(number: int) -> str:

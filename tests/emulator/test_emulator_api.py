@@ -387,3 +387,18 @@ def test_validation_errors_never_echo_values(client: TestClient, kit: Any) -> No
 def test_oversized_body_is_413(client: TestClient, kit: Any) -> None:
     response = client.post("/api/organizations", content=b" " * (1024 * 1024 + 1), headers=kit.partner)
     assert_error(response, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("with_key", [True, False], ids=["with key", "without"])
+def test_deeply_nested_json_is_422_with_a_journal_entry(client: TestClient, kit: Any, with_key: bool) -> None:
+    for n, (opener, closer) in enumerate(((b"[", b"]"), (b'{"a":', b"}"))):
+        raw = opener * 5000 + b"1" + closer * 5000
+        headers = {**kit.partner, **({"Idempotency-Key": f"deep-body-key-{n}"} if with_key else {})}
+        assert_error(client.post("/api/organizations", content=raw, headers=headers), 422, "invalid_body")
+    entries = client.get("/_emulator/journal", headers=kit.admin).json()["data"]
+    assert [e["status"] for e in entries] == [422, 422]
+    assert client.get("/api/organizations", headers=kit.partner).status_code == 200
+
+
+def test_deeply_nested_json_from_an_anonymous_caller_is_still_401(client: TestClient) -> None:
+    assert client.post("/api/organizations", content=b"[" * 5000).status_code == 401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -12,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.emulator.store import Claimed, InFlight, Store, StoredOutcome
 
 
 def names(client: TestClient, kit: Any) -> list[str]:
@@ -158,3 +161,41 @@ def test_records_survive_a_restart(tmp_path: Any, kit: Any) -> None:
         second = httpx.post(f"{process.url}/api/organizations", json={"name": "Durable"}, headers=headers)
         assert second.status_code == 200 and second.json() == first.json()
         assert second.headers["idempotent-replayed"] == "true"
+
+
+# -- two emulators on one database (issue 15, finding 11) ---------------------------------------------------
+
+
+def store_on(path: Any, owner: str | None = None) -> Store:
+    return Store(path, clock=time.time, owner=owner)
+
+
+def test_a_second_emulator_starting_keeps_the_first_ones_claims(tmp_path: Any) -> None:
+    first = store_on(tmp_path / "shared.db")
+    assert isinstance(first.claim_idempotency("partner", "key-in-flight", "fp", 3600), Claimed)
+    second = store_on(tmp_path / "shared.db")  # starting up must not delete the claim in flight
+    assert isinstance(second.claim_idempotency("partner", "key-in-flight", "fp", 3600), InFlight)
+    assert first.finish_idempotency("partner", "key-in-flight", StoredOutcome(200, b"first"))
+    assert second.claim_idempotency("partner", "key-in-flight", "fp", 3600) == StoredOutcome(200, b"first")
+
+
+def test_an_outcome_never_replaces_another(tmp_path: Any) -> None:
+    first, second = store_on(tmp_path / "shared.db"), store_on(tmp_path / "shared.db")
+    first.claim_idempotency("partner", "key-done-once", "fp", 3600)
+    first.finish_idempotency("partner", "key-done-once", StoredOutcome(200, b"first"))
+    assert not second.finish_idempotency("partner", "key-done-once", StoredOutcome(409, b"second"))
+    assert not first.finish_idempotency("partner", "key-done-once", StoredOutcome(409, b"again"))
+    second.release_idempotency("partner", "key-done-once")
+    assert second.claim_idempotency("partner", "key-done-once", "fp", 3600) == StoredOutcome(200, b"first")
+
+
+def test_a_claim_whose_process_is_gone_is_taken_over(tmp_path: Any) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    killed = store_on(tmp_path / "shared.db", owner=f"{dead.stdout.strip()}:killed")
+    killed.claim_idempotency("partner", "key-orphaned", "fp", 3600)
+    survivor = store_on(tmp_path / "shared.db")
+    assert isinstance(survivor.claim_idempotency("partner", "key-orphaned", "fp", 3600), Claimed)
+    assert not killed.finish_idempotency("partner", "key-orphaned", StoredOutcome(200, b"late"))
+    assert survivor.finish_idempotency("partner", "key-orphaned", StoredOutcome(200, b"survivor"))

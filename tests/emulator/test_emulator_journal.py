@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import httpx
 from starlette.testclient import TestClient
 
+from polytomic_provider.emulator.app import create_app
+from polytomic_provider.emulator.journal import MAX_KNOWN_SECRETS
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.emulator.settings import EmulatorSettings
 
 SECRET = "oidc-client-secret-5a1d7c9e3f"
 OTHER_SECRET = "second-oidc-secret-77b1e2"
@@ -129,3 +133,89 @@ def test_live_journal_is_redacted(live: EmulatorProcess, http: httpx.Client) -> 
     entries = live.admin.journal()
     assert len(entries) == 1 and entries[0]["body"]["client_secret"] == "<redacted>"
     assert SECRET not in json.dumps(entries) and live.partner_key not in json.dumps(entries)
+
+
+# -- hostile requests (issue 15, findings 8, 9 and 12) ------------------------------------------------------
+
+
+def test_unauthenticated_requests_are_kept_without_their_body(client: TestClient, kit: Any) -> None:
+    megabyte = b"x" * (1024 * 1024 - 1)
+    for headers in ({}, {"Authorization": "Bearer not-a-key"}, {"Authorization": f"Basic {kit.partner_key}"}):
+        for _ in range(10):
+            assert client.post("/api/organizations", content=megabyte, headers=headers).status_code == 401
+    entries = journal(client, kit)
+    assert len(entries) == 30 and all(e["status"] == 401 and e["body"] is None for e in entries)
+    assert len(json.dumps(entries)) < 30 * 1024
+
+
+def test_the_journal_is_bounded_by_bytes_keeping_the_newest(kit: Any) -> None:
+    settings = EmulatorSettings(
+        partner_key=kit.partner_key, admin_token=kit.admin_token, journal_max_bytes=256_000
+    )
+    with TestClient(create_app(settings)) as client:
+        for n in range(20):
+            body = {"name": f"Padded {n}", "padding": "p" * 100_000}  # unknown fields are ignored
+            assert client.post("/api/organizations", json=body, headers=kit.partner).status_code == 200
+        entries = journal(client, kit)
+    assert entries[-1]["seq"] == 20 and entries[-1]["body"]["name"] == "Padded 19"
+    assert 1 <= len(entries) < 20 and len(json.dumps(entries)) <= 256_000
+
+
+def test_values_from_rejected_requests_are_never_learnt(client: TestClient, kit: Any) -> None:
+    poison = {"name": "", "client_secret": "organizations"}
+    client.post("/api/organizations", json=poison)  # 401: no key
+    client.post("/api/organizations", json=poison, headers=kit.partner)  # 422: blank name
+    client.post("/api/organizations", json={**poison, "name": "ok"}, headers=kit.org)  # 403: not a partner
+    client.get("/api/organizations", headers=kit.partner)
+    assert [e["path"] for e in journal(client, kit)][-1] == "/api/organizations"
+
+
+def test_learnt_values_are_forgotten_on_reset(client: TestClient, kit: Any) -> None:
+    kit.create(
+        client, "Odd secret", client_id="c", client_secret="organizations", issuer="https://i.example.com"
+    )
+    client.get("/api/organizations", headers=kit.partner)
+    assert journal(client, kit)[-1]["path"] == "/api/<redacted>"  # a live secret is redacted everywhere
+    assert client.post("/_emulator/reset", headers=kit.admin).status_code == 204
+    client.get("/api/organizations", headers=kit.partner)
+    assert journal(client, kit)[-1]["path"] == "/api/organizations"
+
+
+def test_at_most_a_bounded_number_of_values_is_learnt_the_newest_kept(client: TestClient, kit: Any) -> None:
+    secrets = [f"learnt-secret-{n:04d}" for n in range(MAX_KNOWN_SECRETS + 1)]
+    for n, secret in enumerate(secrets):
+        client.post(
+            "/api/organizations", json={"name": f"Org {n}", "client_secret": secret}, headers=kit.partner
+        )
+    client.get(f"/api/organizations?newest={secrets[-1]}&oldest={secrets[0]}", headers=kit.partner)
+    last = journal(client, kit)[-1]
+    assert last["query"] == f"newest=<redacted>&oldest={secrets[0]}"  # the oldest was evicted
+    assert all(e["body"]["client_secret"] == "<redacted>" for e in journal(client, kit)[:-1])  # by field
+
+
+def test_encoded_and_respelled_secrets_are_redacted(client: TestClient, kit: Any) -> None:
+    kit.create(client, "Known secret", client_id="c", client_secret=SECRET, issuer="https://i.example.com")
+    every_char_encoded = "".join(f"%{b:02X}" for b in kit.partner_key.encode())
+    basic = base64.b64encode(f"{kit.partner_key}:".encode()).decode()
+    client.get(
+        f"/api/organizations?token={every_char_encoded}&auth={basic}",
+        headers={**kit.partner, "X-Forwarded-Authorization": f"Basic {basic}"},
+    )
+    escaped_name = "".join(f"\\u{ord(c):04x}" for c in "client_secret")
+    escaped_value = "".join(f"\\u{ord(c):04x}" for c in SECRET)
+    client.post(
+        "/api/organizations",
+        content=f'{{"{escaped_name}": "unknown-escaped-value", "name": "{escaped_value}", '.encode(),
+        headers=kit.partner,
+    )
+    client.post(
+        "/api/organizations",
+        json={"name": "Spelled", "Client_Secret": "spelled-one", "clientSecret": "spelled-two"},
+        headers=kit.partner,
+    )
+    client.post("/api/organizations", content=b"name=x&Client-Secret=form-value", headers=kit.partner)
+    text = json.dumps(journal(client, kit))
+    for leaked in (kit.partner_key, every_char_encoded, basic, "unknown-escaped-value", escaped_value):
+        assert leaked not in text
+    for leaked in ("spelled-one", "spelled-two", "form-value", SECRET):
+        assert leaked not in text

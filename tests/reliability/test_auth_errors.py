@@ -66,3 +66,19 @@ def test_an_organization_api_key_is_refused_with_the_reason(
     assert [o["name"] for o in emulator.admin.organizations() if not o["is_owner"]] == [
         "Emulator API Key Organization 1"
     ]
+
+
+def test_a_key_with_a_line_break_fails_check_without_echo_or_request(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    """A key pasted with its line break: h11 would refuse the header and print the key in a bytes repr."""
+    from tests.support import PARTNER_KEY
+
+    harness = make_stack(emulator=emulator, partner_key=f"{PARTNER_KEY}\nX")
+    harness.set_organizations(ORG)
+    with pytest.raises(auto.CommandError) as failure:
+        harness.up()
+    text = str(failure.value) + "\n".join(harness.output)
+    assert "polytomic:partnerKey" in text and "copy the key again" in text
+    assert PARTNER_KEY not in text
+    assert emulator.admin.journal() == []

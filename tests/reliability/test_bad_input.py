@@ -1,4 +1,5 @@
-"""Bad input fails in `check`, naming the property and the fix, before any request reaches the API."""
+"""Bad input fails in `check`, naming the property (or the provider setting) and the fix, before any
+request reaches the API; a provider setting is never echoed, since it may carry a credential."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from typing import Any
 
 import pytest
 from pulumi import automation as auto
+from pulumi.dynamic import Config, ConfigureRequest
 
+from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.errors import TransportError
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
+from tests.local_server import local_server
 from tests.pulumi_harness import StackFactory
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
@@ -59,6 +64,30 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
 ]  # fmt: skip
 
 
+# (case id, stack config under polytomic:, setting that must be named, a word of the fix that must appear).
+# No reason may show "hunter2" (a stand-in password) or the partner key.
+BAD_SETTINGS: list[tuple[str, dict[str, str], str, str]] = [
+    ("URL with user and password", {"deploymentUrl": "https://admin:hunter2@{host}"}, "deploymentUrl",
+     "user name or password"),
+    ("URL with user only", {"deploymentUrl": "https://hunter2@{host}"}, "deploymentUrl", "user name"),
+    ("URL with a query", {"deploymentUrl": "{url}/?token=hunter2"}, "deploymentUrl", "query"),
+    ("URL with a fragment", {"deploymentUrl": "{url}#hunter2"}, "deploymentUrl", "fragment"),
+    ("javascript: URL", {"deploymentUrl": "javascript:alert('hunter2')"}, "deploymentUrl", "https://"),
+    ("ftp URL", {"deploymentUrl": "ftp://hunter2.example.com"}, "deploymentUrl", "https://"),
+    ("unclosed IPv6 bracket", {"deploymentUrl": "https://[::1"}, "deploymentUrl", "not a valid URL"),
+    ("port out of range", {"deploymentUrl": "https://hunter2.example.com:99999"}, "deploymentUrl",
+     "port"),
+    ("space in URL", {"deploymentUrl": "https://hunter2 example.com"}, "deploymentUrl", "spaces"),
+    ("key with a line break", {"partnerKey": f"{PARTNER_KEY}\nX"}, "partnerKey", "copy the key again"),
+    ("key with a space", {"partnerKey": f"Bearer {PARTNER_KEY}"}, "partnerKey", "copy the key again"),
+    ("infinite maxAttempts", {"maxAttempts": "inf"}, "maxAttempts", "finite"),
+    ("fractional maxAttempts", {"maxAttempts": "2.5"}, "maxAttempts", "whole number"),
+    ("zero requestTimeout", {"requestTimeout": "0"}, "requestTimeout", "from 0.1"),
+    ("NaN retryBudget", {"retryBudget": "nan"}, "retryBudget", "finite"),
+    ("apiVersion not a date", {"apiVersion": "latest"}, "apiVersion", "date"),
+]  # fmt: skip
+
+
 @pytest.fixture
 def provider(emulator: EmulatorProcess) -> Iterator[OrganizationProvider]:
     RUNTIME.configure(Settings(partner_key=Secret(PARTNER_KEY), deployment_url=emulator.url))
@@ -66,8 +95,8 @@ def provider(emulator: EmulatorProcess) -> Iterator[OrganizationProvider]:
     RUNTIME.configure(Settings(partner_key=None))
 
 
-def test_the_matrix_has_at_least_thirty_cases() -> None:
-    assert len(BAD_INPUTS) >= 30
+def test_the_matrices_have_at_least_thirty_and_fifteen_cases() -> None:
+    assert len(BAD_INPUTS) >= 30 and len(BAD_SETTINGS) >= 15
 
 
 @pytest.mark.parametrize(
@@ -81,6 +110,56 @@ def test_bad_input_fails_in_check_without_a_request(
     assert prop in by_property, f"no failure names {prop!r}: {by_property}"
     assert fix.lower() in by_property[prop].lower()
     assert all(CLIENT_SECRET not in f.reason for f in failures), "a failure echoed the secret"
+    assert emulator.admin.journal() == []
+
+
+@pytest.mark.parametrize(
+    ("config", "setting", "fix"), [c[1:] for c in BAD_SETTINGS], ids=[c[0] for c in BAD_SETTINGS]
+)
+def test_bad_settings_fail_in_check_naming_the_setting_without_a_request(
+    emulator: EmulatorProcess, config: dict[str, str], setting: str, fix: str
+) -> None:
+    host = emulator.url.removeprefix("http://")
+    raw = {"polytomic:deploymentUrl": emulator.url, "polytomic:partnerKey": PARTNER_KEY}
+    raw |= {f"polytomic:{k}": v.format(url=emulator.url, host=host) for k, v in config.items()}
+    provider = OrganizationProvider()
+    try:
+        provider.configure(ConfigureRequest(Config(raw, "project")))
+        failures = provider.check({}, {"name": "Acme"}).failures
+    finally:
+        RUNTIME.configure(Settings(partner_key=None))
+    by_property = {f.property: f.reason for f in failures}
+    assert f"polytomic:{setting}" in by_property, f"no failure names polytomic:{setting}: {by_property}"
+    assert fix.lower() in by_property[f"polytomic:{setting}"].lower()
+    for reason in by_property.values():
+        assert "hunter2" not in reason and PARTNER_KEY not in reason
+    assert emulator.admin.journal() == []
+
+
+def test_https_in_front_of_a_plain_http_server_fails_at_once_saying_tls() -> None:
+    with local_server(lambda request: (200, {"data": []})) as (url, _):
+        settings = Settings(partner_key=Secret(PARTNER_KEY), deployment_url=url.replace("http:", "https:"))
+        with PolytomicClient(settings) as client, pytest.raises(TransportError) as failure:
+            client.list_organizations()
+    message = str(failure.value)
+    assert failure.value.attempts == 1, message
+    assert "TLS" in message and "http://" in message and "polytomic:deploymentUrl" in message
+    assert PARTNER_KEY not in message
+
+
+@pytest.mark.e2e
+def test_a_deployment_url_with_a_password_fails_preview_naming_the_setting(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_stack(emulator=emulator)
+    host = emulator.url.removeprefix("http://")
+    harness.stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(f"http://admin:hunter2@{host}"))
+    harness.set_organizations([{"resource": "acme", "name": "Acme"}])
+    with pytest.raises(auto.CommandError) as failure:
+        harness.preview()
+    text = str(failure.value) + "\n".join(harness.output)
+    assert "polytomic:deploymentUrl must not contain a user name or password" in text
+    assert "hunter2" not in text and "Traceback" not in text
     assert emulator.admin.journal() == []
 
 
@@ -104,7 +183,7 @@ def test_bad_config_values_fail_preview_with_named_properties(
         harness.preview()
     text = str(failure.value)
     for expected in (
-        "name must be a string",
+        "name must be a string, got a number",
         "sso_domain must be a bare email domain",
         "issuer must be an https",
     ):

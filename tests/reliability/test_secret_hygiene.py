@@ -10,6 +10,7 @@ import base64
 import json
 import pickle
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.errors import Unprocessable
 from polytomic_provider.models import OrganizationSpec
 from polytomic_provider.provider import OrganizationProvider
+from tests.local_server import Answer, Received, local_server
 from tests.pulumi_harness import StackFactory, StackHarness
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
@@ -134,3 +136,36 @@ def test_serializing_the_provider_thousands_of_times_works() -> None:
     """One program may declare thousands of organizations: each one serializes the provider."""
     sizes = {len(serialize_provider(OrganizationProvider())) for _ in range(3000)}
     assert len(sizes) == 1
+
+
+def echoing_api(request: Received) -> Answer:
+    """A careless API: rejects every write, quoting the request back JSON-escaped (so the secret inside it
+    is escaped twice), percent-encoded (as a proxy might log it) and raw, and the credential with it."""
+    if request.method in ("POST", "PUT"):
+        sent = request.body.decode()
+        credential = request.headers["Authorization"]
+        echoed = f"invalid organization {json.dumps(sent)} ({quote(sent)}; {sent}) from {credential}"
+        return 422, {"key": f"invalid: {json.dumps(sent)}", "message": echoed, "status": 422}
+    return 404, {"key": "not_found", "message": "organization not found", "status": 404}
+
+
+@pytest.mark.e2e
+def test_a_secret_echoed_json_escaped_by_the_api_never_reaches_the_cli(make_stack: StackFactory) -> None:
+    """A secret with a quote and a backslash, echoed back escaped. The Pulumi CLI masks a config secret's
+    raw and JSON-escaped forms by itself, not one escaped twice or percent-encoded: those we must catch."""
+    secret = f'Plain"Quoted\\Secret-{CLIENT_SECRET}'
+    with local_server(echoing_api) as (url, received):
+        harness = make_stack()
+        harness.stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(url))
+        harness.set_organizations([OIDC_ORG])
+        harness.set_secret("clientSecret-acme", secret)
+        with pytest.raises(auto.CommandError) as failure:
+            harness.up()
+    output = str(failure.value) + "\n".join(harness.output)
+    escaped = json.dumps(secret)[1:-1]
+    assert any(escaped.encode() in r.body for r in received if r.method == "POST"), "the secret was not sent"
+    assert "invalid organization" in output and "HTTP 422" in output  # the echo did reach the CLI
+    # Every form contains the random part of CLIENT_SECRET (and "Plain"), so these cover them all.
+    for text in (CLIENT_SECRET, "Plain", PARTNER_KEY):
+        assert text not in output, f"{text!r} appears in the CLI output"
+    assert_clean("the exported state", harness.exported_state())

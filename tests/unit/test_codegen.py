@@ -197,3 +197,27 @@ def test_an_empty_account_gives_a_program_that_declares_nothing() -> None:
     assert declared(program) == {}
     assert "No organization matched" in program
     compile(program, "__main__.py", "exec")
+
+
+def test_the_same_account_gives_the_same_program_whatever_the_api_order() -> None:
+    twin = Organization(id="00000000-0000-4000-8000-00000000000e", name="Acme Corp")
+    organizations = [OWNER, SSO, OIDC, twin, PLAIN]
+    programs = {
+        render(order) for order in (organizations, organizations[::-1], sorted(organizations, key=id))
+    }
+    assert len(programs) == 1
+    [program] = programs
+    # Ordered by name (as a string: "Beta" before "acme-corp"), then id: of the two "Acme Corp", the
+    # suffix always goes to the same one.
+    assert list(declared(program)) == ["acme_corp", "acme_corp_2", "beta", "acme_corp_3"]
+    assert declared(program)["acme_corp"]["args"]["adopt_id"] == PLAIN.id
+    assert declared(program)["acme_corp_2"]["args"]["adopt_id"] == twin.id
+
+
+@pytest.mark.parametrize(
+    "url", ["https://admin:hunter2@polytomic.example.com", "https://polytomic.example.com/?token=hunter2"]
+)
+def test_a_deployment_url_with_credentials_is_never_written_into_the_program(url: str) -> None:
+    declarations, skipped = plan_declarations([PLAIN], owner_id=OWNER.id)
+    program = render_program(declarations, skipped_owner=skipped, deployment_url=url)
+    assert "hunter2" not in program and "<deployment url>" in program

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
+import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from polytomic_provider.config import (
     DEFAULT_API_VERSION,
     DEFAULT_DEPLOYMENT_URL,
     Secret,
+    check_settings,
     normalize_url,
     resolve_settings,
 )
@@ -79,3 +85,179 @@ def test_secret_hides_its_value() -> None:
     secret = Secret("s3cr3t-value")
     assert "s3cr3t-value" not in repr(secret) + str(secret) + f"{secret}"
     assert secret.reveal() == "s3cr3t-value"
+
+
+# -- hostile values (issue 15: findings 1, 4 and 6) ------------------------------------------------------
+
+KEY = "pk-test-5b1e0c7d9a2f4e68"
+
+
+@pytest.mark.parametrize("bad", [f"{KEY}\nX", f"{KEY}\r\nX", f"{KEY}\x00", f"pk test {KEY}", f"{KEY}é"])
+def test_a_key_an_http_header_cannot_carry_is_refused_without_echoing_it(bad: str) -> None:
+    for values, env, named in (
+        ({"partnerKey": bad}, {}, "polytomic:partnerKey"),
+        ({}, {"POLYTOMIC_PARTNER_KEY": bad}, "POLYTOMIC_PARTNER_KEY"),
+        ({}, {"POLYTOMIC_API_KEY": bad}, "POLYTOMIC_API_KEY"),
+    ):
+        with pytest.raises(ConfigurationError) as failure:
+            resolve_settings(lookup_from(values), env)
+        message = str(failure.value)
+        assert named in message and "copy the key again" in message
+        assert KEY not in message and "5b1e0c7d" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://user:hunter2-pw@app.polytomic.com", "user name or password"),
+        ("https://hunter2-pw@app.polytomic.com", "user name or password"),
+        ("https://app.polytomic.com/?token=hunter2-pw", "query"),
+        ("https://app.polytomic.com#hunter2-pw", "fragment"),
+        ("https://[::1", "not a valid URL"),
+        ("https://[hunter2-pw]", "not a valid URL"),
+        ("javascript:alert('hunter2-pw')", "http:// or https://"),
+        ("ftp://hunter2-pw.example.com", "http:// or https://"),
+        ("https://hunter2-pw.example.com:99999", "not a valid URL"),
+        ("https://host name/hunter2-pw", "without spaces"),
+        ("https://999.1.1.1/hunter2-pw", "IPv4"),
+        ("https://exa_mple-.com/hunter2-pw", "valid host"),
+        ("https://", "host"),
+    ],
+)
+def test_a_bad_deployment_url_names_the_setting_and_is_never_echoed(url: str, says: str) -> None:
+    for values, env, named in (
+        ({"deploymentUrl": url}, {}, "polytomic:deploymentUrl"),
+        ({}, {"POLYTOMIC_DEPLOYMENT_URL": url}, "POLYTOMIC_DEPLOYMENT_URL"),
+    ):
+        with pytest.raises(ConfigurationError) as failure:
+            resolve_settings(lookup_from(values), env)
+        assert named in str(failure.value) and says in str(failure.value)
+        assert "hunter2" not in str(failure.value)
+        resolved, problems = check_settings(lookup_from(values), env)
+        assert resolved is None
+        assert [p.setting for p in problems] == ["polytomic:deploymentUrl"]
+
+
+@pytest.mark.parametrize(
+    ("key", "env_name", "raw"),
+    [
+        ("maxAttempts", "POLYTOMIC_MAX_ATTEMPTS", "inf"),
+        ("maxAttempts", "POLYTOMIC_MAX_ATTEMPTS", "nan"),
+        ("maxAttempts", "POLYTOMIC_MAX_ATTEMPTS", "2.5"),
+        ("maxAttempts", "POLYTOMIC_MAX_ATTEMPTS", "1e9"),
+        ("requestTimeout", "POLYTOMIC_REQUEST_TIMEOUT", "-inf"),
+        ("requestTimeout", "POLYTOMIC_REQUEST_TIMEOUT", "1e400"),
+        ("retryBudget", "POLYTOMIC_RETRY_BUDGET", "0x10"),
+    ],
+)
+def test_numbers_that_are_not_finite_or_in_range_name_their_setting(
+    key: str, env_name: str, raw: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=f"polytomic:{key}"):
+        resolve_settings(lookup_from({key: raw}), env={})
+    with pytest.raises(ConfigurationError, match=env_name):
+        resolve_settings(lookup_from({}), env={env_name: raw})
+
+
+def test_every_bad_setting_is_reported_at_once() -> None:
+    _, problems = check_settings(
+        lookup_from({"deploymentUrl": "ftp://x", "maxAttempts": "inf", "apiVersion": "latest"}), env={}
+    )
+    assert [p.setting for p in problems] == [
+        "polytomic:deploymentUrl",
+        "polytomic:apiVersion",
+        "polytomic:maxAttempts",
+    ]
+
+
+def test_a_blank_config_value_does_not_shadow_the_environment() -> None:
+    env = {"POLYTOMIC_DEPLOYMENT_URL": "env.example.com", "POLYTOMIC_MAX_ATTEMPTS": "2"}
+    resolved = resolve_settings(lookup_from({"deploymentUrl": "   ", "maxAttempts": " \t"}), env)
+    assert resolved.deployment_url == "https://env.example.com"
+    assert resolved.max_attempts == 2
+
+
+def test_a_blank_partner_key_does_not_hide_the_api_key() -> None:
+    env = {"POLYTOMIC_PARTNER_KEY": "  ", "POLYTOMIC_API_KEY": KEY}
+    assert resolve_settings(lookup_from({"partnerKey": " "}), env).partner_key == Secret(KEY)
+
+
+# -- properties -------------------------------------------------------------------------------------------
+
+URL_SETTING = "polytomic:deploymentUrl"
+url_like = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        lambda scheme, host, port, rest: f"{scheme}{host}{port}{rest}",
+        st.sampled_from(["", "http://", "https://", "HTTPS://", "https:", "javascript:", "ftp://", "//"]),
+        st.one_of(
+            st.from_regex(r"[a-z0-9.-]{0,20}", fullmatch=True),
+            st.sampled_from(
+                ["[::1]", "[::1", "127.0.0.1", "999.0.0.1", "user:pw@h.example", "xn--bcher-kva.ch"]
+            ),
+            st.text(max_size=10),
+        ),
+        st.sampled_from(["", ":", ":0", ":8080", ":65536", ":x"]),
+        st.sampled_from(["", "/", "/base/", "?q=1", "#f", "/p?x#y", "//", "/a b", "/%41"]),
+    ),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(raw=url_like)
+def test_any_deployment_url_either_works_with_httpx_or_names_the_setting(raw: str) -> None:
+    try:
+        url = normalize_url(raw)
+    except ConfigurationError as error:
+        assert URL_SETTING in str(error)
+        return
+    parsed = httpx.URL(url)
+    assert parsed.scheme in ("http", "https") and parsed.host
+    assert not parsed.userinfo and not parsed.query and not parsed.fragment
+    with httpx.Client(base_url=url) as client:
+        request = client.build_request("GET", "/api/organizations")
+    assert request.url.host == parsed.host and request.url.path.endswith("/api/organizations")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    user=st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True),
+    password=st.from_regex(r"[A-Za-z0-9]{8,16}", fullmatch=True),
+)
+def test_a_url_with_credentials_is_refused_and_the_password_never_shown(user: str, password: str) -> None:
+    _, problems = check_settings(
+        lookup_from({"deploymentUrl": f"https://{user}:{password}@h.example.com"}), {}
+    )
+    assert problems and all(password not in p.reason for p in problems)
+
+
+NUMBER_SETTINGS = [
+    ("requestTimeout", "timeout", 0.1, 3600),
+    ("maxAttempts", "max_attempts", 1, 100),
+    ("retryBudget", "retry_budget", 1, 86400),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    setting=st.sampled_from(NUMBER_SETTINGS),
+    raw=st.one_of(
+        st.text(max_size=12),
+        st.floats().map(repr),
+        st.integers(min_value=-(10**30), max_value=10**30).map(str),
+        st.sampled_from(["inf", "-inf", "nan", "NaN", "1e309", "1_000", " 7 ", "0x1", "5.0"]),
+    ),
+)
+def test_any_number_setting_either_parses_within_bounds_or_names_the_setting(
+    setting: tuple[str, str, float, float], raw: str
+) -> None:
+    key, attribute, minimum, maximum = setting
+    try:
+        resolved = resolve_settings(lookup_from({key: raw}), env={})
+    except ConfigurationError as error:
+        assert f"polytomic:{key}" in str(error)
+        return
+    value = getattr(resolved, attribute)
+    assert math.isfinite(value) and minimum <= value <= maximum
+    if key == "maxAttempts":
+        assert isinstance(value, int)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from polytomic_provider.models import Organization, OrganizationSpec, validate_inputs
 
 
@@ -38,3 +40,14 @@ def test_secret_is_absent_from_repr() -> None:
         name="a", client_id="c", client_secret="very-secret", issuer="https://i.example.com"
     )
     assert "very-secret" not in repr(spec)
+
+
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [(5.0, "a number"), (5, "a number"), (True, "a boolean"), (["a"], "a list"), ({"a": 1}, "an object")],
+)
+def test_a_wrong_type_is_named_as_a_person_would_name_it(value: object, got: str) -> None:
+    _, problems = validate_inputs({"name": value, "sso_domain": value})
+    reasons = {p.property: p.reason for p in problems}
+    assert reasons["name"] == f"name must be a string, got {got}"
+    assert reasons["sso_domain"] == f"sso_domain must be a string, got {got}"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import math
+import ssl
 import time
 
 import httpx
 import pytest
 import stamina
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.errors import Conflict, ServerError, TransportError
+from polytomic_provider.errors import Conflict, ServerError, TransportError, Unauthorized
 from polytomic_provider.models import OrganizationSpec
 from polytomic_provider.retry import (
     MAX_RETRY_AFTER_SECONDS,
@@ -167,3 +172,69 @@ def test_a_secret_in_a_long_plain_text_error_is_scrubbed_before_it_is_cut() -> N
     with pytest.raises(ServerError) as failure:
         client.get_organization("x")
     assert "pk-abcdef"[:5] not in str(failure.value)
+
+
+# -- hostile answers (issue 15: findings 2 and 5; issue 10: TLS) ---------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e400", "Infinity"])
+def test_a_retry_after_that_is_not_a_finite_number_counts_as_absent(value: str) -> None:
+    assert retry_after(response(429, headers={"Retry-After": value})) is None
+
+
+def test_a_negative_retry_after_means_now() -> None:
+    assert retry_after(response(429, headers={"Retry-After": "-5"})) == 0.0
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40),
+        st.floats().map(repr),
+        st.integers().map(str),
+        st.datetimes(timezones=st.just(datetime.UTC)).map(
+            lambda d: email.utils.format_datetime(d, usegmt=True)
+        ),
+        st.sampled_from(
+            ["nan", "inf", "-0", "1e-400", "Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"]
+        ),
+    )
+)
+def test_any_retry_after_gives_no_wait_or_a_finite_one_within_bounds(value: str) -> None:
+    waited = retry_after(response(429, headers={"Retry-After": value}))
+    assert waited is None or (math.isfinite(waited) and 0.0 <= waited <= MAX_RETRY_AFTER_SECONDS)
+
+
+def test_the_error_key_and_an_empty_reason_phrase_cannot_leak_the_key() -> None:
+    key = "pk-test-9d8c7b6a5f4e3d2c"
+
+    def rejects(request: httpx.Request) -> httpx.Response:
+        sent = request.headers["authorization"].removeprefix("Bearer ")
+        return httpx.Response(401, json={"key": f"invalid key {sent}"}, extensions={"reason_phrase": b""})
+
+    client = PolytomicClient(
+        Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1),
+        transport=httpx.MockTransport(rejects),
+    )
+    with pytest.raises(Unauthorized) as failure:
+        client.get_organization("x")
+    text = str(failure.value) + repr(failure.value.args) + str(failure.value.key)
+    assert "invalid key" in text and key not in text
+
+
+def test_a_header_value_the_http_library_refuses_is_not_retried() -> None:
+    script = Script(httpx.LocalProtocolError("Illegal header value"), 200)
+    with pytest.raises(TransportError):
+        client_for(script).get_organization("x")
+    assert len(script.requests) == 1
+
+
+def test_a_tls_failure_is_not_retried() -> None:
+    try:
+        try:
+            raise ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")
+        except ssl.SSLError as tls:
+            raise httpx.ConnectError(str(tls)) from tls
+    except httpx.ConnectError as error:
+        assert backoff_for(error) is False
+    assert backoff_for(httpx.ConnectError("Connection refused")) is True

@@ -1,0 +1,173 @@
+"""Remove secret values from text, in every form a server or a library can echo them in.
+
+Why a module of its own: the provider's error messages and the emulator's journal must both keep secrets
+out, and a secret is rarely echoed raw. An API error body carries it JSON-escaped (``Plain\\"Quoted``), a
+proxy page percent-encoded, h11 in a bytes repr (``b'Bearer pk...\\nX'``), a Python traceback in a str
+repr, an HTML page entity-escaped; a message may even nest two of these (JSON inside JSON, JSON inside a
+URL). Every one of those encoders works character by character, so the encoded secret appears verbatim
+inside the encoded text: the scrubber computes each secret's forms under every encoder and every pair of
+encoders, and replaces all of them. Only the standard library is used: the emulator and the Pulumi program
+import this too.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from itertools import product
+from urllib.parse import quote, quote_plus
+
+__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "Scrubber", "scrub", "secret_forms"]
+
+REDACTED = "[secret]"
+#: Shorter values are not scrubbed: replacing two or three characters everywhere would mangle any text.
+MIN_SECRET_LENGTH = 4
+
+Encoder = Callable[[str], str]
+
+
+def _json(text: str) -> str:
+    return json.dumps(text)[1:-1]
+
+
+def _json_unicode(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _json_go(text: str) -> str:
+    """Go's encoding/json (Polytomic's backend): HTML-sensitive characters become \\u003c and friends."""
+    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
+    for char in "<>&\u2028\u2029":
+        escaped = escaped.replace(char, f"\\u{ord(char):04x}")
+    return escaped
+
+
+def _json_slashes(text: str) -> str:
+    """JSON as PHP and some Java libraries write it, with ``/`` escaped."""
+    return _json(text).replace("/", "\\/")
+
+
+def _python_repr(quote_char: str) -> Encoder:
+    """A str repr's body between `quote_char` quotes (repr picks the quote from the whole text)."""
+
+    def encode(text: str) -> str:
+        return "".join(
+            f"\\{c}" if c in (quote_char, "\\") else repr(c)[1:-1] if c not in "'\"" else c for c in text
+        )
+
+    return encode
+
+
+def _bytes_repr(quote_char: str) -> Encoder:
+    """A bytes repr's body (h11 reports an illegal header value this way)."""
+
+    def encode(text: str) -> str:
+        data = text.encode("utf-8", "surrogatepass")
+        return "".join(
+            f"\\{chr(b)}"
+            if chr(b) in (quote_char, "\\")
+            else repr(bytes([b]))[2:-1]
+            if b not in b"'\""
+            else chr(b)
+            for b in data
+        )
+
+    return encode
+
+
+def _percent(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _percent_path(text: str) -> str:
+    return quote(text)
+
+
+def _form(text: str) -> str:
+    return quote_plus(text, safe="")
+
+
+def _html(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+ENCODERS: tuple[Encoder, ...] = (
+    _json,
+    _json_unicode,
+    _json_go,
+    _json_slashes,
+    _python_repr("'"),
+    _python_repr('"'),
+    _bytes_repr("'"),
+    _bytes_repr('"'),
+    _percent,
+    _percent_path,
+    _form,
+    _html,
+)
+
+_HEX_ESCAPE = re.compile(
+    r"(%|\\x)([0-9A-Fa-f]{2})|(\\u)([0-9A-Fa-f]{4})|(\\U)([0-9A-Fa-f]{8})|(&#[xX])([0-9A-Fa-f]+)(?=;)"
+)
+
+
+def _hex_case_variants(form: str) -> set[str]:
+    """The form as it is, and with upper- and with lower-case hex digits: encoders disagree on case."""
+
+    def recase(match: re.Match[str], case: Callable[[str], str]) -> str:
+        prefix, digits = (part for part in match.groups() if part is not None)
+        return prefix + case(digits)
+
+    return {
+        form,
+        _HEX_ESCAPE.sub(lambda m: recase(m, str.upper), form),
+        _HEX_ESCAPE.sub(lambda m: recase(m, str.lower), form),
+    }
+
+
+@lru_cache(maxsize=1024)
+def secret_forms(secret: str) -> frozenset[str]:
+    """Every form of `secret` under one encoder or two nested ones, hex in either case."""
+    single = {encode(secret) for encode in ENCODERS}
+    if single == {secret}:  # nothing to escape: the common case of a key or token
+        return frozenset(single)
+    forms = {secret, *single}
+    for first, second in product(ENCODERS, repeat=2):
+        forms.add(second(first(secret)))
+    return frozenset(variant for form in forms for variant in _hex_case_variants(form))
+
+
+class Scrubber:
+    """Replaces every form of a fixed set of secrets; build once, apply to many strings."""
+
+    def __init__(self, secrets: Iterable[str], *, replacement: str = REDACTED) -> None:
+        kept = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        #: Length of the shortest secret scrubbed (0 if none): shorter text cannot hold or encode one.
+        self.shortest = min(map(len, kept), default=0)
+        forms = {form for secret in kept for form in secret_forms(secret)}
+        # Longest first, so that a form which contains a shorter one is taken whole.
+        ordered = sorted(forms, key=lambda f: (-len(f), f))
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._replacement = replacement
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def __call__(self, text: str) -> str:
+        pattern = self._pattern
+        if pattern is None or not text:
+            return text
+        text = pattern.sub(self._replacement, text)
+        # A secret that overlaps the marker could be rebuilt by it; then remove matches outright, which
+        # shortens the text every round and so ends.
+        while pattern.search(text):
+            text = pattern.sub("", text)
+        return text
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every form of each secret replaced by ``[secret]``."""
+    return Scrubber(secrets)(text)

@@ -1,0 +1,100 @@
+"""The scrubber: a secret never survives, whatever encoding a server or a library echoes it in."""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polytomic_provider.errors import redact
+from polytomic_provider.scrub import MIN_SECRET_LENGTH, REDACTED, Scrubber
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """A way text gets echoed, with its inverse (to check what a reader of the echo would learn)."""
+
+    name: str
+    encode: Callable[[str], str]
+    decode: Callable[[str], str]
+
+
+ENCODINGS = [
+    Encoding("raw", str, str),
+    Encoding("json", json.dumps, json.loads),
+    Encoding("json-unicode", lambda t: json.dumps(t, ensure_ascii=False), json.loads),
+    Encoding("repr", repr, ast.literal_eval),  # repr picks its quote from the whole text
+    Encoding("bytes-repr", lambda t: repr(t.encode()), lambda t: bytes(ast.literal_eval(t)).decode()),
+    Encoding("percent", lambda t: quote(t, safe=""), unquote),
+    Encoding("percent-path", quote, unquote),
+    Encoding("form", lambda t: quote_plus(t, safe=""), unquote_plus),
+    Encoding("html", html.escape, html.unescape),
+]
+ENCODING_PAIRS = [(first, second) for first in ENCODINGS for second in ENCODINGS]
+
+secrets = st.text(st.characters(exclude_categories=("Cs",)), min_size=MIN_SECRET_LENGTH, max_size=24)
+surroundings = st.text(st.characters(exclude_categories=("Cs",)), max_size=24)
+
+
+def decoded_or_none(encoding: tuple[Encoding, Encoding], text: str) -> str | None:
+    first, second = encoding
+    try:
+        return first.decode(second.decode(text))
+    except (ValueError, SyntaxError, UnicodeDecodeError, TypeError):
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(secret=secrets, before=surroundings, after=surroundings, pair=st.sampled_from(ENCODING_PAIRS))
+def test_a_secret_in_any_encoding_of_any_text_never_survives(
+    secret: str, before: str, after: str, pair: tuple[Encoding, Encoding]
+) -> None:
+    first, second = pair
+    echoed = second.encode(first.encode(before + secret + after))
+    scrubbed = Scrubber([secret])(echoed)
+    assert second.encode(first.encode(secret)) not in scrubbed
+    assert secret not in scrubbed
+    readable = decoded_or_none(pair, scrubbed)
+    if readable is not None:  # what a person decoding the echo would see
+        assert secret not in readable
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=surroundings)
+def test_text_without_the_secret_is_left_alone(text: str) -> None:
+    secret = "pk-live-9c2f7d41e0b8"
+    if secret not in text:
+        assert Scrubber([secret])(text) == text
+
+
+def test_the_json_escaped_form_an_api_echoes_is_scrubbed() -> None:
+    secret = 'Plain"Quoted\\Secret'
+    body = json.dumps({"client_secret": secret})  # what we sent
+    message = f"invalid organization: {body}"  # what a careless API echoes, after our JSON parse
+    scrubbed = redact(message, (secret,))
+    assert "Plain" not in scrubbed and REDACTED in scrubbed
+    # The same message nested once more (an error body quoted inside another JSON string).
+    assert "Plain" not in redact(json.dumps(message), (secret,))
+
+
+def test_the_bytes_repr_h11_prints_for_an_illegal_header_is_scrubbed() -> None:
+    key = "pk-test-0123456789abcdef\nX"
+    message = f"Illegal header value {(b'Bearer ' + key.encode())!r}"
+    assert "0123456789abcdef" in message
+    assert "0123456789abcdef" not in redact(message, (key,))
+
+
+def test_short_values_are_not_scrubbed() -> None:
+    assert redact("abc appears here", ("abc",)) == "abc appears here"
+
+
+def test_a_secret_that_overlaps_the_marker_is_still_removed() -> None:
+    secret = "[sec"  # replacing it with "[secret]" would rebuild it
+    assert secret not in Scrubber([secret])("x[secy")
+    assert secret not in Scrubber([secret])(f"x{secret}y")
