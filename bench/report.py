@@ -170,10 +170,10 @@ TABLE_LEGEND = (
     "process; CPU: its user+system seconds. all CPU: user+system seconds of the command's whole "
     "process tree (CLI, language host, program, provider), which other work on the machine "
     "disturbs much less than wall time. 5 s stalls: runs (provider/no-op) in which the engine had "
-    "to SIGKILL a Python plugin (language host or provider) that did not exit within 5 s of its "
+    "to SIGKILL the Python provider plugin when it did not exit within 5 s of its "
     "SIGINT, which adds 5 s to that run: Pulumi's Python provider host parks its main thread in "
     "Event.wait() with no timeout, so a SIGINT that the kernel hands to one of its gRPC threads is "
-    "never acted on (our language host waits in short slices and is not affected). "
+    "never acted on (the language host, a Go program, is not affected). "
     "Such runs are left out of the medians and ratios."
 )
 

@@ -1,7 +1,9 @@
 """End-to-end fixtures: the real Pulumi CLI driven through the Automation API.
 
 Each test gets a temporary Pulumi home, a `file://` backend and a project directory of its own, with a
-passphrase secrets provider; the program runs in this virtualenv through the project's Python language host.
+passphrase secrets provider. Python programs run in this virtualenv (the `virtualenv` runtime option) through
+Pulumi's Python language host; a program folder with a Pulumi.yaml of its own (YAML, TypeScript) is a whole
+project, used as it is.
 """
 
 from __future__ import annotations
@@ -124,12 +126,16 @@ def make_stack(
     ) -> StackHarness:
         work_dir = tmp_path / f"project-{len(created)}"
         work_dir.mkdir()
-        shutil.copy(PROGRAMS / program / "__main__.py", work_dir / "__main__.py")
-        project = {
-            "name": f"e2e-{program}",
-            "runtime": {"name": "python", "options": {"virtualenv": sys.prefix}},
-        }
-        (work_dir / "Pulumi.yaml").write_text(json.dumps(project))
+        source = PROGRAMS / program
+        if (source / "Pulumi.yaml").exists():
+            shutil.copytree(source, work_dir, dirs_exist_ok=True)
+        else:
+            shutil.copy(source / "__main__.py", work_dir / "__main__.py")
+            project = {
+                "name": f"e2e-{program}",
+                "runtime": {"name": "python", "options": {"virtualenv": sys.prefix}},
+            }
+            (work_dir / "Pulumi.yaml").write_text(json.dumps(project))
         (tmp_path / "state").mkdir(exist_ok=True)
         env = {
             "PATH": f"{pulumi_bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",

@@ -2,10 +2,9 @@
 directory first on PYTHONPATH, so Python imports it at start-up as `sitecustomize`).
 
 It does nothing unless BENCH_PROBE_DIR is set. Then, in the dynamic provider host (`python -m
-pulumi.dynamic`, started by the engine through `pulumi-resource-pulumi-python`), in the program
-(`pulumi-language-python-exec`) and in the language host, it writes one JSON file at exit: peak resident
-memory (VmHWM from /proc/self/status, which the kernel keeps for the whole life of the process), CPU seconds
-and wall seconds.
+pulumi.dynamic`, started by the engine through `pulumi-resource-pulumi-python`) and in the program
+(`pulumi-language-python-exec`), it writes one JSON file at exit: peak resident memory (VmHWM from
+/proc/self/status, which the kernel keeps for the whole life of the process), CPU seconds and wall seconds.
 
 Each process also writes a `.start` marker when it starts. The engine stops a plugin with SIGINT to its
 process group, waits up to 5 s, then SIGKILLs the group: a process that left `main()` normally has run
@@ -42,8 +41,6 @@ def _kind() -> str | None:
         return "provider"
     if any(arg.endswith("pulumi-language-python-exec") for arg in args):
         return "program"
-    if any(arg.endswith("pulumi-language-python-host.py") for arg in args):
-        return "langhost"
     return None
 
 

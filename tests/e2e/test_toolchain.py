@@ -1,12 +1,21 @@
-"""The toolchain itself: the real CLI runs a Python program with a dynamic resource end to end."""
+"""The toolchain itself: the real CLI with Pulumi's own language hosts runs Python, YAML and TypeScript
+programs end to end."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from pulumi import automation as auto
 
-from tests.pulumi_harness import StackFactory
+from tests.pulumi_harness import PROGRAMS, StackFactory, StackHarness
+
+# Every Go binary carries its build information behind this marker (Go's debug/buildinfo format).
+GO_BUILDINFO_MAGIC = b"\xff Go buildinf:"
 
 
 def test_noop_dynamic_resource_lifecycle(make_stack: StackFactory) -> None:
@@ -29,6 +38,27 @@ def test_noop_dynamic_resource_lifecycle(make_stack: StackFactory) -> None:
     assert harness.stack.export_stack().deployment.get("resources") in (None, [])
 
 
+def stamped_host_version(bin_dir: Path, language: str) -> str:
+    """The version the language host next to the CLI was built with, checking it is Pulumi's Go program."""
+    host = bin_dir / f"pulumi-language-{language}"
+    assert GO_BUILDINFO_MAGIC in host.read_bytes(), f"{host} is not a Go binary: not Pulumi's own host"
+    if language == "yaml":  # the YAML host has no -version flag; `pulumi about` shows what it reports
+        return ""
+    stamped = subprocess.run(
+        [str(host), "-version"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.strip()
+    assert re.fullmatch(r"v?\d+\.\d+\.\d+\S*", stamped), f"{host} has no version stamped in: {stamped!r}"
+    return stamped.removeprefix("v")
+
+
+def assert_about_names_host(harness: StackHarness, language: str) -> str:
+    """`pulumi about` names the host next to the CLI, with the version it reports; returns the output."""
+    version = stamped_host_version(harness.bin_dir, language) or r"\d+\.\d+\.\d+\S*"
+    about = harness.cli("about").stdout
+    assert re.search(rf"^language\s+{language}\s+{version}\s*$", about, re.MULTILINE), about
+    return about
+
+
 def test_cli_version_and_about(make_stack: StackFactory) -> None:
     harness = make_stack("noop")
     version = subprocess.run(
@@ -36,8 +66,56 @@ def test_cli_version_and_about(make_stack: StackFactory) -> None:
     )
     major, minor = (int(part) for part in version.stdout.strip().lstrip("v").split(".")[:2])
     assert (major, minor) >= (3, 139), "dynamic providers receive stack config from 3.139 on"
-    if (harness.bin_dir / "pulumi-language-python-host.py").exists():
-        assert version.stdout.strip() == "v3.274.1", "the bootstrap builds exactly this version"
-    about = harness.cli("about")
-    assert "language  python" in about.stdout
-    assert "This project is written in python" in about.stdout
+
+    about = assert_about_names_host(harness, "python")
+    # The host runs the program with the virtualenv that Pulumi.yaml names (runtime.options.virtualenv).
+    assert f"This project is written in python: executable='{Path(sys.prefix) / 'bin' / 'python'}'" in about
+
+
+def assert_plain_lifecycle(harness: StackHarness, message: str) -> None:
+    """`up`, a no-change `preview` and `destroy` of a program whose only output is `message`."""
+    up = harness.up()
+    assert up.summary.result == "succeeded"
+    assert up.outputs["message"].value == message
+    harness.preview(expect_no_changes=True)
+    destroy = harness.destroy()
+    assert destroy.summary.result == "succeeded"
+    assert harness.stack.export_stack().deployment.get("resources") in (None, [])
+
+
+def test_yaml_program_lifecycle(make_stack: StackFactory) -> None:
+    harness = make_stack("yaml", partner_key=None)
+    assert_about_names_host(harness, "yaml")
+    assert_plain_lifecycle(harness, "hello from yaml on test")
+
+
+@pytest.fixture(scope="session")
+def typescript_node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The TypeScript program's dependencies (`@pulumi/pulumi` from npm), installed once per test session.
+
+    npm keeps what it downloads in its own cache (~/.npm), and --prefer-offline serves them from there
+    without asking the registry again, so only the first session on a machine downloads anything.
+    """
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.fail(
+            "the TypeScript program needs Node.js and npm on PATH: install Node.js (https://nodejs.org)"
+        )
+    folder = tmp_path_factory.mktemp("typescript-dependencies")
+    shutil.copy(PROGRAMS / "typescript" / "package.json", folder)
+    installed = subprocess.run(
+        [npm, "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, f"npm install failed:\n{installed.stderr[-3000:]}"
+    return folder / "node_modules"
+
+
+def test_typescript_program_lifecycle(make_stack: StackFactory, typescript_node_modules: Path) -> None:
+    harness = make_stack("typescript", partner_key=None)
+    (harness.work_dir / "node_modules").symlink_to(typescript_node_modules, target_is_directory=True)
+    assert_about_names_host(harness, "nodejs")
+    assert_plain_lifecycle(harness, "hello from typescript on test")
