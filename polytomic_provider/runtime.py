@@ -13,6 +13,7 @@ from .config import Settings, resolve_settings
 
 if TYPE_CHECKING:
     from .client import PolytomicClient
+    from .snapshot import OrganizationSnapshot
 
 __all__ = ["RUNTIME", "ProviderRuntime"]
 
@@ -58,6 +59,12 @@ class ProviderRuntime:
             winner = self._client
         fresh.close()  # another call built one first
         return winner
+
+    def snapshot(self) -> OrganizationSnapshot:
+        """Reads served from one list of organizations per client (see snapshot.py)."""
+        from .snapshot import snapshot_of
+
+        return snapshot_of(self.client())
 
 
 RUNTIME = ProviderRuntime()
