@@ -14,7 +14,7 @@ from bench.probe import Probe
 from bench.raw import api_client
 from bench.report import markdown
 from bench.session import PARTNER_KEY
-from bench.stacks import CLI_ARGS, COMMANDS, NOOP, PROVIDER
+from bench.stacks import COMMANDS, NOOP, PROVIDER, cli_args
 from bench.workspace import Workspace
 
 
@@ -95,7 +95,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     row(
         "OrganizationProvider.read",
         per_call(lambda i: provider.read(provider_ids[i], outputs[provider_ids[i]]), count),
-        "one GET",
+        "from the snapshot: one list call per 5 s",
     )
     news = props(0, "provider")
     olds = outputs[provider_ids[0]]
@@ -133,8 +133,8 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
 # -- profile ---------------------------------------------------------------------------------------------
 
 
-def profile(workspace: Workspace, size: int) -> list[str]:
-    """Run the four commands once per kind with the sampler on, and summarize the provider processes."""
+def profile(workspace: Workspace, size: int, parallel: int) -> list[str]:
+    """Run every command once per kind with the sampler on, and summarize the provider processes."""
     tag = f"profile-n{size}-{secrets.token_hex(3)}"
     lines = [f"Profile of the provider processes, N={size} (stack sampler and per-gRPC-call timings on):"]
     env = {"BENCH_PROFILE": "1"}
@@ -144,7 +144,7 @@ def profile(workspace: Workspace, size: int) -> list[str]:
         try:
             for command in COMMANDS:
                 seconds, _, probe, _ = workspace.pulumi(
-                    variant, [*CLI_ARGS[command], "--stack", stack], probe=True, extra_env=env
+                    variant, [*cli_args(command, parallel), "--stack", stack], probe=True, extra_env=env
                 )
                 lines.append(f"\n== {variant.name} {command}: {seconds:.2f} s wall (profiled)")
                 detailed = variant == PROVIDER and command in ("up", "preview")
