@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -70,7 +69,7 @@ from bench.report import (
 )
 from bench.session import PARTNER_KEY, log
 from bench.stacks import EXPERIMENTS, NOOP, PARALLEL, PROVIDER
-from bench.workspace import Workspace, pulumi_bin_dir, temporary_root
+from bench.workspace import Workspace, pulumi_bin_dir, pulumi_version, temporary_root
 from polytomic_provider.emulator.launcher import EmulatorProcess
 
 
@@ -115,9 +114,7 @@ def main() -> int:
     repeat: int = 1 if args.quick else max(1, args.repeat)
 
     bin_dir = pulumi_bin_dir()
-    version = subprocess.run(
-        [str(bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    version = pulumi_version(bin_dir)
     began = time.perf_counter()
     log(f"Pulumi CLI {version} at {bin_dir}; sizes {sizes}, {repeat} repetition(s)")
 

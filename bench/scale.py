@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from bench.raw import RawClient
 from bench.report import fmt, machine_summary, markdown, median
 from bench.session import PARTNER_KEY, log
 from bench.stacks import NOOP, PARALLEL, PROVIDER, SCALE_COMMANDS, Variant
-from bench.workspace import Workspace, pulumi_bin_dir, temporary_root
+from bench.workspace import Workspace, pulumi_bin_dir, pulumi_version, temporary_root
 from polytomic_provider.emulator.launcher import EmulatorProcess
 
 SIZE = 5000
@@ -63,9 +62,7 @@ def main() -> int:
     variants: tuple[Variant, ...] = (PROVIDER,) if args.no_noop else (PROVIDER, NOOP)
 
     bin_dir = pulumi_bin_dir()
-    version = subprocess.run(
-        [str(bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    version = pulumi_version(bin_dir)
     began = time.perf_counter()
     log(f"Pulumi CLI {version}; N={args.size}, {args.latency_ms} ms per API call, --parallel {args.parallel}")
     state_bytes: dict[str, int | None] = {}

@@ -35,6 +35,13 @@ def pulumi_bin_dir() -> Path:
     return found
 
 
+def pulumi_version(bin_dir: Path) -> str:
+    """The CLI's version, for the report's header."""
+    return subprocess.run(
+        [str(bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
 class CommandFailed(RuntimeError):
     """A CLI command exited non-zero; the message carries the tail of its output."""
 
