@@ -36,7 +36,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     and the provider methods (with the no-op provider's methods for comparison). Serial calls."""
     from pulumi.dynamic import Config, ConfigureRequest
 
-    from polytomic_provider.provider import CREATE_SCOPE, OrganizationProvider
+    from polytomic_provider.provider import CREATE_KEY, OrganizationProvider, new_create_key
     from tests.e2e.noop import NoopProvider
 
     provider = OrganizationProvider()
@@ -67,7 +67,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     def props(i: int, kind: str) -> dict[str, Any]:
         values: dict[str, Any] = dict.fromkeys(FIELDS)
         values.update(name=f"micro-{tag}-{kind}-{i}", adopt_id=None)
-        values[CREATE_SCOPE] = f"bench/micro/{kind}-{i}"
+        values[CREATE_KEY] = new_create_key()  # what check() records for each create
         return values
 
     outputs: dict[str, dict[str, Any]] = {}
@@ -75,7 +75,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     def provider_create(i: int) -> None:
         result = provider.create(props(i, "provider"))
         ids["provider"].append(result.id)
-        outputs[result.id] = result.outs
+        outputs[result.id] = result.outs or {}
 
     rows: list[tuple[str, ...]] = [("call", "what it does", "wall us", "client CPU us")]
 
@@ -84,7 +84,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
 
     row("raw httpx POST", per_call(raw_post, count), "one POST with an Idempotency-Key")
     row("PolytomicClient.create_organization", per_call(client_create, count), "the same, through the client")
-    row("OrganizationProvider.create", per_call(provider_create, count), "POST, then GET (replay check)")
+    row("OrganizationProvider.create", per_call(provider_create, count), "one POST, keyed by check()")
     row("raw httpx GET", per_call(lambda i: raw.get(f"/api/organizations/{ids['raw'][i]}"), count), "")
     row(
         "PolytomicClient.get_organization",

@@ -49,17 +49,8 @@ EXPERIMENTS = (
     NOOP,
     PROVIDER,
     Variant("light program", "variants", True, config=(("variant", "light"),)),
-    Variant("light, no readback", "variants", True, config=(("variant", "light-no-readback"),)),
     Variant("noop, skip checkpoints", "noop", False, floor="", env=SKIP_CHECKPOINTS),
     Variant(
         "provider, skip checkpoints", "organizations", True, "noop, skip checkpoints", env=SKIP_CHECKPOINTS
-    ),
-    Variant(
-        "light, no readback, skip checkpoints",
-        "variants",
-        True,
-        "noop, skip checkpoints",
-        config=(("variant", "light-no-readback"),),
-        env=SKIP_CHECKPOINTS,
     ),
 )

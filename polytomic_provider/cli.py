@@ -4,23 +4,32 @@
                                                         [--include-owner] [--retain-on-delete]
                                                         [--output FILE [--force]]
 
+    polytomic-pulumi recover --stack STACK [--cwd DIR] [--dry-run]
+
 `generate` lists the organizations of the partner account and prints a Pulumi program (Python) that adopts
-each of them. The key is read from the environment only (POLYTOMIC_PARTNER_KEY, then POLYTOMIC_API_KEY):
+each of them; its key is read from the environment only (POLYTOMIC_PARTNER_KEY, then POLYTOMIC_API_KEY),
 never from the command line, where shell history and process listings would keep it. Nothing secret is
 ever printed; the program reads OIDC client ids and secrets from stack config (see codegen.py).
+
+`recover`, after an interrupted `pulumi up`, imports into the stack the organizations its pending creates
+provably made (see recovery.py), and names every other one with the way to adopt it. It reads the key the
+way the provider does: the stack's config, then the environment.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from .client import PolytomicClient
 from .codegen import plan_declarations, render_program
 from .config import (
+    CONFIG_NAMESPACE,
     DEFAULT_DEPLOYMENT_URL,
     ENV_API_KEY,
     ENV_DEPLOYMENT_URL,
@@ -77,6 +86,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--output", "-o", metavar="FILE", type=Path, help="write the program to FILE")
     generate.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    recover = commands.add_parser(
+        "recover",
+        help="after an interrupted 'pulumi up', import the organizations it provably created",
+        description=(
+            "Read the stack's pending creates (left by a killed or interrupted 'pulumi up'), ask Polytomic "
+            "to replay each one's create under the key the stack sent it with, and import into the stack "
+            "only the organizations that come back: 'pulumi refresh --import-pending-creates'. Pending "
+            "creates that made nothing are cleared. Nothing is imported that the stack cannot prove it "
+            "made; those are listed with their id and the way to adopt them. Run it in the project "
+            "directory, with the environment 'pulumi up' uses (backend, passphrase)."
+        ),
+    )
+    recover.add_argument("--stack", required=True, help="the stack whose pending creates to resolve")
+    recover.add_argument("--cwd", metavar="DIR", help="the Pulumi project directory (default: here)")
+    recover.add_argument(
+        "--dry-run", action="store_true", help="only print what would be imported or cleared"
+    )
     return parser
 
 
@@ -85,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The client's retries log through stamina; without this, Python's last-resort handler prints them raw.
     logging.getLogger("stamina").addHandler(logging.NullHandler())
     try:
-        return _generate(args)
+        return _recover(args) if args.command == "recover" else _generate(args)
     except CommandError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
@@ -169,6 +195,67 @@ def _generate(args: argparse.Namespace) -> int:
     if oidc:
         summary += f"; {oidc} with OIDC need their client id and secret in stack config (see the docstring)"
     print(f"{PROG}: {summary}" + (f"; written to {output}" if output is not None else ""), file=sys.stderr)
+    return 0
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from . import recovery
+
+    stack, cwd = args.stack, args.cwd
+    try:
+        export = json.loads(recovery.run_pulumi(["stack", "export", "--stack", stack, "--show-secrets"], cwd))
+        config = json.loads(
+            recovery.run_pulumi(["config", "--stack", stack, "--json", "--show-secrets"], cwd)
+        )
+    except (PolytomicError, ValueError) as error:
+        raise CommandError(f"reading stack {stack!r} failed: {error}") from None
+    pending = recovery.pending_creates(export)
+    if not pending:
+        print(f"{PROG}: stack {stack!r} has no pending creates of organizations: nothing to recover")
+        return 0
+
+    def from_stack_config(key: str) -> str | None:
+        entry = config.get(f"{CONFIG_NAMESPACE}:{key}")
+        return str(entry["value"]) if isinstance(entry, dict) and entry.get("value") is not None else None
+
+    try:
+        settings = resolve_settings(from_stack_config)
+    except PolytomicError as error:
+        raise CommandError(str(error)) from None
+    if settings.partner_key is None:
+        raise CommandError(f"no partner key: set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}")
+    with PolytomicClient(settings) as client:
+        try:
+            resolutions = [recovery.resolve(client, p) for p in pending]
+        except PolytomicError as error:
+            raise CommandError(f"resolving the pending creates failed: {error}") from None
+    for resolution in resolutions:
+        print(f"{PROG}: {resolution.describe()}")
+    blocked = [r for r in resolutions if r.outcome is recovery.Outcome.NOT_PROVABLE]
+    if blocked:
+        raise CommandError(
+            f"{len(blocked)} pending create(s) hold a name this stack cannot prove it owns; nothing was "
+            f"changed. Adopt or rename them as said above, clear the pending creates with 'pulumi refresh "
+            f"--stack {stack} --clear-pending-creates', then run 'pulumi up'"
+        )
+    imported = [r.pending.urn for r in resolutions if r.outcome is recovery.Outcome.IMPORT]
+    if args.dry_run:
+        print(f"{PROG}: dry run: the stack's state was not changed")
+        return 0
+    try:
+        plain_export = json.loads(recovery.run_pulumi(["stack", "export", "--stack", stack], cwd))
+        settled = recovery.complete_in_state(plain_export, resolutions)
+        with tempfile.TemporaryDirectory() as scratch:
+            state_file = Path(scratch) / "state.json"
+            state_file.write_text(json.dumps(settled), encoding="utf-8")
+            recovery.run_pulumi(["stack", "import", "--stack", stack, "--file", str(state_file)], cwd)
+        if imported:
+            targets = [arg for urn in imported for arg in ("--target", urn)]
+            recovery.run_pulumi(["refresh", "--stack", stack, "--yes", "--non-interactive", *targets], cwd)
+    except (PolytomicError, ValueError) as error:
+        raise CommandError(f"updating stack {stack!r} failed: {error}") from None
+    if not args.dry_run:
+        print(f"{PROG}: done: run 'pulumi up --stack {stack}' to finish the interrupted update")
     return 0
 
 

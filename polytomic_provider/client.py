@@ -8,7 +8,6 @@ that were sent (the key, a client_secret) are scrubbed from anything the API ech
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
@@ -22,7 +21,7 @@ from .models import Organization, OrganizationSpec
 from .retry import RetryableResponse, backoff_for, install_retry_reporting, should_retry
 from .version import __version__
 
-__all__ = ["USER_AGENT", "PolytomicClient", "new_idempotency_key"]
+__all__ = ["USER_AGENT", "PolytomicClient"]
 
 USER_AGENT = f"polytomic-pulumi/{__version__}"
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -52,11 +51,6 @@ def _announces_write(
                 listener()
 
     return wrapper
-
-
-def new_idempotency_key() -> str:
-    """A fresh key in the documented alphabet ([A-Za-z0-9_-], 8-255 characters)."""
-    return f"pulumi-{uuid.uuid4().hex}"
 
 
 class PolytomicClient:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "ADOPT_ID",
-    "CREATE_SCOPE",
+    "CREATE_KEY",
     "FIELDS",
     "OIDC_FIELDS",
     "OPTIONAL_FIELDS",
@@ -25,4 +25,7 @@ READABLE_FIELDS = ("name", "issuer", "sso_domain", "sso_org_id")
 OIDC_FIELDS = ("client_id", "client_secret", "issuer")
 
 ADOPT_ID = "adopt_id"  # an existing organization to take over on create
-CREATE_SCOPE = "__create_scope"  # "<project>/<stack>/<resource name>", set by the resource class
+# The Idempotency-Key of this operation's create, drawn fresh by `check` on every run. The engine records the
+# checked inputs in a pending create before calling Create, so a killed run leaves the key in the stack's
+# state, where `polytomic-pulumi recover` finds it: the proof that an organization is this stack's own.
+CREATE_KEY = "__create_key"

@@ -1,9 +1,9 @@
 """OrganizationProvider: the dynamic provider behind `Organization`.
 
-What the engine sends each method (see docs/design.md): `check` gets old and new inputs, `diff` gets old
-*outputs* and new inputs, `create`/`update` must return every output, `read` returns an empty id when the
-organization is gone, `delete` gets the old outputs. Write-only fields (`client_id`, `client_secret`) are
-carried in outputs from the inputs, since the API never returns them.
+What the engine sends each method: `check` gets old and new inputs, `diff` gets old *outputs* and new
+inputs, `create`/`update` must return every output, `read` returns an empty id when the organization is
+gone, `delete` gets the old outputs. Write-only fields (`client_id`, `client_secret`) are carried in
+outputs from the inputs, since the API never returns them.
 
 The object itself holds nothing: it is pickled into state by reference (a few dozen bytes, identical across
 releases), and everything it needs at run time sits in `runtime.RUNTIME`. The Pulumi program imports this
@@ -13,7 +13,7 @@ methods that use them: a preview's program never pays for them.
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -29,19 +29,18 @@ from pulumi.dynamic import (
 )
 
 from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY, resolve_settings
-from .errors import Conflict, Forbidden, NotFound, PolytomicError, Unprocessable
-from .fields import ADOPT_ID, CREATE_SCOPE, FIELDS, OIDC_FIELDS, WRITE_ONLY_FIELDS
+from .errors import Conflict, Forbidden, NotFound, PolytomicError
+from .fields import ADOPT_ID, CREATE_KEY, FIELDS, OIDC_FIELDS, READABLE_FIELDS, WRITE_ONLY_FIELDS
 from .hints import hint_for
+from .ownership import name_taken_message
 from .runtime import RUNTIME
 from .watchdog import start_engine_watchdog
 
 if TYPE_CHECKING:
+    from .client import PolytomicClient
     from .models import Organization, OrganizationSpec
 
-__all__ = ["ADOPT_ID", "CREATE_SCOPE", "OrganizationError", "OrganizationProvider"]
-
-_PASSTHROUGH = (ADOPT_ID, CREATE_SCOPE)
-_INTERNAL = ("__provider",)
+__all__ = ["ADOPT_ID", "CREATE_KEY", "OrganizationError", "OrganizationProvider"]
 
 
 class OrganizationError(PolytomicError):
@@ -59,25 +58,24 @@ def spec_from(props: dict[str, Any]) -> OrganizationSpec:
     return OrganizationSpec.model_validate({f: props.get(f) for f in FIELDS})
 
 
-def creation_key(scope: str, spec: OrganizationSpec) -> str:
-    """An Idempotency-Key that is the same for the same declared create, across processes and runs.
-
-    If a create's outcome was lost (the pipeline was killed, every attempt timed out), the next `up`
-    sends the same key and the API replays the organization it made: the stack adopts what is provably its
-    own, and never makes a duplicate. The secret is left out of the fingerprint on purpose.
-    """
-    fingerprint = "\0".join([scope, *(getattr(spec, f) or "" for f in FIELDS if f != "client_secret")])
-    return f"pulumi-create-{hashlib.sha256(fingerprint.encode()).hexdigest()[:48]}"
+def new_create_key() -> str:
+    """A fresh Idempotency-Key (documented alphabet [A-Za-z0-9_-], 8-255 characters) for one create."""
+    return f"pulumi-create-{uuid.uuid4().hex}"
 
 
 def outputs_for(live: Organization, props: dict[str, Any]) -> dict[str, Any]:
     """All outputs: readable fields as the API returned them, write-only ones as declared (or stored)."""
     outs: dict[str, Any] = {f: props.get(f) for f in WRITE_ONLY_FIELDS}
     outs.update(live.readable())
-    for key in _PASSTHROUGH:
-        if props.get(key) is not None:
-            outs[key] = props[key]
+    if props.get(ADOPT_ID) is not None:
+        outs[ADOPT_ID] = props[ADOPT_ID]
     return outs
+
+
+def inputs_for(outs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a refresh records: the live values, so drift shows in the next diff's changed fields."""
+    keep = (*FIELDS, ADOPT_ID)
+    return {key: outs[key] for key in keep if outs.get(key) is not None}
 
 
 def _label(props: dict[str, Any], organization_id: str | None = None) -> str:
@@ -112,7 +110,7 @@ class OrganizationProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
         unknown = {k for k, v in news.items() if is_unknown(v)}
-        props = {k: v for k, v in news.items() if k not in _INTERNAL and k not in _PASSTHROUGH}
+        props = {k: v for k, v in news.items() if not k.startswith("__") and k != ADOPT_ID}
         known = {k: v for k, v in props.items() if k not in unknown and v is not None}
         from .models import validate_inputs
 
@@ -135,11 +133,20 @@ class OrganizationProvider(ResourceProvider):
                     f"{CONFIG_NAMESPACE}:partnerKey <key>' or set {ENV_PARTNER_KEY}",
                 )
             )
-        return CheckResult(news, failures)
+        # A key of this operation's own: a create never replays one that another run, stack or resource
+        # made. The engine keeps it in the pending create, for `polytomic-pulumi recover` after a kill.
+        return CheckResult({**news, CREATE_KEY: new_create_key()}, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [f for f in FIELDS if is_unknown(news.get(f)) or olds.get(f) != news.get(f)]
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+        """No change when every field matches the stored outputs; otherwise let the engine name the fields.
+
+        A dynamic provider cannot return changed keys, so a change is answered as "unknown": the engine then
+        diffs the stored inputs against the program's itself, which marks each changed field in `preview`
+        (a rotated secret as `[secret]`), matches `replace_on_changes` and honours `ignore_changes`.
+        Comparing fields only keeps internal inputs (`__create_key`, `adopt_id`) from ever causing an update.
+        """
+        changed = any(is_unknown(news.get(f)) or olds.get(f) != news.get(f) for f in FIELDS)
+        return DiffResult(changes=None if changed else False, replaces=[], delete_before_replace=False)
 
     # -- operations --------------------------------------------------------------------------------------
 
@@ -147,13 +154,18 @@ class OrganizationProvider(ResourceProvider):
         spec = spec_from(props)
         label = _label(props)
         adopt_id = props.get(ADOPT_ID)
+        client = RUNTIME.client()
         try:
             if adopt_id:
-                live = self._adopt(str(adopt_id), spec, label)
+                live = self._adopt(client, str(adopt_id), spec)
             else:
-                live = self._create(spec, str(props.get(CREATE_SCOPE) or ""), label)
-        except OrganizationError:
-            raise  # already says what to do
+                # Retries of this one call share the key; nothing else ever sends it.
+                key = str(props.get(CREATE_KEY) or new_create_key())
+                live = client.create_organization(spec, idempotency_key=key)
+        except Conflict as error:
+            own_id = str(adopt_id) if adopt_id else None
+            message = name_taken_message(client, spec.name, cause=error, own_id=own_id)
+            raise OrganizationError(f"{label}: create failed: {message}") from None
         except NotFound as error:
             if not adopt_id:
                 raise explain(error, label, "create") from None
@@ -165,46 +177,11 @@ class OrganizationProvider(ResourceProvider):
             raise explain(error, label, "create") from None
         return CreateResult(live.id, outputs_for(live, props))
 
-    def _create(self, spec: OrganizationSpec, scope: str, label: str) -> Organization:
-        from .client import new_idempotency_key
-
-        client = RUNTIME.client()
-        key = creation_key(scope, spec) if scope else None
-        try:
-            live = client.create_organization(spec, idempotency_key=key)
-        except (Conflict, Unprocessable) as error:
-            if (
-                isinstance(error, Unprocessable)
-                and "idempotency" not in f"{error.key} {error.api_message}".lower()
-            ):
-                raise
-            # The name is taken, or the key was first used with another body (say, a secret rotated after a
-            # lost create). Either way the organization is not provably ours: say so, or start afresh.
-            self._stop_if_name_taken(spec, label)
-            return client.create_organization(spec, idempotency_key=new_idempotency_key())
-        if key is None:
-            return live
-        # The key may have replayed an earlier create whose organization was deleted since.
-        try:
-            return client.get_organization(live.id)
-        except NotFound:
-            return client.create_organization(spec, idempotency_key=new_idempotency_key())
-
-    def _stop_if_name_taken(self, spec: OrganizationSpec, label: str) -> None:
-        existing = next((o for o in RUNTIME.client().list_organizations() if o.name == spec.name), None)
-        if existing is not None:
-            raise OrganizationError(
-                f"{label}: create failed: an organization named {spec.name!r} already exists in the "
-                f"partner account (id {existing.id}). To manage it with Pulumi, adopt it: add "
-                f"adopt_id={existing.id!r} to this resource's OrganizationArgs (or generate the code "
-                f"with: polytomic-pulumi generate --name-filter {spec.name!r}), then run pulumi up again"
-            )
-
-    def _adopt(self, organization_id: str, spec: OrganizationSpec, label: str) -> Organization:
-        """Take over an existing organization: one full PUT, and only if it differs from the program."""
-        client = RUNTIME.client()
+    @staticmethod
+    def _adopt(client: PolytomicClient, organization_id: str, spec: OrganizationSpec) -> Organization:
+        """Take over the organization the user named: one full PUT, only if it differs from the program."""
         live = client.get_organization(organization_id)
-        wanted = {f: getattr(spec, f) for f in live.readable()}
+        wanted = {f: getattr(spec, f) for f in READABLE_FIELDS}
         has_write_only = any(getattr(spec, f) is not None for f in WRITE_ONLY_FIELDS)
         if live.readable() == wanted and not has_write_only:
             return live
@@ -213,14 +190,18 @@ class OrganizationProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec = spec_from(news)
         label = _label(news, id_)
+        client = RUNTIME.client()
         try:
-            live = RUNTIME.client().update_organization(id_, spec)
+            live = client.update_organization(id_, spec)
         except NotFound:
             raise OrganizationError(
                 f"{label}: update failed: the organization no longer exists in Polytomic. "
                 f"Run 'pulumi refresh' "
                 f"to drop it from the stack; the next 'pulumi up' creates it again"
             ) from None
+        except Conflict as error:
+            message = name_taken_message(client, spec.name, cause=error, own_id=id_)
+            raise OrganizationError(f"{label}: update failed: {message}") from None
         except PolytomicError as error:
             raise explain(error, label, "update") from None
         return UpdateResult(outputs_for(live, news))
@@ -238,7 +219,8 @@ class OrganizationProvider(ResourceProvider):
             return ReadResult(None, {})  # refresh: deleted outside Pulumi, so it leaves the stack
         except PolytomicError as error:
             raise explain(error, label, "read") from None
-        return ReadResult(live.id, outputs_for(live, props))
+        outs = outputs_for(live, props)
+        return ReadResult(live.id, outs, inputs_for(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         label = _label(props, id_)

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from .fields import ADOPT_ID, CREATE_SCOPE, FIELDS
+from .fields import ADOPT_ID, CREATE_KEY, FIELDS
 from .provider import OrganizationProvider
 
 __all__ = ["Organization", "OrganizationArgs"]
@@ -62,8 +62,7 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
         if args.client_secret is not None:
             props["client_secret"] = pulumi.Output.secret(args.client_secret)
         props[ADOPT_ID] = adopt_id
-        props[CREATE_SCOPE] = _create_scope(resource_name, opts)
-        super().__init__(_PROVIDER, resource_name, props, _with_secret_outputs(opts))
+        super().__init__(_PROVIDER, resource_name, props, _with_defaults(opts))
         if adopt_id is not None and pulumi.runtime.is_dry_run():
             pulumi.Output.from_input(adopt_id).apply(
                 lambda id_: pulumi.log.info(
@@ -86,29 +85,25 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
             _PROVIDER,
             resource_name,
             props,
-            _with_secret_outputs(pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))),
+            _with_defaults(pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))),
         )
         return organization
 
 
-def _create_scope(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
-    """Where this resource sits in the stack, for its create's Idempotency-Key.
+def _with_defaults(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """`client_secret` is always a secret output, and a replacement deletes first unless told otherwise.
 
-    Two resources of the same name under different parents (a component used twice) must never share a
-    key, or the second create would replay the first and both would manage one organization. The parent's
-    type and name are read directly: an input that waited on the parent's URN would be a dependency cycle.
+    Names are unique across the partner account, so a create-first replacement of an organization that
+    keeps its name cannot succeed; an explicit `delete_before_replace=False` is honoured (it works when the
+    replacement has a new name). The per-run create key is ignored in diffs: it is bookkeeping, not a field.
     """
-    scope = f"{pulumi.get_project()}/{pulumi.get_stack()}"
-    parent = opts.parent if opts is not None else None
-    if parent is not None:
-        scope += f"/{getattr(parent, '_type', '')}::{getattr(parent, '_name', '')}"
-    return f"{scope}/{resource_name}"
-
-
-def _with_secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions.merge(
-        opts, pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS)
+    merged = pulumi.ResourceOptions.merge(
+        opts,
+        pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS, ignore_changes=[CREATE_KEY]),
     )
+    if merged.delete_before_replace is None:
+        merged.delete_before_replace = True
+    return merged
 
 
 def _adoption_from_import(

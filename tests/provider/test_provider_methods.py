@@ -8,7 +8,7 @@ import pytest
 from pulumi.output import Unknown
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
-from polytomic_provider.provider import CREATE_SCOPE, OrganizationError, OrganizationProvider, creation_key
+from polytomic_provider.provider import CREATE_KEY, OrganizationError, OrganizationProvider
 from tests.support import API_KEY, CLIENT_SECRET, configure
 
 OIDC_PROPS: dict[str, Any] = {
@@ -18,7 +18,6 @@ OIDC_PROPS: dict[str, Any] = {
     "issuer": "https://login.acme.example.com",
     "sso_domain": "acme.example.com",
     "sso_org_id": "org_acme",
-    CREATE_SCOPE: "proj/stack/acme",
 }
 
 
@@ -38,7 +37,7 @@ def test_check_accepts_valid_inputs_without_calling_the_api(
 ) -> None:
     result = provider.check({}, dict(OIDC_PROPS))
     assert result.failures == []
-    assert result.inputs == OIDC_PROPS
+    assert {k: v for k, v in result.inputs.items() if k != CREATE_KEY} == OIDC_PROPS
     assert api_calls(emulator) == []
 
 
@@ -73,8 +72,13 @@ def test_check_without_a_key_names_the_setting(emulator: EmulatorProcess) -> Non
 
 
 def test_diff_of_identical_state_is_no_change(provider: OrganizationProvider) -> None:
-    olds = {**OIDC_PROPS, "__provider": "old-serialized-form"}
-    news = {**OIDC_PROPS, "__provider": "new-serialized-form"}
+    olds = {**OIDC_PROPS, "__provider": "old-serialized-form", "__create_scope": "left by 0.1.0"}
+    news = {
+        **OIDC_PROPS,
+        "__provider": "new-serialized-form",
+        CREATE_KEY: "pulumi-create-new",
+        "adopt_id": "x",
+    }
     result = provider.diff("id", olds, news)
     assert result.changes is False and result.replaces == []
 
@@ -82,19 +86,21 @@ def test_diff_of_identical_state_is_no_change(provider: OrganizationProvider) ->
 @pytest.mark.parametrize(
     "field", ["name", "client_id", "client_secret", "issuer", "sso_domain", "sso_org_id"]
 )
-def test_diff_sees_each_field_and_never_replaces(provider: OrganizationProvider, field: str) -> None:
+def test_diff_of_a_changed_field_lets_the_engine_name_it(provider: OrganizationProvider, field: str) -> None:
+    """`None` is "unknown": the engine then diffs inputs itself, marking the field and honouring
+    replace_on_changes; the provider itself never asks for a replacement."""
     news = {**OIDC_PROPS, field: "changed.example.com" if field != "issuer" else "https://other.example.com"}
     result = provider.diff("id", OIDC_PROPS, news)
-    assert result.changes is True and result.replaces == []
+    assert result.changes is None and result.replaces == []
 
 
 def test_diff_treats_unknowns_as_changes(provider: OrganizationProvider) -> None:
-    assert provider.diff("id", OIDC_PROPS, {**OIDC_PROPS, "sso_domain": Unknown()}).changes is True
+    assert provider.diff("id", OIDC_PROPS, {**OIDC_PROPS, "sso_domain": Unknown()}).changes is None
 
 
 def test_diff_sees_a_removed_field(provider: OrganizationProvider) -> None:
     news = {k: v for k, v in OIDC_PROPS.items() if k != "sso_org_id"}
-    assert provider.diff("id", OIDC_PROPS, news).changes is True
+    assert provider.diff("id", OIDC_PROPS, news).changes is None
 
 
 # -- create --------------------------------------------------------------------------------------------
@@ -115,9 +121,9 @@ def test_create_returns_id_and_every_output(
 def test_create_of_a_taken_name_explains_how_to_adopt(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
-    existing = provider.create({"name": "Taken", CREATE_SCOPE: "other/stack/taken"})
+    existing = provider.create(provider.check({}, {"name": "Taken"}).inputs)
     with pytest.raises(OrganizationError) as failure:
-        provider.create({"name": "Taken", CREATE_SCOPE: "proj/stack/taken"})
+        provider.create(provider.check({}, {"name": "Taken"}).inputs)
     message = str(failure.value)
     assert "already exists" in message and existing.id in message and "adopt_id" in message
     assert len(children(emulator)) == 1
@@ -133,14 +139,26 @@ def test_create_whose_answer_was_lost_is_not_duplicated(
     assert len(posts) == 2 and len({p["headers"]["idempotency-key"] for p in posts}) == 1
 
 
-def test_create_after_a_crash_adopts_what_the_first_run_made(
+def test_a_second_create_operation_never_gets_the_first_ones_organization(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
-    """A later process re-sending the same declared create gets the same organization back."""
-    first = provider.create(dict(OIDC_PROPS))
-    second = provider.create(dict(OIDC_PROPS))
-    assert first.id == second.id
-    assert len(children(emulator)) == 1
+    """Each run's check draws its own key, so a later create (a replacement, a twin stack, a re-run after
+    `state delete`) is never answered with an organization another operation made: it stops, naming it."""
+    first = provider.create(provider.check({}, dict(OIDC_PROPS)).inputs)
+    with pytest.raises(OrganizationError) as failure:
+        provider.create(provider.check({}, dict(OIDC_PROPS)).inputs)
+    assert first.id in str(failure.value) and f"adopt_id={first.id!r}" in str(failure.value)
+    assert CLIENT_SECRET not in str(failure.value)
+    assert [o["id"] for o in children(emulator)] == [first.id]
+
+
+def test_create_sends_the_key_that_check_recorded(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    checked = provider.check({}, dict(OIDC_PROPS)).inputs
+    provider.create(checked)
+    post = next(e for e in emulator.admin.journal() if e["method"] == "POST")
+    assert post["headers"]["idempotency-key"] == checked[CREATE_KEY]
 
 
 def test_create_after_destroy_makes_a_new_organization(
@@ -153,13 +171,11 @@ def test_create_after_destroy_makes_a_new_organization(
     assert [o["id"] for o in children(emulator)] == [second.id]
 
 
-def test_creation_key_ignores_the_secret() -> None:
-    from polytomic_provider.models import OrganizationSpec
-
-    spec = OrganizationSpec(**{k: v for k, v in OIDC_PROPS.items() if k != CREATE_SCOPE})
-    rotated = spec.model_copy(update={"client_secret": "another"})
-    assert creation_key("s", spec) == creation_key("s", rotated)
-    assert CLIENT_SECRET not in creation_key("s", spec)
+def test_check_draws_a_fresh_create_key_every_time(provider: OrganizationProvider) -> None:
+    olds = provider.check({}, dict(OIDC_PROPS)).inputs
+    again = provider.check(olds, {**OIDC_PROPS, CREATE_KEY: olds[CREATE_KEY]}).inputs
+    assert olds[CREATE_KEY] != again[CREATE_KEY]
+    assert CLIENT_SECRET not in again[CREATE_KEY]
 
 
 # -- update, read, delete ------------------------------------------------------------------------------
@@ -192,6 +208,28 @@ def test_read_returns_live_fields_and_keeps_write_only_ones(
     assert result.id == created.id
     assert result.outs is not None
     assert result.outs["client_secret"] == CLIENT_SECRET and result.outs["name"] == "Acme"
+
+
+def test_read_records_drift_in_the_inputs_the_next_diff_starts_from(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: Any
+) -> None:
+    created = provider.create(dict(OIDC_PROPS))
+    partner_api.put(f"/api/organizations/{created.id}", json={"name": "Renamed"}).raise_for_status()
+    result = provider.read(created.id, dict(created.outs or {}))
+    assert result.inputs is not None
+    assert result.inputs["name"] == "Renamed" and "issuer" not in result.inputs
+    assert result.inputs["client_secret"] == CLIENT_SECRET, "write-only fields come from the state"
+
+
+def test_update_to_a_name_another_organization_holds_names_it(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    other = provider.create({"name": "Other"})
+    mine = provider.create({"name": "Mine"})
+    with pytest.raises(OrganizationError) as failure:
+        provider.update(mine.id, mine.outs or {}, {"name": "Other"})
+    assert other.id in str(failure.value) and "choose another name" in str(failure.value)
+    assert {o["name"] for o in children(emulator)} == {"Other", "Mine"}
 
 
 def test_read_of_a_missing_organization_returns_no_id(provider: OrganizationProvider) -> None:

@@ -1,4 +1,9 @@
-"""`pulumi up` killed with SIGKILL mid-run and recovered as the README says converges without duplicates."""
+"""`pulumi up` killed with SIGKILL mid-run and recovered as the README says converges without duplicates.
+
+The same names were created and destroyed earlier (inside the API's 24-hour replay window), which is where
+a key derived from names used to replay the wrong outcome; the recovery adopts only what the killed run's
+own pending creates prove.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -45,6 +51,8 @@ def test_up_killed_mid_run_then_recovered_converges(
     wanted = declared()
     harness = make_stack(emulator=emulator)
     harness.set_organizations(wanted)
+    harness.up()
+    harness.destroy()
     emulator.admin.set_faults(latency_ms=150)  # keep the run going long enough to be killed mid-way
 
     started = time.monotonic()
@@ -79,7 +87,18 @@ def test_up_killed_mid_run_then_recovered_converges(
 
     # Recovery, as documented in the README.
     harness.cli("cancel", "--yes")
-    harness.cli("refresh", "--yes", "--clear-pending-creates")
+    recovered = subprocess.run(
+        [sys.executable, "-m", "polytomic_provider.cli", "recover", "--stack", harness.stack.name],
+        cwd=harness.work_dir,
+        env=harness.cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert recovered.returncode == 0, recovered.stderr
+    imported = recovered.stdout.count("import: ")
+    assert imported > 0, recovered.stdout
+    assert len(harness.state_resources()) == in_state_before + imported
     harness.cli("up", "--yes", "--skip-preview")
     elapsed = time.monotonic() - started
 
@@ -92,6 +111,7 @@ def test_up_killed_mid_run_then_recovered_converges(
             **figures,
             "created_before_kill": made_before_kill,
             "in_state_before_recovery": in_state_before,
+            "imported_by_recover": imported,
             "wall_s": round(elapsed, 1),
         },
     )

@@ -9,7 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from polytomic_provider.fields import CREATE_SCOPE
+from polytomic_provider.fields import CREATE_KEY
+from polytomic_provider.resource import _with_defaults
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -53,16 +54,30 @@ class Team(pulumi.ComponentResource):
 
 
 @pulumi.runtime.test
-def test_same_name_under_two_parents_gets_two_create_scopes() -> Any:
+def test_the_program_sends_nothing_derived_from_names_or_place() -> Any:
+    """Ownership is never derived from where a resource sits: the program sends its fields only, and the
+    create key comes from the provider's check, fresh on every run."""
     from polytomic_provider import Organization, OrganizationArgs
 
     first, second = Team("a"), Team("b")
     top = Organization("org", OrganizationArgs(name="top org"))
 
     def check(_: Any) -> None:
-        scopes = [inputs[CREATE_SCOPE] for inputs in MOCKS.organizations]
-        assert len(scopes) == 3 and len(set(scopes)) == 3
-        assert "proj/dev/org" in scopes
-        assert sum("test:index:Team::a" in s for s in scopes) == 1
+        assert len(MOCKS.organizations) == 3
+        for inputs in MOCKS.organizations:
+            assert not [key for key in inputs if key.startswith("__") and key != "__provider"]
 
     return pulumi.Output.all(first.org.urn, second.org.urn, top.urn).apply(check)
+
+
+def test_replacements_delete_first_unless_the_program_says_otherwise() -> None:
+    assert _with_defaults(None).delete_before_replace is True
+    explicit = pulumi.ResourceOptions(delete_before_replace=False)
+    assert _with_defaults(explicit).delete_before_replace is False
+
+
+def test_the_create_key_is_ignored_in_diffs_alongside_the_programs_own_ignores() -> None:
+    merged = _with_defaults(pulumi.ResourceOptions(ignore_changes=["sso_domain"]))
+    assert merged.ignore_changes is not None
+    assert set(merged.ignore_changes) == {"sso_domain", CREATE_KEY}
+    assert merged.additional_secret_outputs == ["client_secret"]

@@ -1,0 +1,176 @@
+"""Ownership under the Pulumi workflows users run: a stack never takes over, deletes or half-adopts an
+organization it did not create in that operation or that the user did not name.
+
+One test per way it used to go wrong (replacement, a twin stack, `state delete`), and the diffs that say
+what changes (`replace_on_changes`, `ignore_changes`, a rotated secret, drift found by refresh).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from pulumi import automation as auto
+
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from tests.e2e.test_organization_lifecycle import OIDC, PLAIN, children, last_seq, writes
+from tests.pulumi_harness import StackFactory, StackHarness
+from tests.support import CLIENT_SECRET
+
+pytestmark = pytest.mark.e2e
+
+
+def deploy(harness: StackHarness, *organizations: dict[str, object]) -> None:
+    harness.set_organizations(list(organizations))
+    harness.up()
+
+
+def state_ids(harness: StackHarness) -> dict[str, str]:
+    return {r["outputs"]["name"]: r["id"] for r in harness.state_resources()}
+
+
+def failed_up(harness: StackHarness) -> str:
+    """Run an `up` that must fail; return everything it printed."""
+    with pytest.raises(auto.CommandError) as failure:
+        harness.up()
+    return f"{failure.value}\n" + "\n".join(harness.output)
+
+
+def test_up_replace_leaves_exactly_one_live_organization_the_one_in_state(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_stack(emulator=emulator)
+    deploy(harness, PLAIN)
+    old_id = state_ids(harness)["Plain Org"]
+    urn = harness.state_resources()[0]["urn"]
+
+    harness.up(replace=[urn])
+
+    live = children(emulator)
+    assert list(live) == ["Plain Org"], "one organization of that name, no duplicate and none lost"
+    new_id = state_ids(harness)["Plain Org"]
+    assert new_id != old_id, "a replacement is a new organization"
+    assert live["Plain Org"]["id"] == new_id, "the stack holds the live one, not a deleted id"
+    harness.preview(expect_no_changes=True)
+
+
+def test_a_twin_stack_on_another_backend_cannot_take_over_or_delete(
+    make_stack: StackFactory, emulator: EmulatorProcess, tmp_path: Path
+) -> None:
+    first = make_stack(emulator=emulator)
+    deploy(first, PLAIN)
+    first_id = state_ids(first)["Plain Org"]
+    other_backend = tmp_path / "other-backend"
+    other_backend.mkdir()
+    # Same project, same stack name, same program: a copy of the repository on another backend.
+    twin = make_stack(emulator=emulator, extra_env={"PULUMI_BACKEND_URL": other_backend.as_uri()})
+    assert twin.stack.name == first.stack.name
+
+    twin.set_organizations([PLAIN])
+    printed = failed_up(twin)
+
+    assert first_id in printed, "the error names the organization that holds the name"
+    assert f"adopt_id={first_id!r}" in printed, "and the exact way to adopt it"
+    assert twin.state_resources() == []
+    twin.destroy()
+    assert children(emulator)["Plain Org"]["id"] == first_id, "the twin deleted nothing of the first stack's"
+    first.preview(expect_no_changes=True)
+
+
+def test_state_delete_then_up_stops_naming_the_organization(
+    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    harness = make_stack(emulator=emulator)
+    deploy(harness, PLAIN)
+    org_id = state_ids(harness)["Plain Org"]
+    partner_api.put(
+        f"/api/organizations/{org_id}", json={"name": "Plain Org", "sso_domain": "outside.example.com"}
+    ).raise_for_status()
+    harness.cli("state", "delete", harness.state_resources()[0]["urn"], "--yes")
+    since = last_seq(emulator)
+
+    printed = failed_up(harness)
+
+    assert f"adopt_id={org_id!r}" in printed
+    assert [e["status"] for e in writes(emulator, since)] == [409], "one refused POST, nothing else written"
+    assert children(emulator)["Plain Org"]["sso_domain"] == "outside.example.com"
+
+    # Adopting it, as the error says, leaves the server equal to the program.
+    deploy(harness, {**PLAIN, "adopt_id": org_id})
+    record = children(emulator)["Plain Org"]
+    assert (record["id"], record["sso_domain"], record["issuer"]) == (org_id, PLAIN["sso_domain"], None)
+    assert state_ids(harness) == {"Plain Org": org_id}
+    harness.preview(expect_no_changes=True)
+
+
+def test_replace_on_changes_field_forces_a_delete_first_replacement(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_stack(emulator=emulator)
+    declared = {**PLAIN, "replace_on_changes": ["sso_domain"]}
+    deploy(harness, declared)
+    old_id = state_ids(harness)["Plain Org"]
+
+    harness.set_organizations([{**declared, "sso_domain": "moved.example.com"}])
+    assert harness.preview().change_summary.get("replace") == 1
+    harness.up()
+
+    live = children(emulator)
+    assert list(live) == ["Plain Org"]
+    assert live["Plain Org"]["id"] != old_id
+    assert live["Plain Org"]["sso_domain"] == "moved.example.com"
+    assert state_ids(harness) == {"Plain Org": live["Plain Org"]["id"]}
+    harness.preview(expect_no_changes=True)
+
+
+def test_ignore_changes_keeps_a_field_out_of_the_update(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_stack(emulator=emulator)
+    declared = {**PLAIN, "ignore_changes": ["sso_domain"]}
+    deploy(harness, declared)
+    since = last_seq(emulator)
+
+    harness.set_organizations([{**declared, "sso_domain": "ignored.example.com"}])
+    harness.preview(expect_no_changes=True)
+    harness.up()
+
+    assert writes(emulator, since) == []
+    assert children(emulator)["Plain Org"]["sso_domain"] == PLAIN["sso_domain"]
+
+
+def test_a_secret_rotation_is_shown_as_a_change_of_client_secret_without_its_value(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_stack(emulator=emulator)
+    harness.set_secret("clientSecret-oidc", CLIENT_SECRET)
+    deploy(harness, OIDC)
+    harness.output.clear()
+
+    harness.set_secret("clientSecret-oidc", CLIENT_SECRET + "-rotated")
+    harness.preview()
+    harness.preview(diff=True)
+
+    printed = "\n".join(harness.output)
+    assert "[diff: ~client_secret]" in printed, printed
+    assert "client_secret: [secret] => [secret]" in printed, printed
+    assert CLIENT_SECRET not in printed
+    assert "__create_key" not in printed, "bookkeeping inputs are not shown as changes"
+
+
+def test_drift_found_by_refresh_is_marked_on_the_next_preview(
+    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    harness = make_stack(emulator=emulator)
+    deploy(harness, PLAIN)
+    org_id = state_ids(harness)["Plain Org"]
+    partner_api.put(
+        f"/api/organizations/{org_id}", json={"name": "Renamed By Hand", "sso_domain": PLAIN["sso_domain"]}
+    ).raise_for_status()
+
+    harness.refresh()
+    harness.output.clear()
+    harness.preview()
+
+    assert "[diff: ~name]" in "\n".join(harness.output)
