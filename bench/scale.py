@@ -36,12 +36,10 @@ JOURNAL_ENTRIES = 100_000  # room for every request of the largest command (dest
 
 
 def state_file_bytes(workspace: Workspace, stack: str) -> int | None:
-    """The size of the stack's checkpoint in the file:// backend (gzipped if the backend gzips)."""
-    found = [
-        path
-        for path in (workspace.root / "state" / ".pulumi" / "stacks").glob(f"*/{stack}.json*")
-        if not path.name.endswith(".bak")
-    ]
+    """The size of the stack's checkpoint in the file:// backend (gzipped if the backend gzips); the
+    backend keeps a `.bak` copy and `.attrs` files beside it, which are not counted."""
+    stacks = workspace.root / "state" / ".pulumi" / "stacks"
+    found = [path for name in (f"{stack}.json", f"{stack}.json.gz") for path in stacks.glob(f"*/{name}")]
     return found[0].stat().st_size if found else None
 
 
