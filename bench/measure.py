@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bench.raw import RawClient
 from bench.session import log
-from bench.stacks import CLI_ARGS, COMMANDS, PROVIDER, Variant
+from bench.stacks import COMMANDS, PARALLEL, PROVIDER, Variant, cli_args
 from bench.workspace import Workspace
 from polytomic_provider.emulator.launcher import EmulatorProcess
 
@@ -25,39 +25,59 @@ class Sample:
     rss_mib: float | None = None
     cpu_s: float | None = None
     api_calls: str = ""
+    api_call_count: int | None = None
     tree_cpu_s: float | None = None
     killed: tuple[str, ...] = ()  # probed processes the engine had to SIGKILL (each costs it a 5 s wait)
 
 
 Results = dict[tuple[str, int, str], list[Sample]]  # (command, size, variant) -> one Sample per repetition
+LIST_PATH = "/api/organizations"
 
 
 @dataclass
 class Bench:
-    """Runs repetitions and keeps what the report needs: the samples, the load before each command and
-    the size of the provider as the state stores it."""
+    """Runs repetitions at one API latency and keeps what the report needs: the samples, the load before
+    each command and the size of the provider as the state stores it."""
 
     workspace: Workspace
     emulator: EmulatorProcess
     raw: RawClient
+    latency_ms: int = 0  # added to every API call by the emulator's latency fault
+    parallel: int = PARALLEL
     results: Results = field(default_factory=lambda: defaultdict(list))
     loads: list[float] = field(default_factory=list)
     provider_state_bytes: int | None = None
     provider_state_secret: bool | None = None
 
-    def api_calls(self) -> str:
-        """The requests in the emulator's journal (cleared before each command that makes any)."""
+    def api_calls(self) -> tuple[str, int]:
+        """The requests in the emulator's journal (cleared before each command that makes any), as text
+        (L = list call, G = GET of one organization) and as a count."""
         entries = self.emulator.admin.journal()
-        counts = Counter(entry["method"] for entry in entries)
+        counts = Counter(
+            "LIST" if (entry["method"], entry["path"]) == ("GET", LIST_PATH) else entry["method"]
+            for entry in entries
+        )
         failed = sum(1 for entry in entries if (entry["status"] or 500) >= 400)
-        text = " ".join(f"{counts[m]}{m[0]}" for m in ("POST", "GET", "PUT", "DELETE") if counts[m])
+        kinds = (("POST", "P"), ("LIST", "L"), ("GET", "G"), ("PUT", "U"), ("DELETE", "D"))
+        text = " ".join(f"{counts[kind]}{letter}" for kind, letter in kinds if counts[kind])
         if failed:
             text += f" ({failed} failed)"
-        return text or "0"
+        return text or "0", len(entries)
+
+    def set_latency(self) -> None:
+        """Give every API call this bench's latency (benches of other latencies share the emulator)."""
+        if self.latency_ms:
+            self.emulator.admin.set_faults(latency_ms=self.latency_ms)
+        else:
+            self.emulator.admin.clear_faults()
 
     def repetition(self, variants: Sequence[Variant], size: int, repetition: int, *, raw: bool) -> None:
-        """Every command for every variant at one size; the variants' order rotates between commands."""
-        tag = f"n{size}-r{repetition}-{secrets.token_hex(3)}"
+        """Every command for every variant at one size; the variants' order rotates between commands.
+
+        The raw calls run at 0 ms for every command; with latency only for one list call (the floor of a
+        refresh), as N calls at 100 ms each would take minutes and the ideal column says the same."""
+        self.set_latency()
+        tag = f"l{self.latency_ms}-n{size}-r{repetition}-{secrets.token_hex(3)}"
         stacks = {v.name: f"{v.program}-{tag}-{i}" for i, v in enumerate(variants)}
         for i, variant in enumerate(variants):
             self.workspace.new_stack(variant, stacks[variant.name], size, f"bench-{tag}-{i}")
@@ -68,7 +88,7 @@ class Bench:
                     self.run_command(command, size, variant, stacks[variant.name])
                     if command == "up" and variant == PROVIDER and self.provider_state_bytes is None:
                         self.read_provider_from_state(stacks[variant.name])
-                if raw:
+                if raw and (self.latency_ms == 0 or self.raw.lists(command)):
                     for mode in ("serial", "threads"):
                         seconds = self.raw.run(command, size, f"bench-{tag}-raw", mode)
                         self.results[(command, size, f"raw-{mode}")].append(Sample(seconds))
@@ -80,15 +100,18 @@ class Bench:
         self.loads.append(os.getloadavg()[0])
         if variant.organizations:
             self.emulator.admin.clear_journal()
-        args = [*CLI_ARGS[command], "--stack", stack]
+        args = [*cli_args(command, self.parallel), "--stack", stack]
         seconds, _, probe, tree_cpu = self.workspace.pulumi(variant, args, probe=True)
-        calls = self.api_calls() if variant.organizations else ""
+        calls, count = self.api_calls() if variant.organizations else ("", None)
         killed = tuple(probe.killed)
-        sample = Sample(seconds, probe.provider_rss_mib, probe.provider_cpu_s, calls, tree_cpu, killed)
+        sample = Sample(seconds, probe.provider_rss_mib, probe.provider_cpu_s, calls, count, tree_cpu, killed)
         self.results[(command, size, variant.name)].append(sample)
         rss = f"{sample.rss_mib:.0f} MiB" if sample.rss_mib is not None else "? MiB"
         stall = f"  KILLED after 5 s: {', '.join(killed)}" if killed else ""
-        log(f"  {command:<8} N={size:<4} {variant.name:<36} {seconds:7.2f} s  provider {rss}  {calls}{stall}")
+        log(
+            f"  {command:<12} N={size:<4} {self.latency_ms:>3} ms {variant.name:<36} {seconds:7.2f} s  "
+            f"provider {rss}  {calls}{stall}"
+        )
 
     def read_provider_from_state(self, stack: str) -> None:
         state = self.workspace.exported_state(PROVIDER, stack)

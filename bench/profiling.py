@@ -14,7 +14,7 @@ from bench.probe import Probe
 from bench.raw import api_client
 from bench.report import markdown
 from bench.session import PARTNER_KEY
-from bench.stacks import CLI_ARGS, COMMANDS, NOOP, PROVIDER
+from bench.stacks import COMMANDS, NOOP, PROVIDER, cli_args
 from bench.workspace import Workspace
 
 
@@ -36,7 +36,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     and the provider methods (with the no-op provider's methods for comparison). Serial calls."""
     from pulumi.dynamic import Config, ConfigureRequest
 
-    from polytomic_provider.provider import CREATE_SCOPE, OrganizationProvider
+    from polytomic_provider.provider import CREATE_KEY, OrganizationProvider, new_create_key
     from tests.e2e.noop import NoopProvider
 
     provider = OrganizationProvider()
@@ -67,7 +67,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     def props(i: int, kind: str) -> dict[str, Any]:
         values: dict[str, Any] = dict.fromkeys(FIELDS)
         values.update(name=f"micro-{tag}-{kind}-{i}", adopt_id=None)
-        values[CREATE_SCOPE] = f"bench/micro/{kind}-{i}"
+        values[CREATE_KEY] = new_create_key()  # what check() records for each create
         return values
 
     outputs: dict[str, dict[str, Any]] = {}
@@ -75,7 +75,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     def provider_create(i: int) -> None:
         result = provider.create(props(i, "provider"))
         ids["provider"].append(result.id)
-        outputs[result.id] = result.outs
+        outputs[result.id] = result.outs or {}
 
     rows: list[tuple[str, ...]] = [("call", "what it does", "wall us", "client CPU us")]
 
@@ -84,7 +84,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
 
     row("raw httpx POST", per_call(raw_post, count), "one POST with an Idempotency-Key")
     row("PolytomicClient.create_organization", per_call(client_create, count), "the same, through the client")
-    row("OrganizationProvider.create", per_call(provider_create, count), "POST, then GET (replay check)")
+    row("OrganizationProvider.create", per_call(provider_create, count), "one POST, keyed by check()")
     row("raw httpx GET", per_call(lambda i: raw.get(f"/api/organizations/{ids['raw'][i]}"), count), "")
     row(
         "PolytomicClient.get_organization",
@@ -95,7 +95,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     row(
         "OrganizationProvider.read",
         per_call(lambda i: provider.read(provider_ids[i], outputs[provider_ids[i]]), count),
-        "one GET",
+        "from the snapshot: one list call per 5 s",
     )
     news = props(0, "provider")
     olds = outputs[provider_ids[0]]
@@ -133,8 +133,8 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
 # -- profile ---------------------------------------------------------------------------------------------
 
 
-def profile(workspace: Workspace, size: int) -> list[str]:
-    """Run the four commands once per kind with the sampler on, and summarize the provider processes."""
+def profile(workspace: Workspace, size: int, parallel: int) -> list[str]:
+    """Run every command once per kind with the sampler on, and summarize the provider processes."""
     tag = f"profile-n{size}-{secrets.token_hex(3)}"
     lines = [f"Profile of the provider processes, N={size} (stack sampler and per-gRPC-call timings on):"]
     env = {"BENCH_PROFILE": "1"}
@@ -144,7 +144,7 @@ def profile(workspace: Workspace, size: int) -> list[str]:
         try:
             for command in COMMANDS:
                 seconds, _, probe, _ = workspace.pulumi(
-                    variant, [*CLI_ARGS[command], "--stack", stack], probe=True, extra_env=env
+                    variant, [*cli_args(command, parallel), "--stack", stack], probe=True, extra_env=env
                 )
                 lines.append(f"\n== {variant.name} {command}: {seconds:.2f} s wall (profiled)")
                 detailed = variant == PROVIDER and command in ("up", "preview")

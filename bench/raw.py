@@ -1,4 +1,8 @@
-"""The network's floor: each command's API calls made directly with httpx, without Pulumi in the way."""
+"""The network's floor: each command's API calls made directly with httpx, without Pulumi in the way.
+
+The floor of a read is one list call (reads are served from one list, see polytomic_provider/snapshot.py);
+that of a create or a delete is one call per organization.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import httpx
 from bench.session import PARTNER_KEY
 
 API_VERSION = "2025-09-18"
-RAW_METHOD = {"up": "POST", "preview": None, "refresh": "GET", "destroy": "DELETE"}
+RAW_METHOD = {"up": "POST", "preview": None, "up --refresh": "LIST", "refresh": "LIST", "destroy": "DELETE"}
 RAW_THREADS = 4
 
 
@@ -30,13 +34,20 @@ class RawClient:
         self.url = url
         self.ids: dict[str, list[str]] = {"serial": [], "threads": []}
 
+    @staticmethod
+    def lists(command: str) -> bool:
+        """Whether the command's raw work is the one list call (cheap at any latency)."""
+        return RAW_METHOD[command] == "LIST"
+
     def run(self, command: str, size: int, prefix: str, mode: str) -> float:
         method = RAW_METHOD[command]
         if method is None:
             return 0.0
         began = time.perf_counter()
         with api_client(self.url) as client:
-            if method == "POST":
+            if method == "LIST":
+                client.get("/api/organizations").raise_for_status()
+            elif method == "POST":
                 names = [f"{prefix}-{mode}-{i}" for i in range(size)]
 
                 def one(name: str) -> str:

@@ -1,25 +1,33 @@
 """Benchmark: the Organization provider against the engine's floor (a no-op dynamic provider) and the
 network's floor (the same API calls made directly with httpx), through the real Pulumi CLI.
 
-Run: ``make bench``, or ``.venv/bin/python bench/run.py [--sizes 1,10,100] [--repeat 3] [--quick]``
-(``--profile`` and ``--experiments``: see below)
+Run: ``make bench``, or ``.venv/bin/python bench/run.py [--sizes 1,10,100,1000] [--latencies 0,100]
+[--parallel 8] [--repeat 3] [--quick]`` (``--profile`` and ``--experiments``: see below). The run of 5,000
+organizations is bench/scale.py (``make bench-scale``).
 
-For each size N and each repetition, two stacks are created in a temporary directory (file:// backend,
+Every table row is measured at each API latency of ``--latencies`` (milliseconds added to every API call by
+the emulator's latency fault: 0 is loopback, 100 is a CI runner talking to a SaaS API), and every command is
+run with ``--parallel`` (8, the CLI's default on two cores). The *ideal* beside each row is the no-op floor
+plus the provider's counted API calls made ``--parallel`` at a time, each round trip costing the latency.
+
+For each latency, size N and repetition, two stacks are created in a temporary directory (file:// backend,
 passphrase secrets, a temporary PULUMI_HOME): one declaring N organizations (bench/programs/organizations),
 one declaring N no-op dynamic resources (bench/programs/noop, provider `tests.e2e.noop.NoopProvider`,
 pickled by reference like ours). Then, command by command, the two stacks run one after the other (in
 alternating order), followed by the raw httpx calls for that command:
 
-    pulumi up --yes --skip-preview          raw: N x POST /api/organizations (with an Idempotency-Key)
-    pulumi preview --expect-no-changes      raw: nothing
-    pulumi refresh --yes                    raw: N x GET /api/organizations/{id}
-    pulumi destroy --yes                    raw: N x DELETE /api/organizations/{id}
+    pulumi up --yes --skip-preview                                  raw: N x POST /api/organizations
+    pulumi preview --expect-no-changes                              raw: nothing
+    pulumi up --yes --skip-preview --refresh --expect-no-changes    raw: 1 x GET /api/organizations
+    pulumi refresh --yes                                            raw: 1 x GET /api/organizations
+    pulumi destroy --yes                                            raw: N x DELETE /api/organizations/{id}
 
 "raw" is one keep-alive httpx.Client making the N calls one after the other; "raw x4" spreads them over
-4 threads (the provider host serves at most 4 calls at once). Times are wall-clock seconds of the whole CLI
-command, medians over the repetitions; ratios are medians of the per-repetition ratios (each provider run
-is paired with the no-op run next to it, which cancels slow drifts in the machine's load). The emulator
-runs on loopback with a temporary SQLite database.
+4 threads (the provider host serves at most 4 calls at once). POSTs carry an Idempotency-Key. With
+latency, only the list call is timed (N calls at 100 ms would take minutes; the ideal says the same).
+Times are wall-clock seconds of the whole CLI command, medians over the repetitions; ratios are medians of
+the per-repetition ratios (each provider run is paired with the no-op run next to it, which cancels slow
+drifts in the machine's load). The emulator runs on loopback with a temporary SQLite database.
 
 Memory and CPU of the provider process (`python -m pulumi.dynamic`, which the engine starts through
 pulumi-resource-pulumi-python): bench/hooks is put first on PYTHONPATH, so every Python process of the run
@@ -28,8 +36,9 @@ imports bench/hooks/sitecustomize.py, which in that process writes, at exit, its
 command starts several provider processes (refresh and destroy start one for their preview and one for the
 operation), the table shows the largest peak and the summed CPU.
 
-``--profile`` then runs the four commands at the largest size once more for both stacks, with the probe's
-stack sampler and per-gRPC-call timings on, and prints where the provider process's time goes.
+``--profile`` then runs the commands at the largest size and the largest latency once more for both
+stacks, with the probe's stack sampler and per-gRPC-call timings on, and prints where the provider
+process's time goes.
 ``--experiments`` compares provider variants (bench/variants) and engine settings at the largest size.
 """
 
@@ -37,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,15 +59,17 @@ from bench.measure import Bench
 from bench.profiling import micro_benchmark, profile
 from bench.raw import RawClient
 from bench.report import (
+    README_COLUMNS,
     TABLE_LEGEND,
     render_experiments,
     render_header,
+    render_readme_block,
     render_table,
     render_targets,
 )
 from bench.session import PARTNER_KEY, log
-from bench.stacks import EXPERIMENTS, NOOP, PROVIDER
-from bench.workspace import Workspace, pulumi_bin_dir, temporary_root
+from bench.stacks import EXPERIMENTS, NOOP, PARALLEL, PROVIDER
+from bench.workspace import Workspace, pulumi_bin_dir, pulumi_version, temporary_root
 from polytomic_provider.emulator.launcher import EmulatorProcess
 
 
@@ -70,11 +80,26 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
+def parse_latencies(text: str) -> list[int]:
+    latencies = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not latencies or min(latencies) < 0 or max(latencies) > 60_000:
+        raise argparse.ArgumentTypeError("latencies are milliseconds from 0 to 60000, e.g. 0,100")
+    return latencies
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=parse_sizes, default=[1, 10, 100], help="resource counts (1,10,100)")
+    parser.add_argument(
+        "--sizes", type=parse_sizes, default=[1, 10, 100, 1000], help="resource counts (1,10,100,1000)"
+    )
+    parser.add_argument(
+        "--latencies", type=parse_latencies, default=[0, 100], help="ms added to each API call (0,100)"
+    )
+    parser.add_argument(
+        "--parallel", type=int, default=PARALLEL, help=f"the engine's --parallel ({PARALLEL})"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; the table shows medians (3)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: sizes 1,5 and one repetition")
     parser.add_argument("--profile", action="store_true", help="also profile the provider at the largest N")
@@ -89,9 +114,7 @@ def main() -> int:
     repeat: int = 1 if args.quick else max(1, args.repeat)
 
     bin_dir = pulumi_bin_dir()
-    version = subprocess.run(
-        [str(bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    version = pulumi_version(bin_dir)
     began = time.perf_counter()
     log(f"Pulumi CLI {version} at {bin_dir}; sizes {sizes}, {repeat} repetition(s)")
 
@@ -100,29 +123,54 @@ def main() -> int:
 
     with temporary_root() as root, EmulatorProcess(partner_key=PARTNER_KEY) as emulator:
         workspace = Workspace.create(root, bin_dir, emulator.url)
-        bench = Bench(workspace, emulator, RawClient(emulator.url))
+        benches = {
+            latency: Bench(workspace, emulator, RawClient(emulator.url), latency, args.parallel)
+            for latency in args.latencies
+        }
         if not args.no_table:
             for repetition in range(repeat):
-                for size in sizes:
-                    log(f"repetition {repetition + 1}/{repeat}, N={size}")
-                    bench.repetition((PROVIDER, NOOP), size, repetition, raw=True)
-        experiments = Bench(workspace, emulator, RawClient(emulator.url))
+                for latency, bench in benches.items():
+                    for size in sizes:
+                        log(f"repetition {repetition + 1}/{repeat}, {latency} ms per API call, N={size}")
+                        bench.repetition((PROVIDER, NOOP), size, repetition, raw=True)
+        experiments = Bench(workspace, emulator, RawClient(emulator.url), parallel=args.parallel)
         if args.experiments:
             for repetition in range(repeat):
                 log(f"experiments, repetition {repetition + 1}/{repeat}, N={max(sizes)}")
                 experiments.repetition(EXPERIMENTS, max(sizes), repetition, raw=False)
-        profile_lines = profile(workspace, max(sizes)) if args.profile else []
+        if args.profile:
+            benches[max(args.latencies)].set_latency()
+        profile_lines = profile(workspace, max(sizes), args.parallel) if args.profile else []
+        emulator.admin.clear_faults()
         micro_lines = micro_benchmark(emulator.url) if args.profile else []
         emulator_log_tail = emulator.log_text()[-2000:]
     wall = time.perf_counter() - began
 
-    out = render_header(version, repeat, wall, bench.loads + experiments.loads)
+    loads = [load for bench in benches.values() for load in bench.loads]
+    out = render_header(version, repeat, wall, loads + experiments.loads)
+    readme: list[str] = []
     if not args.no_table:
-        out += render_table(bench.results, sizes)
+        by_latency = {latency: bench.results for latency, bench in benches.items()}
+        first = benches[min(benches)]
+        out += render_table(by_latency, sizes, args.parallel)
         out += ["", TABLE_LEGEND, ""]
-        out += render_targets(bench.results, sizes, imports, bench.provider_state_bytes, serialized)
-        if bench.provider_state_secret:
-            out.append("  (the __provider in the state is a secret: the stored size is of its ciphertext)")
+        targets = render_targets(
+            by_latency, sizes, args.parallel, imports, first.provider_state_bytes, serialized
+        )
+        if first.provider_state_secret:
+            targets.append(
+                "  (the __provider in the state is a secret: the stored size is of its ciphertext)"
+            )
+        out += targets
+        readme = render_readme_block(
+            version,
+            repeat,
+            wall,
+            args.parallel,
+            args.latencies,
+            render_table(by_latency, sizes, args.parallel, README_COLUMNS),
+            targets,
+        )
     if args.experiments:
         out += ["", *render_experiments(experiments.results, max(sizes), EXPERIMENTS)]
     if micro_lines:
@@ -131,6 +179,8 @@ def main() -> int:
         out += ["", *profile_lines]
     if "Traceback" in emulator_log_tail:
         out += ["", "The emulator logged an error:", emulator_log_tail]
+    if readme:
+        out += ["", "For the README:", "", *readme]
     print("\n".join(out))
     return 0
 

@@ -35,6 +35,13 @@ def pulumi_bin_dir() -> Path:
     return found
 
 
+def pulumi_version(bin_dir: Path) -> str:
+    """The CLI's version, for the report's header."""
+    return subprocess.run(
+        [str(bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
 class CommandFailed(RuntimeError):
     """A CLI command exited non-zero; the message carries the tail of its output."""
 
@@ -47,9 +54,12 @@ class Workspace:
     bin_dir: Path
     emulator_url: str
     base_env: dict[str, str] = field(default_factory=dict)
+    command_timeout: float = COMMAND_TIMEOUT
 
     @classmethod
-    def create(cls, root: Path, bin_dir: Path, emulator_url: str) -> Workspace:
+    def create(
+        cls, root: Path, bin_dir: Path, emulator_url: str, *, command_timeout: float = COMMAND_TIMEOUT
+    ) -> Workspace:
         for name in ("state", "home", "probe"):
             (root / name).mkdir()
         for program in ("organizations", "noop", "variants"):
@@ -71,7 +81,13 @@ class Workspace:
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="1",
             PYTHONPATH=os.pathsep.join([str(BENCH / "hooks"), str(REPO)]),
         )
-        return cls(root=root, bin_dir=bin_dir, emulator_url=emulator_url, base_env=env)
+        return cls(
+            root=root,
+            bin_dir=bin_dir,
+            emulator_url=emulator_url,
+            base_env=env,
+            command_timeout=command_timeout,
+        )
 
     def pulumi(
         self,
@@ -99,7 +115,7 @@ class Workspace:
             text=True,
         )
         try:
-            stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
+            stdout, stderr = process.communicate(timeout=self.command_timeout)
         except BaseException:
             # Interrupted or too slow: let the CLI stop its plugins (they run in process groups of their
             # own and would outlive a killed CLI), then make sure it is gone.

@@ -8,8 +8,10 @@ that comes back: the API's message and error key, a raw error page, the reason p
 
 from __future__ import annotations
 
+import functools
 import weakref
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -40,6 +42,27 @@ RETRY_WAIT_JITTER = 0.5
 _IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _announces_write(
+    method: Callable[Concatenate[PolytomicClient, _P], _R],
+) -> Callable[Concatenate[PolytomicClient, _P], _R]:
+    """Tell the client's write listeners once the write is over, even when it failed: a failed or lost
+    write may still have changed the account, so anything read before it is stale."""
+
+    @functools.wraps(method)
+    def wrapper(self: PolytomicClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            for listener in tuple(self._write_listeners):
+                listener()
+
+    return wrapper
+
+
 class PolytomicClient:
     """Typed calls to the Organizations API of one deployment."""
 
@@ -48,6 +71,7 @@ class PolytomicClient:
         install_retry_reporting()
         key = settings.require_key()
         self._secrets: tuple[str, ...] = (key.reveal(),)
+        self._write_listeners: list[Callable[[], None]] = []
         self._http = httpx.Client(
             base_url=settings.deployment_url,
             headers={
@@ -68,6 +92,10 @@ class PolytomicClient:
     def close(self) -> None:
         self._close()
 
+    def on_write(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after each create, update or delete made through this client (see snapshot.py)."""
+        self._write_listeners.append(listener)
+
     def __enter__(self) -> PolytomicClient:
         return self
 
@@ -85,6 +113,7 @@ class PolytomicClient:
     def get_organization(self, organization_id: str) -> Organization:
         return Organization.from_envelope(self._request("GET", _org_path(organization_id)).json())
 
+    @_announces_write
     def create_organization(
         self, spec: OrganizationSpec, *, idempotency_key: str | None = None
     ) -> Organization:
@@ -94,11 +123,13 @@ class PolytomicClient:
         )
         return Organization.from_envelope(response.json())
 
+    @_announces_write
     def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
         """PUT the whole desired payload: the API replaces SSO/OIDC settings in full."""
         response = self._request("PUT", _org_path(organization_id), json=spec.payload(), spec=spec)
         return Organization.from_envelope(response.json())
 
+    @_announces_write
     def delete_organization(self, organization_id: str) -> None:
         self._request("DELETE", _org_path(organization_id))
 

@@ -247,7 +247,7 @@ class OrganizationProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         label = _label(props, id_)
         try:
-            live = RUNTIME.client().get_organization(id_)
+            live = RUNTIME.snapshot().organization(id_)
         except NotFound:
             if props.get("name") is None:  # Organization.get: there is no earlier state to drop
                 raise OrganizationError(

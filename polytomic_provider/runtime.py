@@ -20,6 +20,7 @@ from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from .client import PolytomicClient
+    from .snapshot import OrganizationSnapshot
 
 __all__ = ["RUNTIME", "ProviderRuntime"]
 
@@ -96,11 +97,23 @@ class ProviderRuntime:
             # and take (or build) the client of the configuration now in force.
             fresh.close()
 
+    def snapshot(self) -> OrganizationSnapshot:
+        """Reads served from one list of organizations per client (see snapshot.py)."""
+        from .snapshot import snapshot_of
+
+        return snapshot_of(self.client())
+
 
 def _settings_of(configuration: _Configuration) -> Settings:
     if configuration.settings is None:
         raise ConfigurationError("; ".join(problem.reason for problem in configuration.problems))
     return configuration.settings
+
+    def snapshot(self) -> OrganizationSnapshot:
+        """Reads served from one list of organizations per client (see snapshot.py)."""
+        from .snapshot import snapshot_of
+
+        return snapshot_of(self.client())
 
 
 RUNTIME = ProviderRuntime()

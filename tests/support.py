@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import secrets
 
+from polytomic_provider.config import Secret, Settings
+from polytomic_provider.runtime import RUNTIME
+
 # Distinctive per-run values, so that searching an artefact for them finds real leaks and nothing else.
 PARTNER_KEY = f"pk-test-{secrets.token_hex(12)}"
 API_KEY = f"ak-test-{secrets.token_hex(12)}"
 CLIENT_SECRET = f"cs-test-{secrets.token_hex(12)}"
 ADMIN_TOKEN = f"admin-test-{secrets.token_hex(8)}"
+
+
+def configure(url: str, key: str | None = PARTNER_KEY) -> None:
+    """Point the process-wide provider runtime at `url` (a new client, so a new read snapshot)."""
+    RUNTIME.configure(
+        Settings(
+            partner_key=Secret(key) if key else None, deployment_url=url, max_attempts=3, retry_budget=20
+        )
+    )

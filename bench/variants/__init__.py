@@ -6,9 +6,8 @@ save before anyone makes it. None of this is used by the project itself.
 - `LightProvider`: this module imports only the Pulumi SDK, and the real `OrganizationProvider` (with httpx,
   pydantic and stamina) is imported on first use, in the provider process. The program then never loads
   them: that is the cost of the program importing `polytomic_provider.resource` today.
-- `LightNoReadbackProvider`: the same, and `create()` trusts the POST's response instead of reading the
-  organization back with a GET (the GET guards against a replayed create of a since-deleted organization;
-  a fix would do it only when the response says `Idempotent-Replayed: true`).
+  (A "no readback" variant measured creates without the GET that followed each POST; creates are one
+  POST since the ownership-safe creates, so it was retired.)
 
 `Organization` declares the resource exactly as `polytomic_provider.resource.Organization` does (same
 type token, same inputs, same secret outputs), with one of these providers.
@@ -23,65 +22,47 @@ import pulumi
 import pulumi.dynamic
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-# Copies of polytomic_provider.models.FIELDS and the two pass-through inputs, so as not to import it.
-FIELDS = ("name", "client_id", "client_secret", "issuer", "sso_domain", "sso_org_id")
-ADOPT_ID = "adopt_id"
-CREATE_SCOPE = "__create_scope"
+from polytomic_provider.fields import ADOPT_ID, CREATE_KEY, FIELDS  # names only: no pydantic, no httpx
 
 _LOCK = threading.Lock()
-_REAL: dict[bool, Any] = {}
+_REAL: list[Any] = []
 
 
-def _real(readback: bool) -> Any:
+def _real() -> Any:
     with _LOCK:
-        if readback not in _REAL:
-            from polytomic_provider.provider import OrganizationProvider, creation_key
-            from polytomic_provider.runtime import RUNTIME
+        if not _REAL:
+            from polytomic_provider.provider import OrganizationProvider
 
-            if readback:
-                _REAL[readback] = OrganizationProvider()
-            else:
-
-                class NoReadback(OrganizationProvider):
-                    def _create(self, spec: Any, scope: str, label: str) -> Any:
-                        key = creation_key(scope, spec) if scope else None
-                        return RUNTIME.client().create_organization(spec, idempotency_key=key)
-
-                _REAL[readback] = NoReadback()
-        return _REAL[readback]
+            _REAL.append(OrganizationProvider())
+        return _REAL[0]
 
 
 class LightProvider(ResourceProvider):
     serialize_as_secret_always = False
-    readback = True
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
 
     def configure(self, req: ConfigureRequest) -> None:
-        _real(self.readback).configure(req)
+        _real().configure(req)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> Any:
-        return _real(self.readback).check(olds, news)
+        return _real().check(olds, news)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Any:
-        return _real(self.readback).diff(id_, olds, news)
+        return _real().diff(id_, olds, news)
 
     def create(self, props: dict[str, Any]) -> Any:
-        return _real(self.readback).create(props)
+        return _real().create(props)
 
     def read(self, id_: str, props: dict[str, Any]) -> Any:
-        return _real(self.readback).read(id_, props)
+        return _real().read(id_, props)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Any:
-        return _real(self.readback).update(id_, olds, news)
+        return _real().update(id_, olds, news)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        _real(self.readback).delete(id_, props)
-
-
-class LightNoReadbackProvider(LightProvider):
-    readback = False
+        _real().delete(id_, props)
 
 
 class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organization"):
@@ -89,6 +70,9 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
         props: dict[str, Any] = dict.fromkeys(FIELDS)
         props["name"] = name
         props[ADOPT_ID] = None
-        props[CREATE_SCOPE] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
-        opts = pulumi.ResourceOptions(additional_secret_outputs=["client_secret"])
+        opts = pulumi.ResourceOptions(
+            additional_secret_outputs=["client_secret"],
+            ignore_changes=[CREATE_KEY],
+            delete_before_replace=True,
+        )
         super().__init__(provider, resource_name, props, opts)

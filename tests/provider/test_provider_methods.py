@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import stamina
 from pulumi.output import Unknown
 
-from polytomic_provider.config import Secret, Settings
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.provider import CREATE_KEY, OrganizationError, OrganizationProvider
-from polytomic_provider.runtime import RUNTIME
-from tests.support import API_KEY, CLIENT_SECRET, PARTNER_KEY
+from tests.support import API_KEY, CLIENT_SECRET, configure
 
 OIDC_PROPS: dict[str, Any] = {
     "name": "Acme",
@@ -23,23 +19,6 @@ OIDC_PROPS: dict[str, Any] = {
     "sso_domain": "acme.example.com",
     "sso_org_id": "org_acme",
 }
-
-
-def configure(url: str, key: str | None = PARTNER_KEY) -> None:
-    RUNTIME.configure(
-        Settings(
-            partner_key=Secret(key) if key else None, deployment_url=url, max_attempts=3, retry_budget=20
-        )
-    )
-
-
-@pytest.fixture
-def provider(emulator: EmulatorProcess) -> Iterator[OrganizationProvider]:
-    """The provider wired to the emulator, with retry back-off switched off (attempts stay real)."""
-    configure(emulator.url)
-    with stamina.set_testing(True, attempts=3):
-        yield OrganizationProvider()
-    RUNTIME.configure(Settings(partner_key=None))
 
 
 def api_calls(emulator: EmulatorProcess) -> list[tuple[str, str, int]]:

@@ -1,0 +1,122 @@
+"""OrganizationSnapshot: every `read` of one provider process served from one list of organizations.
+
+Why: a refresh reads every organization of the stack. One GET each costs N round trips (a hundred
+organizations at 100 ms a call is seconds of waiting, even four at a time), while one
+`GET /api/organizations` answers them all. So the first read of a run lists the partner account, and
+every read after it looks its id up in that list, until the list is older than `MAX_AGE_SECONDS` or a
+write made through the same client drops it.
+
+Three rules keep it from ever serving a wrong answer:
+
+- An id missing from the list is confirmed with its own GET before anyone is told it is gone: a list can
+  lag a write, and "gone" makes the engine drop the organization from the stack.
+- A write through the client (create, update, delete, successful or not) drops the list, and a list
+  fetched while a write was under way is never kept: it may predate that write.
+- Concurrent first reads (the provider host runs up to four at once) wait for one list call, not four.
+
+If the list cannot be had (an organization-scoped key may not list, or the API fails), reads fall back to
+one GET each for `MAX_AGE_SECONDS`, which is exactly what they did before the snapshot existed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import PolytomicError
+
+if TYPE_CHECKING:
+    from .client import PolytomicClient
+    from .models import Organization
+
+__all__ = ["MAX_AGE_SECONDS", "OrganizationSnapshot", "snapshot_of"]
+
+MAX_AGE_SECONDS = 5.0
+"""A few seconds: long enough for every read of one refresh, short enough that a long-lived process
+does not answer from a list taken before someone changed the account by hand."""
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One list call's answer (or its failure: `by_id` is None), and when that call started."""
+
+    by_id: dict[str, Organization] | None
+    taken_at: float
+
+
+class OrganizationSnapshot:
+    """Reads of one client, served from one list of organizations; thread-safe."""
+
+    def __init__(
+        self,
+        client: PolytomicClient,
+        *,
+        max_age: float = MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._max_age = max_age
+        self._clock = clock
+        self._fetching = threading.Lock()  # one list call at a time; the others wait for its answer
+        self._state = threading.Lock()  # guards the two fields below, never held across a call
+        self._listing: _Listing | None = None
+        self._writes = 0  # bumped by every write: a list started before a bump is not kept
+        client.on_write(self.invalidate)
+
+    def organization(self, organization_id: str) -> Organization:
+        """The organization as listed, else as its own GET returns it (NotFound when it is truly gone)."""
+        listing = self._current() or self._refill()
+        if listing.by_id is not None:
+            found = listing.by_id.get(organization_id)
+            if found is not None:
+                return found
+        return self._client.get_organization(organization_id)
+
+    def invalidate(self) -> None:
+        """Drop the list: a write may have changed what it says."""
+        with self._state:
+            self._writes += 1
+            self._listing = None
+
+    def _current(self) -> _Listing | None:
+        with self._state:
+            listing = self._listing
+        if listing is None or self._clock() - listing.taken_at >= self._max_age:
+            return None
+        return listing
+
+    def _refill(self) -> _Listing:
+        with self._fetching:
+            waited_for = self._current()  # another thread may have listed while this one waited
+            if waited_for is not None:
+                return waited_for
+            with self._state:
+                writes_before = self._writes
+            taken_at = self._clock()  # the age counts from the call's start: its answer is that old
+            try:
+                organizations = self._client.list_organizations()
+            except PolytomicError:
+                listing = _Listing(None, taken_at)
+            else:
+                listing = _Listing({o.id: o for o in organizations}, taken_at)
+            with self._state:
+                if self._writes == writes_before:
+                    self._listing = listing
+            return listing
+
+
+_SNAPSHOTS: weakref.WeakKeyDictionary[PolytomicClient, OrganizationSnapshot] = weakref.WeakKeyDictionary()
+_SNAPSHOTS_LOCK = threading.Lock()
+
+
+def snapshot_of(client: PolytomicClient) -> OrganizationSnapshot:
+    """The one snapshot of `client`: it lives and dies with the client (new settings, new snapshot)."""
+    with _SNAPSHOTS_LOCK:
+        snapshot = _SNAPSHOTS.get(client)
+        if snapshot is None:
+            snapshot = _SNAPSHOTS[client] = OrganizationSnapshot(client)
+        return snapshot

@@ -1,0 +1,23 @@
+"""Fixtures of the provider suite: the provider wired to the live emulator of tests/conftest.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import stamina
+
+from polytomic_provider.config import Settings
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.provider import OrganizationProvider
+from polytomic_provider.runtime import RUNTIME
+from tests.support import configure
+
+
+@pytest.fixture
+def provider(emulator: EmulatorProcess) -> Iterator[OrganizationProvider]:
+    """The provider wired to the emulator, with retry back-off switched off (attempts stay real)."""
+    configure(emulator.url)
+    with stamina.set_testing(True, attempts=3):
+        yield OrganizationProvider()
+    RUNTIME.configure(Settings(partner_key=None))

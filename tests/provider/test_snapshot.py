@@ -1,0 +1,160 @@
+"""`read` served from one list of organizations (polytomic_provider/snapshot.py), against a live emulator.
+
+API calls are counted from the emulator's request journal; concurrency is made real with its latency
+fault, which answers after the plan's delay but computes the answer on arrival, as a slow network does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from polytomic_provider.config import Settings
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.provider import OrganizationProvider
+from polytomic_provider.runtime import RUNTIME
+from polytomic_provider.snapshot import OrganizationSnapshot
+from tests.support import API_KEY, configure
+
+LIST = ("GET", "/api/organizations")
+MISSING_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def calls(emulator: EmulatorProcess) -> list[tuple[str, str]]:
+    return [(e["method"], e["path"]) for e in emulator.admin.journal()]
+
+
+def make(partner_api: httpx.Client, name: str) -> str:
+    response = partner_api.post("/api/organizations", json={"name": name})
+    response.raise_for_status()
+    return str(response.json()["data"]["id"])
+
+
+def rename(partner_api: httpx.Client, organization_id: str, name: str) -> None:
+    partner_api.put(f"/api/organizations/{organization_id}", json={"name": name}).raise_for_status()
+
+
+def stored(name: str) -> dict[str, Any]:
+    """Outputs as the state holds them after `up`: what refresh hands to `read`."""
+    return {"name": name, "client_id": None, "client_secret": None}
+
+
+def name_read(provider: OrganizationProvider, organization_id: str) -> Any:
+    return (provider.read(organization_id, stored("?")).outs or {}).get("name")
+
+
+def assert_the_next_read_lists_afresh(
+    provider: OrganizationProvider, emulator: EmulatorProcess, organization_id: str, name: str
+) -> None:
+    emulator.admin.clear_journal()
+    assert name_read(provider, organization_id) == name
+    assert calls(emulator) == [LIST]
+
+
+def test_the_reads_of_one_run_share_one_list_call(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    ids = {make(partner_api, f"Org {i}"): f"Org {i}" for i in range(5)}
+    emulator.admin.clear_journal()
+    for organization_id, name in ids.items():
+        result = provider.read(organization_id, stored(name))
+        assert result.id == organization_id and result.outs is not None and result.outs["name"] == name
+    assert calls(emulator) == [LIST]
+
+
+def test_concurrent_first_reads_make_one_list_call(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    ids = [make(partner_api, f"Org {i}") for i in range(4)]
+    RUNTIME.client()  # built before the race, as the provider host's configure() call leaves it
+    emulator.admin.clear_journal()
+    emulator.admin.set_faults(latency_ms=400)  # the four reads all arrive while the first list is slow
+    start = threading.Barrier(len(ids))
+
+    def read(organization_id: str) -> str | None:
+        start.wait()
+        return provider.read(organization_id, stored("?")).id
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        assert list(pool.map(read, ids)) == ids
+    assert calls(emulator) == [LIST]
+
+
+def test_a_write_drops_the_snapshot(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    organization_id = make(partner_api, "Before")
+    assert name_read(provider, organization_id) == "Before"
+    provider.update(organization_id, stored("Before"), stored("After"))
+    assert_the_next_read_lists_afresh(provider, emulator, organization_id, "After")
+
+
+def test_a_list_under_way_during_a_write_is_not_kept(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """The list is computed before the PUT lands and arrives after it: it may serve the read that asked
+    for it (that read began before the write ended), but no read after the write."""
+    organization_id = make(partner_api, "Before")
+    snapshot = RUNTIME.snapshot()
+    emulator.admin.set_faults(latency_ms=1500, methods=["GET"])
+    with ThreadPoolExecutor(1) as pool:
+        early = pool.submit(name_read, provider, organization_id)
+        deadline = time.monotonic() + 5
+        while not snapshot._fetching.locked() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.4)  # the list has reached the emulator and been answered; its reply is delayed
+        provider.update(organization_id, stored("Before"), stored("After"))
+        assert early.result() == "Before"
+    emulator.admin.clear_faults()
+    assert_the_next_read_lists_afresh(provider, emulator, organization_id, "After")
+
+
+def test_an_id_missing_from_the_list_is_confirmed_before_it_is_reported_gone(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    kept = make(partner_api, "Kept")
+    provider.read(kept, stored("Kept"))  # the snapshot is taken now
+    late = make(partner_api, "Late")  # behind the provider's back: the snapshot does not list it
+    emulator.admin.clear_journal()
+    result = provider.read(late, stored("Late"))
+    assert result.id == late and (result.outs or {})["name"] == "Late"
+    gone = provider.read(MISSING_ID, stored("Gone"))
+    assert gone.id is None and gone.outs == {}
+    assert calls(emulator) == [
+        ("GET", f"/api/organizations/{late}"),
+        ("GET", f"/api/organizations/{MISSING_ID}"),
+    ]
+
+
+def test_the_snapshot_expires_by_age(emulator: EmulatorProcess, partner_api: httpx.Client) -> None:
+    configure(emulator.url)
+    now = [1000.0]
+    snapshot = OrganizationSnapshot(RUNTIME.client(), max_age=5.0, clock=lambda: now[0])
+    organization_id = make(partner_api, "First")
+    assert snapshot.organization(organization_id).name == "First"
+    rename(partner_api, organization_id, "Second")
+    now[0] += 4.9
+    assert snapshot.organization(organization_id).name == "First"  # still the snapshot's answer
+    now[0] += 0.2
+    emulator.admin.clear_journal()
+    assert snapshot.organization(organization_id).name == "Second"
+    assert calls(emulator) == [LIST]
+    RUNTIME.configure(Settings(partner_key=None))
+
+
+@pytest.mark.api_key
+def test_a_key_that_may_not_list_reads_with_one_get_each(emulator: EmulatorProcess) -> None:
+    """An organization-scoped key gets 403 on the list but may read its own organization."""
+    configure(emulator.url, key=API_KEY)
+    (own,) = [o for o in emulator.admin.organizations() if not o["is_owner"]]  # the key's organization
+    try:
+        for _ in range(2):
+            assert OrganizationProvider().read(own["id"], stored(own["name"])).id == own["id"]
+    finally:
+        RUNTIME.configure(Settings(partner_key=None))
+    assert calls(emulator) == [LIST, *[("GET", f"/api/organizations/{own['id']}")] * 2]
