@@ -31,7 +31,7 @@ def emulator(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Emulato
     try:
         yield process
     finally:
-        process.stop()
+        process.close()  # stops it and removes its temporary directory
 
 
 @pytest.fixture
