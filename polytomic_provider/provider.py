@@ -107,9 +107,10 @@ def outputs_for(live: Organization, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def inputs_for(outs: dict[str, Any]) -> dict[str, Any]:
-    """The inputs a refresh records: the live values, so drift shows in the next diff's changed fields."""
-    keep = (*FIELDS, ADOPT_ID)
-    return {key: outs[key] for key in keep if outs.get(key) is not None}
+    """The inputs a refresh records: the live values, so drift shows in the next diff's changed fields.
+
+    `adopt_id` is left out, as `check` leaves it out once the resource is in the stack."""
+    return {key: outs[key] for key in FIELDS if outs.get(key) is not None}
 
 
 def _label(props: dict[str, Any], organization_id: str | None = None) -> str:
