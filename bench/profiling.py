@@ -36,7 +36,9 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     and the provider methods (with the no-op provider's methods for comparison). Serial calls."""
     from pulumi.dynamic import Config, ConfigureRequest
 
-    from polytomic_provider.provider import CREATE_KEY, OrganizationProvider, new_create_key
+    from polytomic_provider.client import PolytomicClient
+    from polytomic_provider.operations import new_create_key
+    from polytomic_provider.provider import CREATE_KEY, OrganizationProvider
     from tests.e2e.noop import NoopProvider
 
     provider = OrganizationProvider()
@@ -45,7 +47,7 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     from polytomic_provider.models import FIELDS, OrganizationSpec
     from polytomic_provider.runtime import RUNTIME
 
-    client = RUNTIME.client()
+    client = PolytomicClient(RUNTIME.settings)
     tag = secrets.token_hex(3)
     raw = api_client(url)
     ids: dict[str, list[str]] = defaultdict(list)

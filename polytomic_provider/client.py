@@ -1,22 +1,27 @@
-"""PolytomicClient: one thread-safe httpx.Client per process, with retries and typed errors.
+"""AsyncPolytomicClient: one httpx.AsyncClient per account, with retries and typed errors.
 
-The dynamic provider host serves up to four operations at once, so one client (and its connection pool)
-is shared by all of them. Errors carry the status, the API's message and the attempt count; secret values
-that were sent (the key, a client_secret) are scrubbed, in every encoding (scrub.py), from every string
-that comes back: the API's message and error key, a raw error page, the reason phrase, a transport error.
+Every call of a provider process shares one client and its connection pool: the plugin serves as many
+operations at once as the engine's `--parallel` sends, the dynamic provider host four, and both go
+through the same requests, retries and error wording. `PolytomicClient` is its blocking face, for the
+synchronous callers (the command-line tool, lookups in a Pulumi program): it runs each call on the
+process's core loop (bridge.py).
+
+Errors carry the status, the API's message and the attempt count; secret values that were sent (the key, a
+client_secret) are scrubbed, in every encoding (scrub.py), from every string that comes back: the API's
+message and error key, a raw error page, the reason phrase, a transport error.
 """
 
 from __future__ import annotations
 
 import functools
-import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import httpx
 import stamina
 
+from . import bridge
 from .config import Settings
 from .errors import TransportError, api_error_for
 from .models import Organization, OrganizationSpec
@@ -31,11 +36,13 @@ from .retry import (
 from .scrub import Scrubber
 from .version import __version__
 
-__all__ = ["USER_AGENT", "PolytomicClient"]
+__all__ = ["USER_AGENT", "AsyncPolytomicClient", "PolytomicClient"]
 
 USER_AGENT = f"polytomic-pulumi/{__version__}"
 CONNECT_TIMEOUT_SECONDS = 10.0
-POOL_SIZE = 4
+# Up to this many requests in flight per account; more wait for a connection. The plugin runs as many
+# operations at once as the engine's --parallel allows, the dynamic provider host four.
+POOL_SIZE = 64
 RETRY_WAIT_INITIAL = 0.5
 RETRY_WAIT_MAX = 10.0
 RETRY_WAIT_JITTER = 0.5
@@ -47,15 +54,15 @@ _R = TypeVar("_R")
 
 
 def _announces_write(
-    method: Callable[Concatenate[PolytomicClient, _P], _R],
-) -> Callable[Concatenate[PolytomicClient, _P], _R]:
+    method: Callable[Concatenate[AsyncPolytomicClient, _P], Coroutine[Any, Any, _R]],
+) -> Callable[Concatenate[AsyncPolytomicClient, _P], Coroutine[Any, Any, _R]]:
     """Tell the client's write listeners once the write is over, even when it failed: a failed or lost
     write may still have changed the account, so anything read before it is stale."""
 
     @functools.wraps(method)
-    def wrapper(self: PolytomicClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    async def wrapper(self: AsyncPolytomicClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
-            return method(self, *args, **kwargs)
+            return await method(self, *args, **kwargs)
         finally:
             for listener in tuple(self._write_listeners):
                 listener()
@@ -63,16 +70,16 @@ def _announces_write(
     return wrapper
 
 
-class PolytomicClient:
-    """Typed calls to the Organizations API of one deployment."""
+class AsyncPolytomicClient:
+    """Typed calls to the Organizations API of one deployment; safe to share between concurrent tasks."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         install_retry_reporting()
         key = settings.require_key()
         self._secrets: tuple[str, ...] = (key.reveal(),)
         self._write_listeners: list[Callable[[], None]] = []
-        self._http = httpx.Client(
+        self._http = httpx.AsyncClient(
             base_url=settings.deployment_url,
             headers={
                 "Authorization": f"Bearer {key.reveal()}",
@@ -81,61 +88,53 @@ class PolytomicClient:
                 "Accept": "application/json",
             },
             timeout=httpx.Timeout(settings.timeout, connect=min(CONNECT_TIMEOUT_SECONDS, settings.timeout)),
-            # The provider host serves at most four calls at once; a bigger pool only costs polling.
             limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
             transport=transport,
         )
-        # A client dropped by the runtime (after a new configure()) may still be in use by another thread,
-        # so it is not closed there: its connections close once the last holder lets go of it.
-        self._close = weakref.finalize(self, self._http.close)
 
-    def close(self) -> None:
-        self._close()
+    async def aclose(self) -> None:
+        """Close the connections. A client the runtime replaced is not closed (a call may still be using
+        it): its sockets go when it is collected or the process ends."""
+        await self._http.aclose()
 
     def on_write(self, listener: Callable[[], None]) -> None:
         """Call `listener` after each create, update or delete made through this client (see snapshot.py)."""
         self._write_listeners.append(listener)
 
-    def __enter__(self) -> PolytomicClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     # -- the six endpoints -------------------------------------------------------------------------------
 
-    def current_organization(self) -> Organization:
-        return Organization.from_envelope(self._request("GET", "/api/organization").json())
+    async def current_organization(self) -> Organization:
+        return Organization.from_envelope((await self._request("GET", "/api/organization")).json())
 
-    def list_organizations(self) -> list[Organization]:
-        return Organization.list_from_envelope(self._request("GET", "/api/organizations").json())
+    async def list_organizations(self) -> list[Organization]:
+        return Organization.list_from_envelope((await self._request("GET", "/api/organizations")).json())
 
-    def get_organization(self, organization_id: str) -> Organization:
-        return Organization.from_envelope(self._request("GET", _org_path(organization_id)).json())
+    async def get_organization(self, organization_id: str) -> Organization:
+        return Organization.from_envelope((await self._request("GET", _org_path(organization_id))).json())
 
     @_announces_write
-    def create_organization(
+    async def create_organization(
         self, spec: OrganizationSpec, *, idempotency_key: str | None = None
     ) -> Organization:
         """POST; retried only under an Idempotency-Key that stays the same across attempts."""
-        response = self._request(
+        response = await self._request(
             "POST", "/api/organizations", json=spec.payload(), idempotency_key=idempotency_key, spec=spec
         )
         return Organization.from_envelope(response.json())
 
     @_announces_write
-    def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
+    async def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
         """PUT the whole desired payload: the API replaces SSO/OIDC settings in full."""
-        response = self._request("PUT", _org_path(organization_id), json=spec.payload(), spec=spec)
+        response = await self._request("PUT", _org_path(organization_id), json=spec.payload(), spec=spec)
         return Organization.from_envelope(response.json())
 
     @_announces_write
-    def delete_organization(self, organization_id: str) -> None:
-        self._request("DELETE", _org_path(organization_id))
+    async def delete_organization(self, organization_id: str) -> None:
+        await self._request("DELETE", _org_path(organization_id))
 
     # -- plumbing ----------------------------------------------------------------------------------------
 
-    def _request(
+    async def _request(
         self,
         method: str,
         path: str,
@@ -152,13 +151,13 @@ class PolytomicClient:
         budget = CallBudget(self.settings.retry_budget, RETRY_WAIT_INITIAL, RETRY_WAIT_MAX, RETRY_WAIT_JITTER)
         try:
             # The budget is enforced by CallBudget (exactly); stamina's own timeout would let a wait cross it.
-            for attempt in stamina.retry_context(
+            async for attempt in stamina.retry_context(
                 on=budget, attempts=self.settings.max_attempts if retryable else 1, timeout=None
             ):
                 with attempt:
                     attempts += 1
                     try:
-                        response = self._http.request(method, path, json=json, headers=headers)
+                        response = await self._http.request(method, path, json=json, headers=headers)
                     except httpx.TransportError as exc:
                         last_failure = type(exc).__name__
                         raise
@@ -177,6 +176,44 @@ class PolytomicClient:
             return response
         key, message = _error_details(response, Scrubber(secrets))
         raise api_error_for(response.status_code, key, message, attempts=attempts) from None
+
+
+class PolytomicClient:
+    """The blocking face of `AsyncPolytomicClient`, for synchronous callers: each call runs on the
+    process's core loop (bridge.py), so every caller shares that loop's connections."""
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = AsyncPolytomicClient(settings, transport=transport)
+        self.settings = settings
+
+    def close(self) -> None:
+        bridge.run(self.inner.aclose())
+
+    def __enter__(self) -> PolytomicClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def current_organization(self) -> Organization:
+        return bridge.run(self.inner.current_organization())
+
+    def list_organizations(self) -> list[Organization]:
+        return bridge.run(self.inner.list_organizations())
+
+    def get_organization(self, organization_id: str) -> Organization:
+        return bridge.run(self.inner.get_organization(organization_id))
+
+    def create_organization(
+        self, spec: OrganizationSpec, *, idempotency_key: str | None = None
+    ) -> Organization:
+        return bridge.run(self.inner.create_organization(spec, idempotency_key=idempotency_key))
+
+    def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
+        return bridge.run(self.inner.update_organization(organization_id, spec))
+
+    def delete_organization(self, organization_id: str) -> None:
+        bridge.run(self.inner.delete_organization(organization_id))
 
 
 def _org_path(organization_id: str) -> str:

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi.runtime
 
+from . import bridge, queries
 from .client import PolytomicClient
 from .config import CONFIG_NAMESPACE, resolve_settings
-from .errors import NotFound, PolytomicError
-from .hints import hint_for
 from .models import Organization
+from .queries import OrganizationLookupError
 
 __all__ = [
     "OrganizationLookupError",
@@ -37,10 +37,6 @@ __all__ = [
     "get_organizations",
     "get_organizations_output",
 ]
-
-
-class OrganizationLookupError(PolytomicError):
-    """A lookup found nothing, or the API refused to answer it; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +82,6 @@ def _result(org: Organization) -> OrganizationResult:
     )
 
 
-def _failure(error: PolytomicError, what: str, client: PolytomicClient) -> OrganizationLookupError:
-    """Reword a client error for the program's output: which lookup, why, and what to change."""
-    hint = hint_for(error, client.settings.deployment_url, "read the partner account's organizations")
-    return OrganizationLookupError(f"{what} failed: {hint}")
-
-
 def get_organization(*, id: str | None = None, name: str | None = None) -> OrganizationResult:
     """The organization with this id, or with exactly this name, in the partner account.
 
@@ -99,29 +89,11 @@ def get_organization(*, id: str | None = None, name: str | None = None) -> Organ
     """
     if (id is None) == (name is None):
         raise ValueError("get_organization takes exactly one of id= or name=")
-    client = _shared_client()
-    url = client.settings.deployment_url
+    client = _shared_client().inner
     if id is not None:
-        try:
-            return _result(client.get_organization(id))
-        except NotFound:
-            raise OrganizationLookupError(
-                f"get_organization: no organization with id {id!r} in the partner account at {url}: check "
-                f"the id ('polytomic-pulumi generate' lists every organization with its id)"
-            ) from None
-        except PolytomicError as error:
-            raise _failure(error, f"get_organization(id={id!r})", client) from None
-    try:
-        organizations = client.list_organizations()
-    except PolytomicError as error:
-        raise _failure(error, f"get_organization(name={name!r})", client) from None
-    match = next((o for o in organizations if o.name == name), None)
-    if match is None:
-        raise OrganizationLookupError(
-            f"get_organization: no organization named {name!r} in the partner account at {url} (names "
-            f"match exactly, case included; {len(organizations)} organizations were searched)"
-        )
-    return _result(match)
+        return _result(bridge.run(queries.organization_by_id(client, id)))
+    assert name is not None
+    return _result(bridge.run(queries.organization_by_name(client, name)))
 
 
 def get_organizations(*, name_filter: str | None = None) -> list[OrganizationResult]:
@@ -129,22 +101,13 @@ def get_organizations(*, name_filter: str | None = None) -> list[OrganizationRes
 
     :param name_filter: keep only organizations whose name contains this text (case-insensitive).
     """
-    client = _shared_client()
-    try:
-        organizations = client.list_organizations()
-    except PolytomicError as error:
-        raise _failure(error, "get_organizations", client) from None
-    needle = (name_filter or "").casefold()
-    return [_result(o) for o in organizations if needle in o.name.casefold()]
+    listed = bridge.run(queries.organizations(_shared_client().inner, name_filter))
+    return [_result(o) for o in listed]
 
 
 def get_current_organization() -> OrganizationResult:
     """The organization the configured key belongs to: the partner's owner organization for a partner key."""
-    client = _shared_client()
-    try:
-        return _result(client.current_organization())
-    except PolytomicError as error:
-        raise _failure(error, "get_current_organization", client) from None
+    return _result(bridge.run(queries.current_organization(_shared_client().inner)))
 
 
 def get_organization_output(

@@ -7,21 +7,22 @@ it, the provider stops and names that organization's id with the two ways to tak
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .errors import PolytomicError
 
 if TYPE_CHECKING:
-    from .client import PolytomicClient
+    from .client import AsyncPolytomicClient
     from .models import Organization
 
 __all__ = ["adopt_instructions", "find_by_name", "name_taken_message"]
 
 
-def find_by_name(client: PolytomicClient, name: str) -> Organization | None:
+async def find_by_name(client: AsyncPolytomicClient, name: str) -> Organization | None:
     """The organization holding `name` (names are unique across a partner account), if the list shows one."""
     wanted = name.strip()
-    return next((o for o in client.list_organizations() if o.name.strip() == wanted), None)
+    return next((o for o in await client.list_organizations() if o.name.strip() == wanted), None)
 
 
 def adopt_instructions(name: str, organization_id: str) -> str:
@@ -34,17 +35,19 @@ def adopt_instructions(name: str, organization_id: str) -> str:
     )
 
 
-def name_taken_message(
-    client: PolytomicClient,
+async def name_taken_message(
+    client: AsyncPolytomicClient,
     name: str,
     *,
     cause: PolytomicError,
     own_id: str | None = None,
     replacing: bool = False,
+    adopt: Callable[[str, str], str] = adopt_instructions,
 ) -> str:
-    """Why a create or rename was refused, naming the organization that holds the name when there is one."""
+    """Why a create or rename was refused, naming the organization that holds the name when there is one;
+    `adopt` words the way to take it over in the caller's front end."""
     try:
-        holder = find_by_name(client, name)
+        holder = await find_by_name(client, name)
     except PolytomicError:
         holder = None
     if holder is None or holder.id == own_id:
@@ -63,7 +66,7 @@ def name_taken_message(
         return (
             f"an organization named {name!r} already exists in the partner account (id {holder.id}), and "
             f"nothing proves it belongs to this stack, so it is left alone. "
-            f"{adopt_instructions(name, holder.id)}"
+            f"{adopt(name, holder.id)}"
         )
     return (
         f"the name {name!r} is already used by another organization (id {holder.id}); names are unique "

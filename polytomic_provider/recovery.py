@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from . import bridge
 from .client import PolytomicClient
 from .errors import Conflict, PolytomicError, Unprocessable
 from .fields import ADOPT_ID, CREATE_KEY, FIELDS
@@ -166,7 +167,7 @@ def resolve(client: PolytomicClient, pending: PendingCreate, *, replay: bool = T
 
 def _without_proof(client: PolytomicClient, pending: PendingCreate, why: str) -> Resolution:
     """A create with no key of its own: a name proves nothing, so a holder is named and left alone."""
-    holder = find_by_name(client, pending.name)
+    holder = bridge.run(find_by_name(client.inner, pending.name))
     if holder is None:
         return Resolution(pending, Outcome.CLEAR, None, f"{why}, and no organization holds the name")
     in_state = pending.in_state

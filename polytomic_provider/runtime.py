@@ -1,12 +1,14 @@
-"""Process-wide provider state: the resolved settings and the one shared HTTP client.
+"""Provider state: the resolved settings and the one shared HTTP client built from them.
 
-It lives at module level, never on the provider object, because the provider object is pickled into
-Pulumi state: a key, a config value or a client captured there would leak or fail to pickle.
+The dynamic provider keeps one `ProviderRuntime` per process (`RUNTIME`); the plugin one per provider
+instance it serves, so two partner accounts in one program never share settings or a client.
+
+The dynamic provider's lives at module level, never on the provider object, because that object is
+pickled into Pulumi state: a key, a config value or a client captured there would leak or fail to pickle.
 
 Settings and the client built from them are one immutable pair, swapped whole under a lock, so no caller
 can see the settings of one configuration with the client of another. `configure()` never closes the
-client it replaces: another thread may be in the middle of a call with it. It is only dropped, and closes
-itself once nothing holds it any more (see PolytomicClient).
+client it replaces: another call may be in the middle of using it. It is only dropped.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from .config import MISSING_KEY, ConfigLookup, ConfigProblem, Settings, check_se
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from .client import PolytomicClient
-    from .snapshot import OrganizationSnapshot
+    from .client import AsyncPolytomicClient
 
 __all__ = ["RUNTIME", "ProviderRuntime"]
 
@@ -31,7 +32,7 @@ class _Configuration:
 
     settings: Settings | None
     problems: tuple[ConfigProblem, ...] = ()
-    client: PolytomicClient | None = None
+    client: AsyncPolytomicClient | None = None
 
 
 class ProviderRuntime:
@@ -80,40 +81,27 @@ class ProviderRuntime:
     def settings(self) -> Settings:
         return _settings_of(self._configuration())
 
-    def client(self) -> PolytomicClient:
-        from .client import PolytomicClient  # httpx is loaded only once a call needs the API
+    def client(self) -> AsyncPolytomicClient:
+        from .client import AsyncPolytomicClient  # httpx is loaded only once a call needs the API
 
         while True:
             current = self._configuration()
             if current.client is not None:
                 return current.client
             # Built outside the lock (it takes tens of milliseconds), so concurrent first calls do not queue.
-            fresh = PolytomicClient(_settings_of(current))
+            fresh = AsyncPolytomicClient(_settings_of(current))
             with self._lock:
                 if self._current is current:
                     self._current = replace(current, client=fresh)
                     return fresh
-            # configure() or another first call got in meanwhile: ours was never handed out, so close it
-            # and take (or build) the client of the configuration now in force.
-            fresh.close()
-
-    def snapshot(self) -> OrganizationSnapshot:
-        """Reads served from one list of organizations per client (see snapshot.py)."""
-        from .snapshot import snapshot_of
-
-        return snapshot_of(self.client())
+            # configure() or another first call got in meanwhile: ours was never handed out (nor opened a
+            # connection), so it is dropped, and the client of the configuration now in force is taken.
 
 
 def _settings_of(configuration: _Configuration) -> Settings:
     if configuration.settings is None:
         raise ConfigurationError("; ".join(problem.reason for problem in configuration.problems))
     return configuration.settings
-
-    def snapshot(self) -> OrganizationSnapshot:
-        """Reads served from one list of organizations per client (see snapshot.py)."""
-        from .snapshot import snapshot_of
-
-        return snapshot_of(self.client())
 
 
 RUNTIME = ProviderRuntime()

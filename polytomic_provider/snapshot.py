@@ -12,7 +12,8 @@ Three rules keep it from ever serving a wrong answer:
   lag a write, and "gone" makes the engine drop the organization from the stack.
 - A write through the client (create, update, delete, successful or not) drops the list, and a list
   fetched while a write was under way is never kept: it may predate that write.
-- Concurrent first reads (the provider host runs up to four at once) wait for one list call, not four.
+- Concurrent first reads (the dynamic provider host runs four at once, the plugin as many as the engine
+  sends) wait for one list call, not one each.
 
 If the list cannot be had (an organization-scoped key may not list, or the API fails), reads fall back to
 one GET each for `MAX_AGE_SECONDS`, which is exactly what they did before the snapshot existed.
@@ -20,6 +21,7 @@ one GET each for `MAX_AGE_SECONDS`, which is exactly what they did before the sn
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import weakref
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING
 from .errors import PolytomicError
 
 if TYPE_CHECKING:
-    from .client import PolytomicClient
+    from .client import AsyncPolytomicClient
     from .models import Organization
 
 __all__ = ["MAX_AGE_SECONDS", "OrganizationSnapshot", "snapshot_of"]
@@ -49,11 +51,11 @@ class _Listing:
 
 
 class OrganizationSnapshot:
-    """Reads of one client, served from one list of organizations; thread-safe."""
+    """Reads of one client, served from one list of organizations; used from the client's event loop."""
 
     def __init__(
         self,
-        client: PolytomicClient,
+        client: AsyncPolytomicClient,
         *,
         max_age: float = MAX_AGE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
@@ -61,59 +63,55 @@ class OrganizationSnapshot:
         self._client = client
         self._max_age = max_age
         self._clock = clock
-        self._fetching = threading.Lock()  # one list call at a time; the others wait for its answer
-        self._state = threading.Lock()  # guards the two fields below, never held across a call
+        self._fetching = asyncio.Lock()  # one list call at a time; the others wait for its answer
         self._listing: _Listing | None = None
         self._writes = 0  # bumped by every write: a list started before a bump is not kept
         client.on_write(self.invalidate)
 
-    def organization(self, organization_id: str) -> Organization:
+    async def organization(self, organization_id: str) -> Organization:
         """The organization as listed, else as its own GET returns it (NotFound when it is truly gone)."""
-        listing = self._current() or self._refill()
+        listing = self._current() or await self._refill()
         if listing.by_id is not None:
             found = listing.by_id.get(organization_id)
             if found is not None:
                 return found
-        return self._client.get_organization(organization_id)
+        return await self._client.get_organization(organization_id)
 
     def invalidate(self) -> None:
         """Drop the list: a write may have changed what it says."""
-        with self._state:
-            self._writes += 1
-            self._listing = None
+        self._writes += 1
+        self._listing = None
 
     def _current(self) -> _Listing | None:
-        with self._state:
-            listing = self._listing
+        listing = self._listing
         if listing is None or self._clock() - listing.taken_at >= self._max_age:
             return None
         return listing
 
-    def _refill(self) -> _Listing:
-        with self._fetching:
+    async def _refill(self) -> _Listing:
+        async with self._fetching:
             waited_for = self._current()  # another thread may have listed while this one waited
             if waited_for is not None:
                 return waited_for
-            with self._state:
-                writes_before = self._writes
+            writes_before = self._writes
             taken_at = self._clock()  # the age counts from the call's start: its answer is that old
             try:
-                organizations = self._client.list_organizations()
+                organizations = await self._client.list_organizations()
             except PolytomicError:
                 listing = _Listing(None, taken_at)
             else:
                 listing = _Listing({o.id: o for o in organizations}, taken_at)
-            with self._state:
-                if self._writes == writes_before:
-                    self._listing = listing
+            if self._writes == writes_before:
+                self._listing = listing
             return listing
 
 
-_SNAPSHOTS: weakref.WeakKeyDictionary[PolytomicClient, OrganizationSnapshot] = weakref.WeakKeyDictionary()
+_SNAPSHOTS: weakref.WeakKeyDictionary[AsyncPolytomicClient, OrganizationSnapshot]
+_SNAPSHOTS = weakref.WeakKeyDictionary()
 _SNAPSHOTS_LOCK = threading.Lock()
 
 
-def snapshot_of(client: PolytomicClient) -> OrganizationSnapshot:
+def snapshot_of(client: AsyncPolytomicClient) -> OrganizationSnapshot:
     """The one snapshot of `client`: it lives and dies with the client (new settings, new snapshot)."""
     with _SNAPSHOTS_LOCK:
         snapshot = _SNAPSHOTS.get(client)

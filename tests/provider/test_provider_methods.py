@@ -8,7 +8,8 @@ import pytest
 from pulumi.output import Unknown
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
-from polytomic_provider.provider import CREATE_KEY, OrganizationError, OrganizationProvider
+from polytomic_provider.operations import OrganizationError
+from polytomic_provider.provider import CREATE_KEY, OrganizationProvider
 from tests.support import API_KEY, CLIENT_SECRET, configure
 
 OIDC_PROPS: dict[str, Any] = {

@@ -14,11 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
+from polytomic_provider import bridge
 from polytomic_provider.config import Settings
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
-from polytomic_provider.snapshot import OrganizationSnapshot
+from polytomic_provider.snapshot import OrganizationSnapshot, snapshot_of
 from tests.support import API_KEY, configure
 
 LIST = ("GET", "/api/organizations")
@@ -100,7 +101,7 @@ def test_a_list_under_way_during_a_write_is_not_kept(
     """The list is computed before the PUT lands and arrives after it: it may serve the read that asked
     for it (that read began before the write ended), but no read after the write."""
     organization_id = make(partner_api, "Before")
-    snapshot = RUNTIME.snapshot()
+    snapshot = snapshot_of(RUNTIME.client())
     emulator.admin.set_faults(latency_ms=1500, methods=["GET"])
     with ThreadPoolExecutor(1) as pool:
         early = pool.submit(name_read, provider, organization_id)
@@ -136,13 +137,13 @@ def test_the_snapshot_expires_by_age(emulator: EmulatorProcess, partner_api: htt
     now = [1000.0]
     snapshot = OrganizationSnapshot(RUNTIME.client(), max_age=5.0, clock=lambda: now[0])
     organization_id = make(partner_api, "First")
-    assert snapshot.organization(organization_id).name == "First"
+    assert bridge.run(snapshot.organization(organization_id)).name == "First"
     rename(partner_api, organization_id, "Second")
     now[0] += 4.9
-    assert snapshot.organization(organization_id).name == "First"  # still the snapshot's answer
+    assert bridge.run(snapshot.organization(organization_id)).name == "First"  # still the snapshot's answer
     now[0] += 0.2
     emulator.admin.clear_journal()
-    assert snapshot.organization(organization_id).name == "Second"
+    assert bridge.run(snapshot.organization(organization_id)).name == "Second"
     assert calls(emulator) == [LIST]
     RUNTIME.configure(Settings(partner_key=None))
 

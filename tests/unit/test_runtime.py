@@ -21,7 +21,7 @@ def test_a_configure_during_the_first_client_build_leaves_a_matching_pair(
 ) -> None:
     """The first client() is still building for account A when configure() switches to account B."""
     building, release = threading.Event(), threading.Event()
-    real_client = client_module.PolytomicClient
+    real_client = client_module.AsyncPolytomicClient
 
     class SlowFirstClient(real_client):  # type: ignore[misc, valid-type]
         def __init__(self, settings: Settings, **kwargs: Any) -> None:
@@ -30,7 +30,7 @@ def test_a_configure_during_the_first_client_build_leaves_a_matching_pair(
                 release.wait(5)
             super().__init__(settings, **kwargs)
 
-    monkeypatch.setattr(client_module, "PolytomicClient", SlowFirstClient)
+    monkeypatch.setattr(client_module, "AsyncPolytomicClient", SlowFirstClient)
     runtime = ProviderRuntime()
     runtime.configure(ACCOUNT_A)
     first_call = threading.Thread(target=runtime.client)

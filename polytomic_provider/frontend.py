@@ -1,0 +1,63 @@
+"""How a front end speaks to its users: property spelling and the exact commands to take over or keep an
+organization.
+
+The core (operations.py) decides what to say; a front end only says how its users write it. The dynamic
+provider is used from Python (`sso_domain`, `adopt_id=...`), the plugin from any language (`ssoDomain`,
+`pulumi import`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .fields import FIELDS
+from .ownership import adopt_instructions
+
+__all__ = ["DYNAMIC", "PLUGIN", "Frontend", "camel_case"]
+
+
+def camel_case(name: str) -> str:
+    """`sso_org_id` -> `ssoOrgId`: the schema's spelling of a property."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+_FIELD_WORDS = re.compile(r"\b(" + "|".join(sorted(FIELDS, key=len, reverse=True)) + r")\b")
+
+
+@dataclass(frozen=True)
+class Frontend:
+    """One front end's wording."""
+
+    property_name: Callable[[str], str]
+    """A field as the user writes it in a program."""
+    adopt: Callable[[str, str], str]
+    """The exact way to bring the organization (name, id) under a resource of this front end."""
+    keep_on_delete: str
+    """How to drop an organization from the stack but keep it."""
+
+    def spell(self, text: str) -> str:
+        """`text` with every field name written the user's way (a no-op where both spellings agree)."""
+        return _FIELD_WORDS.sub(lambda match: self.property_name(match.group(1)), text)
+
+
+def _plugin_adoption(name: str, organization_id: str) -> str:
+    return (
+        f"To manage that organization with this resource, import it: run 'pulumi import "
+        f"polytomic:index:Organization <resource name> {organization_id}' (it adopts exactly that id and "
+        f"prints the declaration for the program), then declare it with name {name!r}"
+    )
+
+
+DYNAMIC = Frontend(
+    property_name=lambda name: name,
+    adopt=adopt_instructions,
+    keep_on_delete="set retain_on_delete=True on the resource",
+)
+PLUGIN = Frontend(
+    property_name=camel_case,
+    adopt=_plugin_adoption,
+    keep_on_delete="set the retainOnDelete resource option",
+)
