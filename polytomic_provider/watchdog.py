@@ -1,4 +1,4 @@
-"""Ends the dynamic provider host when the Pulumi engine that started it is gone.
+"""Ends a provider process (the dynamic provider host, the plugin) once the engine that started it is gone.
 
 Pulumi starts each plugin in a process group of its own. If the CLI is killed (SIGKILL, a runner's
 timeout), Pulumi's Python provider host keeps running with nobody to talk to; Pulumi's Go plugins watch the
@@ -45,10 +45,11 @@ def _watch(address: str) -> None:
     os._exit(1)  # the engine is gone: nothing can reach or use this process any more
 
 
-def start_engine_watchdog() -> None:
-    """Start watching once per process; a no-op outside the provider host."""
+def start_engine_watchdog(address: str | None = None) -> None:
+    """Start watching once per process: the engine at `address`, else the one the dynamic provider host
+    was started with; a no-op outside a provider process."""
     global _started
-    address = _engine_address()
+    address = address or _engine_address()
     with _lock:
         if address is None or _started:
             return

@@ -1,0 +1,109 @@
+"""PropertyValues to the core's property dicts and back.
+
+The engine sends and receives `PropertyValue`s keyed by the schema's camelCase names, each carrying its
+secretness and whether it is known yet. The core works on plain values keyed by `fields.FIELDS`. Going in,
+secrets are unwrapped (the core scrubs what it sends) and values not known yet become `UNKNOWN`; coming
+out, every field that is a secret by nature (`client_secret`) or arrived as one is marked secret again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pulumi.provider.experimental.property_value import PropertyValue, PropertyValueType
+
+from ..fields import FIELDS, SECRET_FIELDS
+from ..frontend import camel_case
+
+__all__ = ["UNKNOWN", "engine_value", "from_engine", "is_unknown", "secret_keys", "snake_case", "to_engine"]
+
+
+class _Unknown:
+    """A value the engine does not know yet (a preview of a program whose input depends on another)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+_SNAKE = {camel_case(field): field for field in FIELDS}
+
+
+def snake_case(name: str) -> str:
+    """A schema property (`ssoOrgId`) as the core spells it (`sso_org_id`); other keys stay as they are."""
+    return _SNAKE.get(name, name)
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def _contains_computed(value: PropertyValue) -> bool:
+    inner: Any = value.value
+    if value.type == PropertyValueType.COMPUTED:
+        return True
+    if value.type == PropertyValueType.ARRAY:
+        return any(_contains_computed(item) for item in inner)
+    if value.type == PropertyValueType.MAP:
+        return any(_contains_computed(item) for item in inner.values())
+    return False
+
+
+def _plain(value: PropertyValue) -> Any:
+    """The Python value inside, secrets unwrapped (lists and maps too, for the type check's message)."""
+    inner: Any = value.value
+    if _contains_computed(value):
+        return UNKNOWN
+    if value.type == PropertyValueType.ARRAY:
+        return [_plain(item) for item in inner]
+    if value.type == PropertyValueType.MAP:
+        return {key: _plain(item) for key, item in inner.items()}
+    return inner
+
+
+def from_engine(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """The engine's properties as the core's dict: snake_case keys, plain values, `UNKNOWN` where unknown."""
+    return {snake_case(key): _plain(value) for key, value in values.items()}
+
+
+def secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
+    """The core's names of the properties that arrived as secrets."""
+    return {snake_case(key) for key, value in values.items() if value.contains_secret()}
+
+
+def engine_value(value: Any) -> PropertyValue:
+    """A plain value (strings, numbers, lists, maps) as a PropertyValue."""
+    if isinstance(value, Mapping):
+        return PropertyValue({key: engine_value(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return PropertyValue([engine_value(item) for item in value])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PropertyValue(float(value))
+    return PropertyValue(value)
+
+
+def to_engine(
+    values: Mapping[str, Any],
+    *,
+    secrets: Iterable[str] = (),
+    originals: Mapping[str, PropertyValue] | None = None,
+) -> dict[str, PropertyValue]:
+    """The core's dict as the engine's properties: camelCase keys, each secret field marked secret.
+
+    A value the engine sent and the core returned unchanged is handed back as it came (`originals`), so
+    its secretness, unknownness and dependencies survive `check`.
+    """
+    secret = set(SECRET_FIELDS) | set(secrets)
+    by_core_name = {snake_case(key): (key, value) for key, value in (originals or {}).items()}
+    converted: dict[str, PropertyValue] = {}
+    for key, value in values.items():
+        original = by_core_name.get(key)
+        if original is not None and (value is UNKNOWN or _plain(original[1]) == value):
+            converted[original[0]] = original[1]
+            continue
+        if value is None and key in FIELDS:
+            continue  # an unset field is left out, as a program leaves it out
+        converted[camel_case(key) if key in FIELDS else key] = engine_value(value).with_secret(key in secret)
+    return converted

@@ -1,0 +1,188 @@
+"""PolytomicProvider: the engine's provider protocol, adapted onto the core.
+
+One instance serves one provider configuration (the default provider, or one `polytomic.Provider`
+resource), so it holds its own settings and client in a `ProviderRuntime` of its own: two partner
+accounts in one program never share a key. Every method awaits the core directly on the server's event
+loop, so the engine's `--parallel` calls run at once over one shared `httpx.AsyncClient`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from pulumi.provider.experimental import provider as rpc
+
+from .. import operations, queries
+from ..config import CONFIG_NAMESPACE, ConfigProblem, check_settings
+from ..frontend import PLUGIN, camel_case
+from ..models import Organization
+from ..runtime import ProviderRuntime
+from ..version import __version__
+from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
+
+__all__ = ["ORGANIZATION", "PACKAGE", "PolytomicProvider", "schema"]
+
+PACKAGE = "polytomic"
+ORGANIZATION = f"{PACKAGE}:index:Organization"
+GET_ORGANIZATION = f"{PACKAGE}:index:getOrganization"
+GET_ORGANIZATIONS = f"{PACKAGE}:index:getOrganizations"
+GET_CURRENT_ORGANIZATION = f"{PACKAGE}:index:getCurrentOrganization"
+
+
+def schema() -> dict[str, Any]:
+    """The hand-written package schema (schema.json), with this release's version."""
+    text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
+    return {**json.loads(text), "version": __version__}
+
+
+def _failures(problems: list[operations.CheckProblem]) -> list[rpc.CheckFailure]:
+    return [rpc.CheckFailure(problem.property, problem.reason) for problem in problems]
+
+
+def _config_lookup(values: Mapping[str, Any]) -> Any:
+    """A settings lookup over provider inputs; a value not known yet counts as unset."""
+
+    def lookup(key: str) -> str | None:
+        value = values.get(key)
+        if value is None or value is UNKNOWN:
+            return None
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    return lookup
+
+
+def _organization_result(organization: Organization) -> dict[str, Any]:
+    """What a lookup returns (`OrganizationResult` in the schema): client_id and the secret are write-only."""
+    return {"id": organization.id, **{camel_case(k): v for k, v in organization.readable().items()}}
+
+
+class PolytomicProvider(rpc.Provider):
+    """`polytomic:index:Organization` and the three lookups, for one partner account."""
+
+    def __init__(self) -> None:
+        self._runtime = ProviderRuntime()
+
+    # -- the provider's own configuration ------------------------------------------------------------
+
+    async def get_schema(self, request: rpc.GetSchemaRequest) -> rpc.GetSchemaResponse:
+        return rpc.GetSchemaResponse(json.dumps(schema()))
+
+    async def check_config(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
+        """Reject a malformed setting at preview, naming it; a missing key is reported by each resource."""
+        _, problems = check_settings(_config_lookup(from_engine(request.new_inputs)))
+        return rpc.CheckResponse(
+            inputs=request.new_inputs,
+            failures=[rpc.CheckFailure(_setting_property(p), p.reason) for p in problems],
+        )
+
+    async def configure(self, request: rpc.ConfigureRequest) -> rpc.ConfigureResponse:
+        if request.args:
+            values = from_engine(request.args)
+        else:  # an engine that sends only the flat variables: "polytomic:config:partnerKey"
+            prefix = f"{CONFIG_NAMESPACE}:config:"
+            values = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
+        # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
+        self._runtime.configure_from(_config_lookup(values))
+        return rpc.ConfigureResponse(accept_secrets=True, supports_preview=False)
+
+    # -- the resource --------------------------------------------------------------------------------
+
+    async def check(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
+        olds, news = from_engine(request.old_inputs), from_engine(request.new_inputs)
+        checked, problems = operations.check(
+            olds, news, unknown=is_unknown, problems=self._runtime.problems(), frontend=PLUGIN
+        )
+        inputs = to_engine(checked, secrets=secret_keys(request.new_inputs), originals=request.new_inputs)
+        return rpc.CheckResponse(inputs=inputs, failures=_failures(problems))
+
+    async def diff(self, request: rpc.DiffRequest) -> rpc.DiffResponse:
+        """The changed fields, each marked: the engine shows them, and `replaceOnChanges` matches them.
+
+        A replacement always deletes first: names are unique across the partner account, so a new
+        organization under the same name cannot exist beside the old one.
+        """
+        olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
+        ignored = [snake_case(key) for key in request.ignore_changes]
+        changed = operations.changed_fields(olds, news, unknown=is_unknown, ignore=ignored)
+        detailed = {
+            camel_case(field): rpc.PropertyDiff(_diff_kind(olds, news, field), False) for field in changed
+        }
+        return rpc.DiffResponse(
+            changes=bool(changed), diffs=list(detailed), detailed_diff=detailed, delete_before_replace=True
+        )
+
+    async def create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
+        props = from_engine(request.properties)
+        organization_id, outs = await operations.create(self._runtime.client(), props, frontend=PLUGIN)
+        return rpc.CreateResponse(organization_id, to_engine(outs, secrets=secret_keys(request.properties)))
+
+    async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
+        """Refresh (the stored outputs come along) or import (nothing but the id the user named)."""
+        props = from_engine(request.properties)
+        found = await operations.read(self._runtime.client(), request.resource_id, props)
+        if found is None:
+            return rpc.ReadResponse(resource_id=None, properties={}, inputs={})
+        outs, inputs = found
+        secrets = secret_keys(request.properties)
+        return rpc.ReadResponse(
+            resource_id=request.resource_id,
+            properties=to_engine(outs, secrets=secrets),
+            inputs=to_engine(inputs, secrets=secrets),
+        )
+
+    async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
+        news = from_engine(request.news)
+        outs = await operations.update(self._runtime.client(), request.resource_id, news, frontend=PLUGIN)
+        return rpc.UpdateResponse(to_engine(outs, secrets=secret_keys(request.news)))
+
+    async def delete(self, request: rpc.DeleteRequest) -> None:
+        props = from_engine(request.properties)
+        await operations.delete(self._runtime.client(), request.resource_id, props, frontend=PLUGIN)
+
+    # -- the functions -------------------------------------------------------------------------------
+
+    async def invoke(self, request: rpc.InvokeRequest) -> rpc.InvokeResponse:
+        args = from_engine(request.args)
+        problems = [rpc.CheckFailure(p.setting, p.reason) for p in self._runtime.problems()]
+        if problems:
+            return rpc.InvokeResponse(failures=problems)
+        client = self._runtime.client()
+        if request.tok == GET_ORGANIZATION:
+            organization_id, name = args.get("id"), args.get("name")
+            if (organization_id is None) == (name is None):
+                return rpc.InvokeResponse(
+                    failures=[rpc.CheckFailure("id", "getOrganization takes exactly one of id or name")]
+                )
+            found = (
+                await queries.organization_by_id(client, str(organization_id))
+                if organization_id is not None
+                else await queries.organization_by_name(client, str(name))
+            )
+            result: dict[str, Any] = _organization_result(found)
+        elif request.tok == GET_ORGANIZATIONS:
+            listed = await queries.organizations(client, args.get("name_filter") or args.get("nameFilter"))
+            result = {"organizations": [_organization_result(o) for o in listed]}
+        elif request.tok == GET_CURRENT_ORGANIZATION:
+            result = _organization_result(await queries.current_organization(client))
+        else:
+            raise ValueError(f"unknown function {request.tok!r} (this plugin serves {_FUNCTIONS})")
+        return rpc.InvokeResponse(return_value={key: engine_value(value) for key, value in result.items()})
+
+
+_FUNCTIONS = ", ".join((GET_ORGANIZATION, GET_ORGANIZATIONS, GET_CURRENT_ORGANIZATION))
+
+
+def _setting_property(problem: ConfigProblem) -> str:
+    """`polytomic:deploymentUrl` -> `deploymentUrl`: a provider input's name."""
+    return problem.setting.removeprefix(f"{CONFIG_NAMESPACE}:")
+
+
+def _diff_kind(olds: dict[str, Any], news: dict[str, Any], field: str) -> rpc.PropertyDiffKind:
+    if olds.get(field) is None:
+        return rpc.PropertyDiffKind.ADD
+    if news.get(field) is None:
+        return rpc.PropertyDiffKind.DELETE
+    return rpc.PropertyDiffKind.UPDATE
