@@ -15,13 +15,21 @@ from dataclasses import dataclass
 from .fields import FIELDS
 from .ownership import adopt_instructions
 
-__all__ = ["DYNAMIC", "PLUGIN", "Frontend", "camel_case"]
+__all__ = ["DYNAMIC", "PLUGIN", "Frontend", "camel_case", "frontend_of", "snake_case"]
 
 
 def camel_case(name: str) -> str:
     """`sso_org_id` -> `ssoOrgId`: the schema's spelling of a property."""
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
+
+
+_SNAKE = {camel_case(field): field for field in FIELDS}
+
+
+def snake_case(name: str) -> str:
+    """A schema property (`ssoOrgId`) as the core spells it (`sso_org_id`); other keys stay as they are."""
+    return _SNAKE.get(name, name)
 
 
 _FIELD_WORDS = re.compile(r"\b(" + "|".join(sorted(FIELDS, key=len, reverse=True)) + r")\b")
@@ -61,3 +69,8 @@ PLUGIN = Frontend(
     adopt=_plugin_adoption,
     keep_on_delete="set the retainOnDelete resource option",
 )
+
+
+def frontend_of(resource_type: str) -> Frontend:
+    """The front end that manages resources of this type: the plugin's is `polytomic:index:Organization`."""
+    return PLUGIN if resource_type == "polytomic:index:Organization" else DYNAMIC

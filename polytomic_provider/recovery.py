@@ -29,8 +29,9 @@ from . import bridge
 from .client import PolytomicClient
 from .errors import Conflict, PolytomicError, Unprocessable
 from .fields import ADOPT_ID, CREATE_KEY, FIELDS
+from .frontend import Frontend, frontend_of, snake_case
 from .models import OrganizationSpec
-from .ownership import adopt_instructions, find_by_name
+from .ownership import find_by_name
 
 __all__ = [
     "ORGANIZATION_TYPES",
@@ -67,10 +68,20 @@ class PendingCreate:
     urn: str
     inputs: Mapping[str, Any]
     in_state: Mapping[str, Any] | None = None
+    resource_type: str = "pulumi-python:dynamic/polytomic:Organization"
 
     @property
     def name(self) -> str:
         return str(self.inputs.get("name") or "")
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The create's fields as the core spells them, whichever front end recorded them."""
+        return {snake_case(key): value for key, value in self.inputs.items()}
+
+    @property
+    def frontend(self) -> Frontend:
+        return frontend_of(self.resource_type)
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,11 @@ def pending_creates(export: Mapping[str, Any]) -> list[PendingCreate]:
         resource = operation["resource"]
         urn = str(resource.get("urn"))
         inputs = {key: _plain(value) for key, value in (resource.get("inputs") or {}).items()}
-        found.append(PendingCreate(urn=urn, inputs=inputs, in_state=by_urn.get(urn)))
+        found.append(
+            PendingCreate(
+                urn=urn, inputs=inputs, in_state=by_urn.get(urn), resource_type=str(resource.get("type"))
+            )
+        )
     return found
 
 
@@ -140,7 +155,7 @@ def resolve(client: PolytomicClient, pending: PendingCreate, *, replay: bool = T
         )
     if not replay:
         return Resolution(pending, Outcome.WOULD_REPLAY, None, "would send the create again with its own key")
-    spec = OrganizationSpec.model_validate({f: pending.inputs.get(f) for f in FIELDS})
+    spec = OrganizationSpec.model_validate({f: pending.fields.get(f) for f in FIELDS})
     try:
         made = client.create_organization(spec, idempotency_key=str(key))
     except Conflict as error:
@@ -160,8 +175,8 @@ def resolve(client: PolytomicClient, pending: PendingCreate, *, replay: bool = T
         Outcome.NOT_PROVABLE,
         made.id,
         f"the interrupted run made this organization, but the stack holds {in_state.get('id')} for the "
-        f"resource, so {made.id} belongs to no resource: delete it in Polytomic, or adopt it with "
-        f"adopt_id={made.id!r} in another resource",
+        f"resource, so {made.id} belongs to no resource: delete it in Polytomic, or adopt it into another "
+        f"resource. {pending.frontend.adopt(pending.name, made.id)}",
     )
 
 
@@ -173,12 +188,11 @@ def _without_proof(client: PolytomicClient, pending: PendingCreate, why: str) ->
     in_state = pending.in_state
     if in_state is not None and in_state.get("id") == holder.id and not in_state.get("pendingReplacement"):
         return Resolution(pending, Outcome.CLEAR, holder.id, "the stack already holds this organization")
-    advice = adopt_instructions(pending.name, holder.id)
+    advice = pending.frontend.adopt(pending.name, holder.id)
     if in_state is not None:
         advice = (
             f"The stack still has an entry for this resource (id {in_state.get('id')}): to adopt the "
-            f"organization, first run 'pulumi state delete {pending.urn!r}', then add "
-            f"adopt_id={holder.id!r} to the resource and run 'pulumi up'"
+            f"organization, first run 'pulumi state delete {pending.urn!r}'. Then: {advice}"
         )
     return Resolution(
         pending, Outcome.NOT_PROVABLE, holder.id, f"{why}, so nothing proves it is ours. {advice}"

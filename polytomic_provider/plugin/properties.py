@@ -14,7 +14,7 @@ from typing import Any
 from pulumi.provider.experimental.property_value import PropertyValue, PropertyValueType
 
 from ..fields import FIELDS, SECRET_FIELDS
-from ..frontend import camel_case
+from ..frontend import camel_case, snake_case
 
 __all__ = ["UNKNOWN", "engine_value", "from_engine", "is_unknown", "secret_keys", "snake_case", "to_engine"]
 
@@ -27,13 +27,6 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
-
-_SNAKE = {camel_case(field): field for field in FIELDS}
-
-
-def snake_case(name: str) -> str:
-    """A schema property (`ssoOrgId`) as the core spells it (`sso_org_id`); other keys stay as they are."""
-    return _SNAKE.get(name, name)
 
 
 def is_unknown(value: Any) -> bool:
