@@ -105,15 +105,23 @@ def check(
     unknown: Callable[[Any], bool],
     problems: Iterable[ConfigProblem],
     frontend: Frontend = DYNAMIC,
+    foreign: Iterable[str] = (),
 ) -> tuple[dict[str, Any], list[CheckProblem]]:
     """The inputs to record and every problem with them or with the provider's settings.
 
     Values not known yet (`unknown`, during preview) are passed through unchecked. A resource not yet in
     the stack (`olds` empty) gets a create key of its own; one in the stack has finished any adoption.
+    `foreign` names inputs the front end's users wrote that are not its properties, though the core might
+    take them for its own (`sso_domain` written in a YAML program, whose schema says `ssoDomain`).
     """
     from .models import validate_inputs
 
-    failures: list[CheckProblem] = []
+    failures = [
+        CheckProblem(
+            name, f"{name} is not a property of Organization: write it {frontend.property_name(name)}"
+        )
+        for name in foreign
+    ]
     unknown_keys = {key for key, value in news.items() if unknown(value)}
     props = {key: value for key, value in news.items() if not key.startswith("__") and key != ADOPT_ID}
     known = {key: value for key, value in props.items() if key not in unknown_keys and value is not None}

@@ -138,7 +138,10 @@ def make_stack(
             (work_dir / "Pulumi.yaml").write_text(json.dumps(project))
         (tmp_path / "state").mkdir(exist_ok=True)
         env = {
-            "PATH": f"{pulumi_bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            # The CLI, then this virtualenv's scripts: the engine finds pulumi-resource-polytomic on PATH.
+            "PATH": os.pathsep.join(
+                [str(pulumi_bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]
+            ),
             "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "1",

@@ -17,6 +17,7 @@ from pulumi.provider.experimental import provider as rpc
 
 from .. import operations, queries
 from ..config import CONFIG_NAMESPACE, ConfigProblem, check_settings
+from ..fields import FIELDS
 from ..frontend import PLUGIN, camel_case
 from ..models import Organization
 from ..runtime import ProviderRuntime
@@ -91,9 +92,16 @@ class PolytomicProvider(rpc.Provider):
     # -- the resource --------------------------------------------------------------------------------
 
     async def check(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
-        olds, news = from_engine(request.old_inputs), from_engine(request.new_inputs)
+        foreign = [key for key in request.new_inputs if key in FIELDS and camel_case(key) != key]
+        wanted = {key: value for key, value in request.new_inputs.items() if key not in foreign}
+        olds, news = from_engine(request.old_inputs), from_engine(wanted)
         checked, problems = operations.check(
-            olds, news, unknown=is_unknown, problems=self._runtime.problems(), frontend=PLUGIN
+            olds,
+            news,
+            unknown=is_unknown,
+            problems=self._runtime.problems(),
+            frontend=PLUGIN,
+            foreign=foreign,
         )
         inputs = to_engine(checked, secrets=secret_keys(request.new_inputs), originals=request.new_inputs)
         return rpc.CheckResponse(inputs=inputs, failures=_failures(problems))

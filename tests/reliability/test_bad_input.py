@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.provider.experimental import provider as rpc
 
 from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
@@ -188,4 +189,32 @@ def test_bad_config_values_fail_preview_with_named_properties(
         "issuer must be an https",
     ):
         assert expected in text
+    assert emulator.admin.journal() == []
+
+
+# The plugin's users write camelCase properties, so the two cases about Python spelling do not apply there.
+_PYTHON_ONLY = {"camelCase typo", "empty adopt_id"}
+
+
+@pytest.mark.parametrize(
+    "inputs", [c[1] for c in BAD_INPUTS if c[0] not in _PYTHON_ONLY],
+    ids=[c[0] for c in BAD_INPUTS if c[0] not in _PYTHON_ONLY],
+)  # fmt: skip
+def test_the_plugin_gives_the_same_message_for_each_bad_input(
+    provider: OrganizationProvider, emulator: EmulatorProcess, inputs: dict[str, Any]
+) -> None:
+    """One core: the plugin's failures are the dynamic provider's, each property spelled as in its schema."""
+    from polytomic_provider.frontend import PLUGIN, camel_case
+    from polytomic_provider.plugin.properties import engine_value
+    from polytomic_provider.plugin.provider import PolytomicProvider
+    from tests.provider.test_plugin_methods import configured, run
+
+    plugin = configured(emulator.url)
+    news = {camel_case(key): engine_value(value) for key, value in inputs.items()}
+    request = rpc.CheckRequest("urn:pulumi:test::p::polytomic:index:Organization::acme", {}, news, b"")
+    answer = run(PolytomicProvider.check(plugin, request))
+    expected = {
+        (camel_case(f.property), PLUGIN.spell(f.reason)) for f in provider.check({}, dict(inputs)).failures
+    }
+    assert {(f.property, f.reason) for f in answer.failures or []} == expected
     assert emulator.admin.journal() == []
