@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit cli bench bench-scale outputs clean
+.PHONY: demo demo-yaml test lint unit cli bench bench-scale outputs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ cli:
 ## demo: start the emulator, then `pulumi preview` and `pulumi up` of the example program
 demo: $(STAMP)
 	$(PY) scripts/demo.py
+
+## demo-yaml: the same organizations from a YAML program (examples/yaml), through the provider plugin
+##   (installs pulumi-resource-polytomic into the demo's Pulumi home with `pulumi plugin install --file`)
+demo-yaml: $(STAMP)
+	$(PY) scripts/demo.py --program yaml
 
 ## outputs: show the demo stack's outputs again
 outputs: $(STAMP)

@@ -1,8 +1,11 @@
 """`make demo`: the example program, previewed and deployed against a local Polytomic emulator.
 
 Everything stays inside the repository's `.demo/` folder: the emulator's database, the Pulumi state
-(a `file://` backend, passphrase secrets provider). Running it again shows no changes.
-Run with `--outputs` to print the stack's outputs again without starting anything.
+(a `file://` backend, passphrase secrets provider), Pulumi's plugin folder. Running it again shows no
+changes. Run with `--outputs` to print the stack's outputs again without starting anything.
+
+`--program yaml` (`make demo-yaml`) runs examples/yaml instead, through the provider plugin: it installs
+`pulumi-resource-polytomic` from this virtualenv with `pulumi plugin install --file`, as a user would.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.version import __version__
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_DIR = REPO / ".demo"
@@ -27,6 +31,7 @@ DEMO_CLIENT_SECRET = "demo-acme-client-secret"
 # A fixed port: `pulumi refresh` and `destroy` reach the API through the provider configuration stored at
 # the last `up`, so the emulator's address must not change between runs.
 DEMO_PORT = int(os.environ.get("DEMO_EMULATOR_PORT", "48765"))
+PROGRAMS = {"python": REPO, "yaml": REPO / "examples" / "yaml"}
 
 
 def pulumi_bin_dir() -> Path:
@@ -45,29 +50,44 @@ def pulumi_env(bin_dir: Path) -> dict[str, str]:
         PULUMI_CONFIG_PASSPHRASE=DEMO_PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK="1",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="1",
+        PULUMI_HOME=str(DEMO_DIR / "pulumi-home"),
     )
     return env
 
 
-def run(bin_dir: Path, env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+def run(bin_dir: Path, env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path = REPO) -> None:
     command = [str(bin_dir / "pulumi"), *args, "--non-interactive"]
     print(f"\n$ pulumi {shlex.join(args)}", flush=True)
-    subprocess.run(command, cwd=REPO, env=env, input=stdin, text=True, check=True)
+    subprocess.run(command, cwd=cwd, env=env, input=stdin, text=True, check=True)
 
 
-def configure_stack(bin_dir: Path, env: dict[str, str], url: str) -> None:
-    run(bin_dir, env, "stack", "select", "--create", STACK)
-    run(bin_dir, env, "config", "set", "polytomic:deploymentUrl", url)
+def install_plugin(bin_dir: Path, env: dict[str, str]) -> None:
+    """The provider plugin of this virtualenv, installed into the demo's Pulumi home at its version."""
+    plugin = Path(sys.executable).parent / "pulumi-resource-polytomic"
+    run(bin_dir, env, "plugin", "install", "resource", "polytomic", __version__, "--file", str(plugin))
+
+
+def configure_stack(bin_dir: Path, env: dict[str, str], url: str, cwd: Path = REPO) -> None:
+    def pulumi(*args: str, stdin: str | None = None) -> None:
+        run(bin_dir, env, *args, stdin=stdin, cwd=cwd)
+
+    pulumi("stack", "select", "--create", STACK)
+    pulumi("config", "set", "polytomic:deploymentUrl", url)
     # Secret values go through stdin, so they never appear in a process listing or in this output.
-    run(bin_dir, env, "config", "set", "--secret", "polytomic:partnerKey", stdin=DEMO_PARTNER_KEY)
-    run(bin_dir, env, "config", "set", "acmeClientId", DEMO_CLIENT_ID)
-    run(bin_dir, env, "config", "set", "--secret", "acmeClientSecret", stdin=DEMO_CLIENT_SECRET)
+    pulumi("config", "set", "--secret", "polytomic:partnerKey", stdin=DEMO_PARTNER_KEY)
+    pulumi("config", "set", "acmeClientId", DEMO_CLIENT_ID)
+    pulumi("config", "set", "--secret", "acmeClientSecret", stdin=DEMO_CLIENT_SECRET)
 
 
-def show_outputs(bin_dir: Path, env: dict[str, str]) -> None:
-    run(bin_dir, env, "stack", "output", "--stack", STACK)
+def show_outputs(bin_dir: Path, env: dict[str, str], program: str = "python") -> None:
+    run(bin_dir, env, "stack", "output", "--stack", STACK, cwd=PROGRAMS[program])
+    again = (
+        "make outputs"
+        if program == "python"
+        else f"{sys.executable} scripts/demo.py --program yaml --outputs"
+    )
     print(
-        "\nSee these outputs again with:  make outputs\n"
+        f"\nSee these outputs again with:  {again}\n"
         f"(or: PULUMI_BACKEND_URL={env['PULUMI_BACKEND_URL']} PULUMI_CONFIG_PASSPHRASE=<demo passphrase> "
         f"{bin_dir / 'pulumi'} stack output --stack {STACK})"
     )
@@ -76,21 +96,27 @@ def show_outputs(bin_dir: Path, env: dict[str, str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--outputs", action="store_true", help="only print the demo stack's outputs")
+    parser.add_argument(
+        "--program", choices=sorted(PROGRAMS), default="python", help="which example program to run"
+    )
     args = parser.parse_args()
     bin_dir = pulumi_bin_dir()
     env = pulumi_env(bin_dir)
+    cwd = PROGRAMS[args.program]
     if args.outputs:
-        show_outputs(bin_dir, env)
+        show_outputs(bin_dir, env, args.program)
         return 0
     (DEMO_DIR / "state").mkdir(parents=True, exist_ok=True)
     with EmulatorProcess(
         partner_key=DEMO_PARTNER_KEY, db_path=DEMO_DIR / "emulator.db", port=DEMO_PORT
     ) as emulator:
         print(f"Local Polytomic emulator on {emulator.url} (database {DEMO_DIR / 'emulator.db'})")
-        configure_stack(bin_dir, env, emulator.url)
-        run(bin_dir, env, "preview", "--stack", STACK)
-        run(bin_dir, env, "up", "--yes", "--skip-preview", "--stack", STACK)
-        show_outputs(bin_dir, env)
+        if args.program == "yaml":
+            install_plugin(bin_dir, env)
+        configure_stack(bin_dir, env, emulator.url, cwd)
+        run(bin_dir, env, "preview", "--stack", STACK, cwd=cwd)
+        run(bin_dir, env, "up", "--yes", "--skip-preview", "--stack", STACK, cwd=cwd)
+        show_outputs(bin_dir, env, args.program)
     return 0
 
 
