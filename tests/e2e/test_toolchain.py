@@ -4,15 +4,13 @@ programs end to end."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from pulumi import automation as auto
 
-from tests.pulumi_harness import PROGRAMS, StackFactory, StackHarness
+from tests.pulumi_harness import StackFactory, StackHarness
 
 # Every Go binary carries its build information behind this marker (Go's debug/buildinfo format).
 GO_BUILDINFO_MAGIC = b"\xff Go buildinf:"
@@ -87,31 +85,6 @@ def test_yaml_program_lifecycle(make_stack: StackFactory) -> None:
     harness = make_stack("yaml", partner_key=None)
     assert_about_names_host(harness, "yaml")
     assert_plain_lifecycle(harness, "hello from yaml on test")
-
-
-@pytest.fixture(scope="session")
-def typescript_node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The TypeScript program's dependencies (`@pulumi/pulumi` from npm), installed once per test session.
-
-    npm keeps what it downloads in its own cache (~/.npm), and --prefer-offline serves them from there
-    without asking the registry again, so only the first session on a machine downloads anything.
-    """
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.fail(
-            "the TypeScript program needs Node.js and npm on PATH: install Node.js (https://nodejs.org)"
-        )
-    folder = tmp_path_factory.mktemp("typescript-dependencies")
-    shutil.copy(PROGRAMS / "typescript" / "package.json", folder)
-    installed = subprocess.run(
-        [npm, "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert installed.returncode == 0, f"npm install failed:\n{installed.stderr[-3000:]}"
-    return folder / "node_modules"
 
 
 def test_typescript_program_lifecycle(make_stack: StackFactory, typescript_node_modules: Path) -> None:

@@ -1,0 +1,36 @@
+"""Fixtures of the end-to-end suite shared by its modules."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.pulumi_harness import PROGRAMS
+
+
+@pytest.fixture(scope="session")
+def typescript_node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The TypeScript program's dependencies (`@pulumi/pulumi` from npm), installed once per test session.
+
+    npm keeps what it downloads in its own cache (~/.npm), and --prefer-offline serves them from there
+    without asking the registry again, so only the first session on a machine downloads anything.
+    """
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.fail(
+            "the TypeScript program needs Node.js and npm on PATH: install Node.js (https://nodejs.org)"
+        )
+    folder = tmp_path_factory.mktemp("typescript-dependencies")
+    shutil.copy(PROGRAMS / "typescript" / "package.json", folder)
+    installed = subprocess.run(
+        [npm, "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, f"npm install failed:\n{installed.stderr[-3000:]}"
+    return folder / "node_modules"

@@ -1,0 +1,447 @@
+"""The provider plugin `pulumi-resource-polytomic` under the real CLI, against emulators on loopback.
+
+The engine finds the plugin on PATH (this virtualenv's bin folder, where the package installs it). The same
+lifecycle runs for a YAML program and a TypeScript one; then `pulumi import`, two partner accounts through
+explicit providers, bad input, and the schema the plugin serves with the SDKs generated from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import pytest
+from pulumi import automation as auto
+
+from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.version import __version__
+from tests.pulumi_harness import REPO, StackFactory, StackHarness
+from tests.support import ADMIN_TOKEN, CLIENT_SECRET, PARTNER_KEY
+
+pytestmark = pytest.mark.e2e
+
+PLUGIN = Path(sys.executable).parent / "pulumi-resource-polytomic"
+SCHEMA = REPO / "polytomic_provider" / "plugin" / "schema.json"
+ORGANIZATION = "polytomic:index:Organization"
+PROVIDER = "pulumi:providers:polytomic"
+# How Pulumi marks a secret in state: {SECRET_SIG: SECRET_MARK, "ciphertext": ...}.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
+SECOND_PARTNER_KEY = f"pk-second-{secrets.token_hex(12)}"
+TYPESCRIPT_VERSION = "5.9.3"  # compiles the generated Node.js SDK (its package.json asks for ^4.7 or newer)
+WRITES = ("POST", "PUT", "DELETE")
+
+
+class PluginStackFactory(Protocol):
+    def __call__(
+        self, program: str, *, emulator: EmulatorProcess | None = None, partner_key: str | None = PARTNER_KEY
+    ) -> StackHarness: ...
+
+
+@pytest.fixture
+def make_plugin_stack(make_stack: StackFactory, pulumi_bin_dir: Path) -> PluginStackFactory:
+    """`make_stack`, once the plugin is known to be where the harness's PATH lets the engine find it."""
+    if not PLUGIN.is_file():
+        pytest.fail(f"{PLUGIN} is missing: install the package into this virtualenv (pip install -e .)")
+
+    def factory(
+        program: str, *, emulator: EmulatorProcess | None = None, partner_key: str | None = PARTNER_KEY
+    ) -> StackHarness:
+        return make_stack(program, emulator=emulator, partner_key=partner_key)
+
+    return factory
+
+
+@pytest.fixture
+def second_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
+    """Another partner account: its own emulator with its own partner key."""
+    with EmulatorProcess(
+        partner_key=SECOND_PARTNER_KEY, admin_token=ADMIN_TOKEN, db_path=tmp_path / "second-emulator.db"
+    ) as process:
+        yield process
+
+
+def children(emulator: EmulatorProcess) -> dict[str, dict[str, Any]]:
+    """The emulator's organizations other than the partner's owner, by name."""
+    return {o["name"]: o for o in emulator.admin.organizations() if not o["is_owner"]}
+
+
+def writes(emulator: EmulatorProcess, since: int = 0) -> list[dict[str, Any]]:
+    return [e for e in emulator.admin.journal(since=since) if e["method"] in WRITES]
+
+
+def last_seq(emulator: EmulatorProcess) -> int:
+    entries = emulator.admin.journal()
+    return entries[-1]["seq"] if entries else 0
+
+
+def exported(harness: StackHarness) -> tuple[str, dict[str, dict[str, Any]]]:
+    """`pulumi stack export` as a user runs it (secrets encrypted): its text, and its resources by name."""
+    text = harness.exported_state()
+    resources = json.loads(text)["deployment"].get("resources") or []
+    return text, {r["urn"].rsplit("::", 1)[1]: r for r in resources if r["type"] != "pulumi:pulumi:Stack"}
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_MARK and "ciphertext" in value
+
+
+def run(harness: StackHarness, operation: str, **kwargs: Any) -> Any:
+    """A stack operation through the Automation API, its stderr kept with the rest of the CLI's output."""
+    result = getattr(harness, operation)(**kwargs)
+    harness.output.extend(result.stderr.splitlines())
+    return result
+
+
+def assert_never_shown(harness: StackHarness, export: str, *values: str) -> None:
+    artefacts = {
+        "stack export": export,
+        "CLI output": "\n".join(harness.output),
+        "stack config file": "\n".join(p.read_text() for p in harness.work_dir.glob("Pulumi.*.yaml")),
+    }
+    for what, text in artefacts.items():
+        for number, value in enumerate(values):
+            assert value not in text, f"secret #{number} leaked into {what}"
+
+
+# -- the lifecycle, shared by the YAML and the TypeScript program --------------------------------------
+
+
+def assert_organization_lifecycle(
+    harness: StackHarness, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """preview, up, no-change preview, a one-field update, drift undone, secrets kept, destroy.
+
+    The program (plugin-yaml or plugin-typescript) declares "Plain Org" and "OIDC Org"; the latter's
+    ssoDomain and clientSecret come from stack config.
+    """
+    harness.stack.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
+    harness.set_secret("clientSecret", CLIENT_SECRET)  # pulumi config set --secret
+
+    # preview: two creates, nothing sent
+    assert run(harness, "preview").change_summary.get("create") == 3  # the stack and two organizations
+    assert writes(emulator) == [], "preview must not write"
+
+    # up: one POST each, with the whole payload
+    up = run(harness, "up", diff=True)
+    assert up.summary.result == "succeeded"
+    assert "[secret]" in up.stdout, "the diff should show clientSecret as [secret]"
+    created = writes(emulator)
+    assert sorted((e["method"], e["path"]) for e in created) == [("POST", "/api/organizations")] * 2
+    assert sorted((e["body"] for e in created), key=lambda body: body["name"]) == [
+        {
+            "name": "OIDC Org",
+            "sso_domain": "oidc.example.com",
+            "issuer": "https://login.oidc.example.com",
+            "client_id": "oidc-client",
+            "client_secret": "<redacted>",  # sent (the journal redacts its value)
+            "sso_org_id": "org_123",
+        },
+        {"name": "Plain Org", "sso_domain": "plain.example.com"},
+    ]
+    orgs = children(emulator)
+    assert set(orgs) == {"Plain Org", "OIDC Org"}
+    assert orgs["OIDC Org"]["client_id"] == "oidc-client" and orgs["OIDC Org"]["has_client_secret"]
+    assert up.outputs["oidcId"].value == orgs["OIDC Org"]["id"]
+    assert up.outputs["plainId"].value == orgs["Plain Org"]["id"]
+    assert up.outputs["oidcSsoDomain"].value == "oidc.example.com"
+
+    run(harness, "preview", expect_no_changes=True)
+
+    # one field changed: one PUT of the whole payload, the secret included
+    harness.stack.set_config("ssoDomain", auto.ConfigValue("renamed.example.com"))
+    preview = run(harness, "preview")
+    assert preview.change_summary.get("update") == 1
+    assert "[diff: ~ssoDomain]" in preview.stdout, preview.stdout
+    since = last_seq(emulator)
+    up = run(harness, "up")
+    sent = writes(emulator, since)
+    assert [(e["method"], e["path"], e["status"]) for e in sent] == [
+        ("PUT", f"/api/organizations/{orgs['OIDC Org']['id']}", 200)
+    ]
+    assert sent[0]["body"] == {
+        "name": "OIDC Org",
+        "sso_domain": "renamed.example.com",
+        "issuer": "https://login.oidc.example.com",
+        "client_id": "oidc-client",
+        "client_secret": "<redacted>",
+        "sso_org_id": "org_123",
+    }
+    assert children(emulator)["OIDC Org"]["sso_domain"] == "renamed.example.com"
+    assert up.outputs["oidcSsoDomain"].value == "renamed.example.com"
+    run(harness, "preview", expect_no_changes=True)
+
+    # drift: a rename behind Pulumi's back is found by refresh and undone by up
+    plain_id = orgs["Plain Org"]["id"]
+    partner_api.put(f"/api/organizations/{plain_id}", json={"name": "Renamed By Hand"}).raise_for_status()
+    since = last_seq(emulator)
+    run(harness, "refresh")
+    assert writes(emulator, since) == [], "refresh must not write"
+    state = {r["outputs"]["name"] for r in harness.state_resources(ORGANIZATION)}
+    assert state == {"Renamed By Hand", "OIDC Org"}
+    assert run(harness, "preview").change_summary.get("update") == 1
+    run(harness, "up")
+    assert [(e["method"], e["path"]) for e in writes(emulator, since)] == [
+        ("PUT", f"/api/organizations/{plain_id}")
+    ]
+    restored = children(emulator)
+    assert restored["Plain Org"]["id"] == plain_id
+    assert restored["Plain Org"]["sso_domain"] == "plain.example.com"
+    run(harness, "preview", expect_no_changes=True)
+
+    # the secret: encrypted in state, never shown
+    export, resources = exported(harness)
+    assert is_secret(resources["oidc"]["outputs"]["clientSecret"]), resources["oidc"]["outputs"]
+    assert is_secret(resources["oidc"]["inputs"]["clientSecret"]), resources["oidc"]["inputs"]
+    assert_never_shown(harness, export, CLIENT_SECRET, PARTNER_KEY)
+    assert CLIENT_SECRET not in str(emulator.admin.journal())
+
+    # destroy: both deleted
+    since = last_seq(emulator)
+    assert run(harness, "destroy").summary.result == "succeeded"
+    assert sorted(e["path"] for e in writes(emulator, since)) == sorted(
+        f"/api/organizations/{id_}" for id_ in (plain_id, orgs["OIDC Org"]["id"])
+    )
+    assert children(emulator) == {}
+    assert harness.state_resources(ORGANIZATION) == []
+
+
+@pytest.mark.parametrize("language", ["yaml", "typescript"])
+def test_organization_lifecycle(
+    language: str,
+    make_plugin_stack: PluginStackFactory,
+    emulator: EmulatorProcess,
+    partner_api: httpx.Client,
+    request: pytest.FixtureRequest,
+) -> None:
+    harness = make_plugin_stack(f"plugin-{language}", emulator=emulator)
+    if language == "typescript":
+        node_modules: Path = request.getfixturevalue("typescript_node_modules")
+        (harness.work_dir / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    assert_organization_lifecycle(harness, emulator, partner_api)
+
+
+# -- import, two accounts, bad input ------------------------------------------------------------------
+
+
+def test_import_adopts_an_existing_organization(
+    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    made = partner_api.post(
+        "/api/organizations",
+        json={"name": "Imported Org", "sso_domain": "imported.example.com", "sso_org_id": "org_imported"},
+    )
+    made.raise_for_status()
+    org_id = made.json()["data"]["id"]
+    harness = make_plugin_stack("plugin-import", emulator=emulator)
+    code = harness.work_dir.parent / "imported-code.yaml"  # outside the project: not part of the program
+    since = last_seq(emulator)
+
+    harness.cli(
+        "import",
+        ORGANIZATION,
+        "imported",
+        org_id,
+        "--yes",
+        "--protect=false",
+        "--generate-code",
+        "--out",
+        str(code),
+    )
+
+    assert writes(emulator, since) == [], "import must not write"
+    generated = code.read_text()
+    # The YAML code generator writes the token short (polytomic:Organization is polytomic:index:Organization).
+    assert re.search(r"^  imported:\n    type: polytomic:(index:)?Organization$", generated, re.M), generated
+    assert "Imported Org" in generated and "imported.example.com" in generated, generated
+    [resource] = harness.state_resources(ORGANIZATION)
+    assert resource["id"] == org_id
+    assert resource["outputs"]["name"] == "Imported Org"
+
+    run(harness, "preview", expect_no_changes=True)
+    assert writes(emulator, since) == []
+
+    # The program's function calls (getOrganization, getOrganizations, getCurrentOrganization) answer
+    # from the same account.
+    outputs = run(harness, "up").outputs
+    assert outputs["byNameId"].value == org_id and outputs["byNameDomain"].value == "imported.example.com"
+    assert [o["id"] for o in outputs["listed"].value] == [org_id]
+    owner = next(o for o in emulator.admin.organizations() if o["is_owner"])
+    assert outputs["ownerId"].value == owner["id"]
+    assert writes(emulator, since) == []
+
+    run(harness, "destroy")
+    assert [(e["method"], e["path"]) for e in writes(emulator, since)] == [
+        ("DELETE", f"/api/organizations/{org_id}")
+    ]
+    assert children(emulator) == {}
+
+
+def test_two_explicit_providers_each_manage_their_own_account(
+    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+) -> None:
+    # No default provider is configured (no polytomic:* config, POLYTOMIC_* blanked by the harness).
+    harness = make_plugin_stack("plugin-two-accounts", partner_key=None)
+    harness.stack.set_config("firstUrl", auto.ConfigValue(emulator.url))
+    harness.set_secret("firstKey", PARTNER_KEY)
+    harness.stack.set_config("secondUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_secret("secondKey", SECOND_PARTNER_KEY)
+
+    assert run(harness, "preview").change_summary.get("create") == 5  # stack, 2 providers, 2 orgs
+    up = run(harness, "up", diff=True)
+
+    first, second = children(emulator), children(second_emulator)
+    assert set(first) == {"First Account Org"}
+    assert set(second) == {"Second Account Org"}
+    assert up.outputs["firstId"].value == first["First Account Org"]["id"]
+    assert up.outputs["secondId"].value == second["Second Account Org"]["id"]
+    run(harness, "preview", expect_no_changes=True)
+
+    export, resources = exported(harness)
+    for provider in ("first", "second"):
+        assert resources[provider]["type"] == PROVIDER
+        assert is_secret(resources[provider]["inputs"]["partnerKey"]), resources[provider]["inputs"]
+    assert_never_shown(harness, export, PARTNER_KEY, SECOND_PARTNER_KEY)
+
+    run(harness, "destroy")
+    assert children(emulator) == {}
+    assert children(second_emulator) == {}
+
+
+def test_bad_input_fails_preview_per_property_before_any_request(
+    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_plugin_stack("plugin-yaml", emulator=emulator)
+    harness.stack.set_config("ssoDomain", auto.ConfigValue("https://oidc.example.com/"))
+    harness.stack.set_config("issuer", auto.ConfigValue("http://login.oidc.example.com"))
+    harness.set_secret("clientSecret", CLIENT_SECRET)
+
+    with pytest.raises(auto.CommandError) as failure:
+        harness.preview()
+
+    message = str(failure.value)
+    # The engine prints each check failure as "property <name> value <value> has a problem: <reason>".
+    assert re.search(
+        r"property ssoDomain value .* has a problem: ssoDomain must be a bare email domain such as "
+        r"example.com, not a URL",
+        message,
+    ), message
+    assert re.search(
+        r"property issuer value .* has a problem: issuer must be an https:// URL of your OIDC provider",
+        message,
+    ), message
+    assert "sso_domain" not in message, "messages name the property as the program spells it"
+    assert CLIENT_SECRET not in message
+    assert emulator.admin.journal() == [], "check must fail before any API call"
+
+
+# -- the schema and the SDKs generated from it ---------------------------------------------------------
+
+
+def cli(pulumi_bin_dir: Path, home: Path, *args: str, cwd: Path | None = None) -> str:
+    """The CLI outside any project, with a Pulumi home of its own and the plugin on PATH."""
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(pulumi_bin_dir), str(PLUGIN.parent), os.environ.get("PATH", "")]),
+        "PULUMI_HOME": str(home),
+        "PULUMI_SKIP_UPDATE_CHECK": "1",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",
+    }
+    result = subprocess.run(
+        [str(pulumi_bin_dir / "pulumi"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, f"pulumi {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+    return result.stdout
+
+
+def test_served_schema_is_schema_json(pulumi_bin_dir: Path, tmp_path: Path) -> None:
+    if not PLUGIN.is_file():
+        pytest.fail(f"{PLUGIN} is missing: install the package into this virtualenv (pip install -e .)")
+    served = json.loads(cli(pulumi_bin_dir, tmp_path / "home", "package", "get-schema", str(PLUGIN)))
+    expected = json.loads(SCHEMA.read_text())
+    assert "version" not in expected, "schema.json leaves the version to the plugin"
+    assert served.pop("version") == __version__
+    assert served == expected
+
+
+def generate_sdk(pulumi_bin_dir: Path, tmp_path: Path, language: str) -> Path:
+    out = tmp_path / "sdk"
+    cli(
+        pulumi_bin_dir,
+        tmp_path / "home",
+        "package",
+        "gen-sdk",
+        str(SCHEMA),
+        "--language",
+        language,
+        "--out",
+        str(out),
+    )
+    return out / language
+
+
+def test_python_sdk_generates_and_compiles(pulumi_bin_dir: Path, tmp_path: Path) -> None:
+    sdk = generate_sdk(pulumi_bin_dir, tmp_path, "python")
+    package = sdk / "pulumi_polytomic"
+    for module in ("organization", "provider", "get_organization", "get_organizations"):
+        assert (package / f"{module}.py").is_file(), module
+    assert (package / "get_current_organization.py").is_file()
+    compiled = subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(package)], capture_output=True, text=True
+    )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    organization = (package / "organization.py").read_text()
+    assert "'polytomic:index:Organization'" in organization
+    assert 'additional_secret_outputs=["clientSecret"]' in organization.replace("'", '"')
+
+
+@pytest.fixture(scope="session")
+def typescript_compiler(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`tsc`, from npm (its cache first), once per session."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("building the Node.js SDK needs npm on PATH: install Node.js (https://nodejs.org)")
+    folder = tmp_path_factory.mktemp("typescript-compiler")
+    (folder / "package.json").write_text(json.dumps({"private": True}))
+    installed = subprocess.run(
+        [
+            npm,
+            "install",
+            "--prefer-offline",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            f"typescript@{TYPESCRIPT_VERSION}",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, f"npm install typescript failed:\n{installed.stderr[-3000:]}"
+    return folder / "node_modules" / "typescript" / "bin" / "tsc"
+
+
+def test_nodejs_sdk_generates_and_builds(
+    pulumi_bin_dir: Path, tmp_path: Path, typescript_node_modules: Path, typescript_compiler: Path
+) -> None:
+    sdk = generate_sdk(pulumi_bin_dir, tmp_path, "nodejs")
+    assert json.loads((sdk / "package.json").read_text())["name"] == "@polytomic/pulumi"
+    # @pulumi/pulumi and @types/node, as the TypeScript programs have them
+    (sdk / "node_modules").symlink_to(typescript_node_modules, target_is_directory=True)
+    built = subprocess.run(
+        ["node", str(typescript_compiler), "-p", str(sdk)], capture_output=True, text=True, timeout=300
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    for module in ("index", "organization", "provider", "getOrganization", "getOrganizations"):
+        assert (sdk / "bin" / f"{module}.js").is_file(), module
+    assert (sdk / "bin" / "getCurrentOrganization.d.ts").is_file()
