@@ -8,6 +8,7 @@ Pulumi virtualenv, and no PYTHONPATH. Only the emulator comes from this developm
 from __future__ import annotations
 
 import json
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -114,3 +115,28 @@ def test_program_lifecycle_with_the_installed_wheel(
     project.pulumi("destroy", "--yes")
     remaining = {o["id"] for o in emulator.admin.organizations()}
     assert not {outputs["plain_id"], outputs["oidc_id"]} & remaining
+
+
+def test_the_wheel_installs_the_plugin_with_its_schema(
+    clean_venv: CleanVenv, pulumi_bin_dir: Path, tmp_path: Path
+) -> None:
+    """The wheel's `pulumi-resource-polytomic` serves schema.json (package data) at the package's version."""
+    plugin = clean_venv.root / "bin" / "pulumi-resource-polytomic"
+    assert plugin.is_file()
+    served = subprocess.run(
+        [str(pulumi_bin_dir / "pulumi"), "package", "get-schema", str(plugin)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            "PATH": str(pulumi_bin_dir),
+            "PULUMI_HOME": str(tmp_path / "home"),
+            "PULUMI_SKIP_UPDATE_CHECK": "1",
+        },
+        timeout=120,
+    )
+    assert served.returncode == 0, served.stderr
+    schema = json.loads(served.stdout)
+    assert schema["version"] == __version__ and "polytomic:index:Organization" in schema["resources"]
+    alone = clean_venv.run("pulumi-resource-polytomic", cwd=tmp_path)
+    assert alone.returncode != 0 and "the Pulumi engine starts it" in alone.stderr

@@ -18,6 +18,9 @@ for item in declared_organizations(pulumi.Config()):
     options = pulumi.ResourceOptions.merge(
         item.options, pulumi.ResourceOptions(additional_secret_outputs=["clientSecret"])
     )
+    # Options name properties as the schema spells them.
+    options.replace_on_changes = [camel_case(key) for key in options.replace_on_changes or []] or None
+    options.ignore_changes = [camel_case(key) for key in options.ignore_changes or []] or None
     organization = pulumi.CustomResource(
         "polytomic:index:Organization", item.resource, {**dict.fromkeys(OUTPUTS), **props}, opts=options
     )
