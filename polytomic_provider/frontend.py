@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .fields import FIELDS
-from .ownership import adopt_instructions
 
 __all__ = ["DYNAMIC", "PLUGIN", "Frontend", "camel_case", "frontend_of", "snake_case"]
 
@@ -45,10 +44,22 @@ class Frontend:
     """The exact way to bring the organization (name, id) under a resource of this front end."""
     keep_on_delete: str
     """How to drop an organization from the stack but keep it."""
+    delete_first: str
+    """How to make a replacement delete the old organization before it creates the new one."""
 
     def spell(self, text: str) -> str:
         """`text` with every field name written the user's way (a no-op where both spellings agree)."""
         return _FIELD_WORDS.sub(lambda match: self.property_name(match.group(1)), text)
+
+
+def _dynamic_adoption(name: str, organization_id: str) -> str:
+    """The exact ways to bring an existing organization under this resource."""
+    return (
+        f"To manage that organization with this resource, adopt it: add adopt_id={organization_id!r} to the "
+        f"resource's arguments (or generate the code with: polytomic-pulumi generate --name-filter {name!r}) "
+        f"and run 'pulumi up' again. If an interrupted 'pulumi up' of this stack made it, run "
+        f"'polytomic-pulumi recover --stack <stack>' instead: it adopts only what that run provably created"
+    )
 
 
 def _plugin_adoption(name: str, organization_id: str) -> str:
@@ -61,13 +72,17 @@ def _plugin_adoption(name: str, organization_id: str) -> str:
 
 DYNAMIC = Frontend(
     property_name=lambda name: name,
-    adopt=adopt_instructions,
+    adopt=_dynamic_adoption,
     keep_on_delete="set retain_on_delete=True on the resource",
+    delete_first=(
+        "remove delete_before_replace=False from the resource (replacements delete first by default)"
+    ),
 )
 PLUGIN = Frontend(
     property_name=camel_case,
     adopt=_plugin_adoption,
     keep_on_delete="set the retainOnDelete resource option",
+    delete_first="set the resource option deleteBeforeReplace: true",
 )
 
 

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from .models import Organization, OrganizationSpec
 
 __all__ = [
+    "CLAIMED",
     "FRESH_KEYS",
     "CheckProblem",
+    "ClaimedThisRun",
     "FreshKeys",
     "OrganizationError",
     "changed_fields",
@@ -93,6 +95,37 @@ class FreshKeys:
 
 
 FRESH_KEYS = FreshKeys()
+
+
+class ClaimedThisRun:
+    """The organizations a create of this process made or adopted: a delete of this run must spare them.
+
+    The engine deletes a replaced resource's old organization after creating its replacement. When that
+    create adopted the old organization itself (the user named it with `adopt_id` after a create-first
+    replacement was refused, or renamed a resource that still carries `adopt_id`), both entries are the
+    same organization, and the delete would remove what the stack has just taken over. A provider process
+    serves one deployment, so "this process" is "this operation".
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[str] = set()
+
+    def add(self, organization_id: str) -> None:
+        with self._lock:
+            self._ids.add(organization_id)
+
+    def __contains__(self, organization_id: object) -> bool:
+        with self._lock:
+            return organization_id in self._ids
+
+    def clear(self) -> None:
+        """Forget every claim: a new operation begins (tests run several in one process)."""
+        with self._lock:
+            self._ids.clear()
+
+
+CLAIMED = ClaimedThisRun()
 
 
 # -- planning (no API calls) -------------------------------------------------------------------------------
@@ -233,7 +266,7 @@ async def create(
             cause=error,
             own_id=str(adopt_id) if adopt_id else None,
             replacing=replacing,
-            adopt=frontend.adopt,
+            frontend=frontend,
         )
         raise OrganizationError(f"{label}: create failed: {message}") from None
     except NotFound as error:
@@ -245,6 +278,7 @@ async def create(
         ) from None
     except PolytomicError as error:
         raise explain(error, label, "create", client.settings.deployment_url) from None
+    CLAIMED.add(live.id)
     return live.id, outputs_for(live, props)
 
 
@@ -272,7 +306,7 @@ async def update(
             f"to drop it from the stack; the next 'pulumi up' creates it again"
         ) from None
     except Conflict as error:
-        message = await name_taken_message(client, spec.name, cause=error, own_id=id_, adopt=frontend.adopt)
+        message = await name_taken_message(client, spec.name, cause=error, own_id=id_, frontend=frontend)
         raise OrganizationError(f"{label}: update failed: {message}") from None
     except PolytomicError as error:
         raise explain(error, label, "update", client.settings.deployment_url) from None
@@ -308,8 +342,11 @@ async def read(
 async def delete(
     client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, frontend: Frontend = DYNAMIC
 ) -> None:
-    """Delete the organization; one already gone counts as deleted."""
+    """Delete the organization; one already gone counts as deleted, and one this run's create returned is
+    the resource's own again, so it is kept (see ClaimedThisRun)."""
     label = _label(props, id_)
+    if id_ in CLAIMED:
+        return
     try:
         await client.delete_organization(id_)
     except NotFound:

@@ -7,16 +7,16 @@ it, the provider stops and names that organization's id with the two ways to tak
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .errors import PolytomicError
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
+    from .frontend import Frontend
     from .models import Organization
 
-__all__ = ["adopt_instructions", "find_by_name", "name_taken_message"]
+__all__ = ["find_by_name", "name_taken_message"]
 
 
 async def find_by_name(client: AsyncPolytomicClient, name: str) -> Organization | None:
@@ -25,27 +25,17 @@ async def find_by_name(client: AsyncPolytomicClient, name: str) -> Organization 
     return next((o for o in await client.list_organizations() if o.name.strip() == wanted), None)
 
 
-def adopt_instructions(name: str, organization_id: str) -> str:
-    """The exact ways to bring an existing organization under this resource."""
-    return (
-        f"To manage that organization with this resource, adopt it: add adopt_id={organization_id!r} to the "
-        f"resource's arguments (or generate the code with: polytomic-pulumi generate --name-filter {name!r}) "
-        f"and run 'pulumi up' again. If an interrupted 'pulumi up' of this stack made it, run "
-        f"'polytomic-pulumi recover --stack <stack>' instead: it adopts only what that run provably created"
-    )
-
-
 async def name_taken_message(
     client: AsyncPolytomicClient,
     name: str,
     *,
     cause: PolytomicError,
+    frontend: Frontend,
     own_id: str | None = None,
     replacing: bool = False,
-    adopt: Callable[[str, str], str] = adopt_instructions,
 ) -> str:
-    """Why a create or rename was refused, naming the organization that holds the name when there is one;
-    `adopt` words the way to take it over in the caller's front end."""
+    """Why a create or rename was refused, naming the organization that holds the name when there is one,
+    with the ways out worded for the caller's front end."""
     try:
         holder = await find_by_name(client, name)
     except PolytomicError:
@@ -58,15 +48,18 @@ async def name_taken_message(
         return (
             f"this create replaces the resource's organization, and the name {name!r} is still held "
             f"(id {holder.id}, most likely the organization being replaced): names are unique, so a "
-            f"replacement that keeps its name is made after the old organization is deleted. Remove "
-            f"delete_before_replace=False from this resource (replacements delete first by default), "
-            f"or give the replacement another name"
+            f"replacement that keeps its name is made after the old organization is deleted: "
+            f"{frontend.delete_first}, or give the replacement another name"
         )
     if own_id is None:
+        # The engine re-checks a replacement as a new resource, so this may also be a create-first
+        # replacement whose old organization still holds the name: both ways out are named.
         return (
             f"an organization named {name!r} already exists in the partner account (id {holder.id}), and "
-            f"nothing proves it belongs to this stack, so it is left alone. "
-            f"{adopt(name, holder.id)}"
+            f"nothing proves it belongs to this stack, so it is left alone. If this create replaces this "
+            f"same resource ('pulumi up --replace', a replace-on-changes property, another provider), "
+            f"that is the organization being replaced, still holding the name: {frontend.delete_first}, "
+            f"or give the replacement another name. Otherwise: {frontend.adopt(name, holder.id)}"
         )
     return (
         f"the name {name!r} is already used by another organization (id {holder.id}); names are unique "

@@ -15,6 +15,16 @@ from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY
 pytest_plugins = ["tests.pulumi_harness"]
 
 
+@pytest.fixture(autouse=True)
+def one_operation_per_test() -> Iterator[None]:
+    """Each test is its own operation: what one test's creates claimed does not spare another's deletes."""
+    from polytomic_provider.operations import CLAIMED
+
+    CLAIMED.clear()
+    yield
+    CLAIMED.clear()
+
+
 @pytest.fixture
 def emulator(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EmulatorProcess]:
     """A fresh emulator process with its own SQLite file; stopped (and reaped) after the test.

@@ -8,7 +8,7 @@ import pytest
 from pulumi.output import Unknown
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
-from polytomic_provider.operations import OrganizationError
+from polytomic_provider.operations import CLAIMED, OrganizationError
 from polytomic_provider.provider import CREATE_KEY, OrganizationProvider
 from tests.support import API_KEY, CLIENT_SECRET, configure
 
@@ -166,6 +166,7 @@ def test_create_after_destroy_makes_a_new_organization(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
     first = provider.create(dict(OIDC_PROPS))
+    CLAIMED.clear()  # `pulumi destroy` is another operation than the `up` that created it
     provider.delete(first.id, first.outs or {})
     second = provider.create(dict(OIDC_PROPS))
     assert second.id != first.id
@@ -197,6 +198,7 @@ def test_a_replacement_never_sends_the_key_its_resource_was_created_with(
 ) -> None:
     checked = provider.check({}, {"name": "Replaced"}).inputs
     original = provider.create(checked)
+    CLAIMED.clear()  # the replacement comes in a later operation
     provider.delete(original.id, original.outs or {})
     replacement = provider.create(provider.check(checked, dict(checked)).inputs)
     assert replacement.id != original.id
@@ -230,10 +232,24 @@ def test_update_sends_the_full_payload(provider: OrganizationProvider, emulator:
     assert result.outs is not None and result.outs["sso_domain"] == "new.example.com"
 
 
+def test_a_delete_spares_the_organization_a_create_of_the_same_operation_adopted(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: Any
+) -> None:
+    """A create-first replacement that adopts the organization it replaces (the user named its id after the
+    refused create): the engine then deletes the old entry, which is the same organization."""
+    existing = partner_api.post("/api/organizations", json={"name": "Adopted"}).json()["data"]["id"]
+    adopted = provider.create(provider.check({}, {"name": "Adopted", "adopt_id": existing}).inputs)
+    assert adopted.id == existing
+    provider.delete(existing, {"name": "Adopted"})  # the replaced entry, in the same operation
+    assert [o["id"] for o in children(emulator)] == [existing]
+    assert [e["method"] for e in emulator.admin.journal() if e["method"] == "DELETE"] == []
+
+
 def test_update_of_a_deleted_organization_says_to_refresh(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
     created = provider.create(dict(OIDC_PROPS))
+    CLAIMED.clear()  # deleted by another operation
     provider.delete(created.id, {})
     with pytest.raises(OrganizationError, match="pulumi refresh"):
         provider.update(created.id, created.outs or {}, dict(OIDC_PROPS))
