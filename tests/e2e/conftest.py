@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.front_ends import front_end  # noqa: F401 - the fixture, for this suite's tests
 from tests.pulumi_harness import PROGRAMS
 
 

@@ -2,7 +2,8 @@
 organization it did not create in that operation or that the user did not name.
 
 One test per way it used to go wrong (replacement, a twin stack, `state delete`), and the diffs that say
-what changes (`replace_on_changes`, `ignore_changes`, a rotated secret, drift found by refresh).
+what changes (`replace_on_changes`, `ignore_changes`, a rotated secret, drift found by refresh). Each runs
+against both front ends: the dynamic provider and the provider plugin (tests/front_ends.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pulumi import automation as auto
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from tests.e2e.test_organization_lifecycle import OIDC, PLAIN, children, last_seq, writes
+from tests.front_ends import PLUGIN, FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness
 from tests.support import CLIENT_SECRET
 
@@ -27,7 +29,24 @@ def deploy(harness: StackHarness, *organizations: dict[str, object]) -> None:
 
 
 def state_ids(harness: StackHarness) -> dict[str, str]:
-    return {r["outputs"]["name"]: r["id"] for r in harness.state_resources()}
+    return {r["outputs"]["name"]: r["id"] for r in harness.state_resources(":Organization")}
+
+
+def adopt(front_end: FrontEnd, harness: StackHarness, organization_id: str) -> None:
+    """Take the organization over the way the error says: `adopt_id`, or `pulumi import` for the plugin."""
+    if front_end is PLUGIN:
+        harness.cli(
+            "import",
+            "polytomic:index:Organization",
+            PLAIN["resource"],
+            organization_id,
+            "--yes",
+            "--protect=false",
+        )
+        harness.set_organizations([PLAIN])
+        harness.up()
+    else:
+        deploy(harness, {**PLAIN, "adopt_id": organization_id})
 
 
 def failed_up(harness: StackHarness) -> str:
@@ -38,12 +57,12 @@ def failed_up(harness: StackHarness) -> str:
 
 
 def test_up_replace_leaves_exactly_one_live_organization_the_one_in_state(
-    make_stack: StackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
-    harness = make_stack(emulator=emulator)
-    deploy(harness, PLAIN)
+    harness = front_end.stack(make_stack, emulator)
+    deploy(harness, {**PLAIN, **front_end.delete_first})
     old_id = state_ids(harness)["Plain Org"]
-    urn = harness.state_resources()[0]["urn"]
+    urn = harness.state_resources(":Organization")[0]["urn"]
 
     harness.up(replace=[urn])
 
@@ -55,49 +74,78 @@ def test_up_replace_leaves_exactly_one_live_organization_the_one_in_state(
     harness.preview(expect_no_changes=True)
 
 
-def test_a_twin_stack_on_another_backend_cannot_take_over_or_delete(
-    make_stack: StackFactory, emulator: EmulatorProcess, tmp_path: Path
+def test_a_create_first_replacement_stops_naming_the_old_organization_and_changes_nothing(
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
-    first = make_stack(emulator=emulator)
+    """Names are unique: a replacement created before the old organization is deleted cannot take its name.
+    The refused create leaves the organization and the state as they were, and says how to delete first."""
+    harness = front_end.stack(make_stack, emulator)
+    deploy(harness, {**PLAIN, **front_end.create_first})
+    old_id = state_ids(harness)["Plain Org"]
+    urn = harness.state_resources(":Organization")[0]["urn"]
+    since = last_seq(emulator)
+
+    with pytest.raises(auto.CommandError):
+        harness.up(replace=[urn])
+    printed = "\n".join(harness.output)
+
+    assert old_id in printed and front_end.delete_first_hint in printed, printed
+    assert [e["status"] for e in writes(emulator, since)] == [409], "one refused POST, nothing else written"
+    assert {name: o["id"] for name, o in children(emulator).items()} == {"Plain Org": old_id}
+    assert state_ids(harness) == {"Plain Org": old_id}
+    if front_end is not PLUGIN:
+        # Adopting the organization being replaced, as the message allows, keeps it: the engine's delete of
+        # the old entry spares what this operation's create took over.
+        deploy(harness, {**PLAIN, **front_end.create_first, "adopt_id": old_id})
+        assert {name: o["id"] for name, o in children(emulator).items()} == {"Plain Org": old_id}
+        assert state_ids(harness) == {"Plain Org": old_id}
+    deploy(harness, {**PLAIN, **front_end.delete_first})
+    harness.preview(expect_no_changes=True)
+
+
+def test_a_twin_stack_on_another_backend_cannot_take_over_or_delete(
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd, tmp_path: Path
+) -> None:
+    first = front_end.stack(make_stack, emulator)
     deploy(first, PLAIN)
     first_id = state_ids(first)["Plain Org"]
     other_backend = tmp_path / "other-backend"
     other_backend.mkdir()
     # Same project, same stack name, same program: a copy of the repository on another backend.
-    twin = make_stack(emulator=emulator, extra_env={"PULUMI_BACKEND_URL": other_backend.as_uri()})
+    twin = front_end.stack(make_stack, emulator, extra_env={"PULUMI_BACKEND_URL": other_backend.as_uri()})
     assert twin.stack.name == first.stack.name
 
     twin.set_organizations([PLAIN])
     printed = failed_up(twin)
 
     assert first_id in printed, "the error names the organization that holds the name"
-    assert f"adopt_id={first_id!r}" in printed, "and the exact way to adopt it"
-    assert twin.state_resources() == []
+    assert front_end.adopt_hint(first_id) in printed, "and the exact way to adopt it"
+    assert twin.state_resources(":Organization") == []
     twin.destroy()
     assert children(emulator)["Plain Org"]["id"] == first_id, "the twin deleted nothing of the first stack's"
     first.preview(expect_no_changes=True)
 
 
 def test_state_delete_then_up_stops_naming_the_organization(
-    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd, partner_api: httpx.Client
 ) -> None:
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     deploy(harness, PLAIN)
     org_id = state_ids(harness)["Plain Org"]
     partner_api.put(
         f"/api/organizations/{org_id}", json={"name": "Plain Org", "sso_domain": "outside.example.com"}
     ).raise_for_status()
-    harness.cli("state", "delete", harness.state_resources()[0]["urn"], "--yes")
+    harness.cli("state", "delete", harness.state_resources(":Organization")[0]["urn"], "--yes")
     since = last_seq(emulator)
 
     printed = failed_up(harness)
 
-    assert f"adopt_id={org_id!r}" in printed
+    assert front_end.adopt_hint(org_id) in printed
     assert [e["status"] for e in writes(emulator, since)] == [409], "one refused POST, nothing else written"
     assert children(emulator)["Plain Org"]["sso_domain"] == "outside.example.com"
 
     # Adopting it, as the error says, leaves the server equal to the program.
-    deploy(harness, {**PLAIN, "adopt_id": org_id})
+    adopt(front_end, harness, org_id)
     record = children(emulator)["Plain Org"]
     assert (record["id"], record["sso_domain"], record["issuer"]) == (org_id, PLAIN["sso_domain"], None)
     assert state_ids(harness) == {"Plain Org": org_id}
@@ -105,9 +153,9 @@ def test_state_delete_then_up_stops_naming_the_organization(
 
 
 def test_replace_on_changes_field_forces_a_delete_first_replacement(
-    make_stack: StackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     declared = {**PLAIN, "replace_on_changes": ["sso_domain"]}
     deploy(harness, declared)
     old_id = state_ids(harness)["Plain Org"]
@@ -125,9 +173,9 @@ def test_replace_on_changes_field_forces_a_delete_first_replacement(
 
 
 def test_ignore_changes_keeps_a_field_out_of_the_update(
-    make_stack: StackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     declared = {**PLAIN, "ignore_changes": ["sso_domain"]}
     deploy(harness, declared)
     since = last_seq(emulator)
@@ -141,9 +189,9 @@ def test_ignore_changes_keeps_a_field_out_of_the_update(
 
 
 def test_a_secret_rotation_is_shown_as_a_change_of_client_secret_without_its_value(
-    make_stack: StackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     harness.set_secret("clientSecret-oidc", CLIENT_SECRET)
     deploy(harness, OIDC)
     harness.output.clear()
@@ -153,16 +201,17 @@ def test_a_secret_rotation_is_shown_as_a_change_of_client_secret_without_its_val
     harness.preview(diff=True)
 
     printed = "\n".join(harness.output)
-    assert "[diff: ~client_secret]" in printed, printed
-    assert "client_secret: [secret] => [secret]" in printed, printed
+    secret = front_end.spell("client_secret")
+    assert f"[diff: ~{secret}]" in printed, printed
+    assert f"{secret}: [secret] => [secret]" in printed, printed
     assert CLIENT_SECRET not in printed
     assert "__create_key" not in printed, "bookkeeping inputs are not shown as changes"
 
 
 def test_drift_found_by_refresh_is_marked_on_the_next_preview(
-    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd, partner_api: httpx.Client
 ) -> None:
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     deploy(harness, PLAIN)
     org_id = state_ids(harness)["Plain Org"]
     partner_api.put(

@@ -2,8 +2,9 @@
 
 Each case deploys with the real CLI while the emulator misbehaves, then compares the emulator's database
 with the program: same names and fields, no duplicates, nothing lost, and a following preview shows no
-changes. The figures of each run (declared, created, duplicates, lost, retries, wall time) are printed
-and, when POLYTOMIC_RELIABILITY_REPORT names a file, appended to it as JSON lines.
+changes. Every case runs once per front end (the `front_end` fixture: the dynamic provider, the provider
+plugin). The figures of each run (front end, declared, created, duplicates, lost, retries, wall time) are
+printed and, when POLYTOMIC_RELIABILITY_REPORT names a file, appended to it as JSON lines.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from pulumi import automation as auto
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from tests.front_ends import FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness
 
 pytestmark = pytest.mark.e2e
@@ -67,8 +69,8 @@ def assert_converged(emulator: EmulatorProcess, wanted: list[dict[str, Any]]) ->
     return {"created": len(children), "duplicates": duplicates, "lost": len(lost)}
 
 
-def report(mode: str, figures: dict[str, Any]) -> None:
-    line = json.dumps({"mode": mode, **figures})
+def report(mode: str, front_end: FrontEnd, figures: dict[str, Any]) -> None:
+    line = json.dumps({"mode": mode, "front_end": front_end.name, **figures})
     print(line)
     target = os.environ.get("POLYTOMIC_RELIABILITY_REPORT")
     if target:
@@ -90,9 +92,11 @@ FAULT_PLANS = {
 
 
 @pytest.mark.parametrize("mode", list(FAULT_PLANS))
-def test_stack_converges_under_faults(make_stack: StackFactory, emulator: EmulatorProcess, mode: str) -> None:
+def test_stack_converges_under_faults(
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd, mode: str
+) -> None:
     wanted = declared()
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     harness.set_organizations(wanted)
     emulator.admin.set_faults(**FAULT_PLANS[mode])
 
@@ -106,6 +110,7 @@ def test_stack_converges_under_faults(make_stack: StackFactory, emulator: Emulat
     harness.preview(expect_no_changes=True)
     report(
         mode,
+        front_end,
         {
             "declared": len(wanted),
             **figures,
@@ -117,10 +122,10 @@ def test_stack_converges_under_faults(make_stack: StackFactory, emulator: Emulat
 
 
 def test_stack_converges_when_the_api_restarts_mid_up(
-    make_stack: StackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
     wanted = declared()
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     harness.set_organizations(wanted)
     emulator.admin.set_faults(latency_ms=100)  # slow enough to restart while creates are under way
 
@@ -138,6 +143,7 @@ def test_stack_converges_when_the_api_restarts_mid_up(
     deadline = time.monotonic() + 120
     while len(emulator.admin.organizations()) < 8 and time.monotonic() < deadline:
         time.sleep(0.05)
+    made_before_restart = len(emulator.admin.organizations()) - 1  # the partner's owner aside
     emulator.restart()  # the fault plan and the journal are gone; the database is kept
     worker.join(timeout=300)
     elapsed = time.monotonic() - started
@@ -145,5 +151,14 @@ def test_stack_converges_when_the_api_restarts_mid_up(
     assert not worker.is_alive() and "error" not in outcome, outcome.get("error")
     figures = assert_converged(emulator, wanted)
     harness.preview(expect_no_changes=True)
-    report("API restarted mid-up", {"declared": len(wanted), **figures, "up_runs": outcome["runs"],
-                                    "wall_s": round(elapsed, 1)})  # fmt: skip
+    report(
+        "API restarted mid-up",
+        front_end,
+        {
+            "declared": len(wanted),
+            **figures,
+            "created_before_restart": made_before_restart,
+            "up_runs": outcome["runs"],
+            "wall_s": round(elapsed, 1),
+        },
+    )

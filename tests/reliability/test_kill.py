@@ -2,7 +2,10 @@
 
 The same names were created and destroyed earlier (inside the API's 24-hour replay window), which is where
 a key derived from names used to replay the wrong outcome; the recovery adopts only what the killed run's
-own pending creates prove.
+own pending creates prove. It runs once per front end: the dynamic provider (its provider host is
+`python -m pulumi.dynamic`) and the provider plugin (`pulumi-resource-polytomic`, a process of its own that
+the engine starts with its address); each watches the engine (polytomic_provider.watchdog), so either one
+must be gone within the same few seconds of the kill.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import pytest
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from tests.front_ends import FrontEnd
 from tests.pulumi_harness import StackFactory
 from tests.reliability.test_faults import assert_converged, declared, report
 
@@ -40,13 +44,19 @@ def live_session_members(session_id: int) -> list[int]:
     return members
 
 
-def executable_name(pid: int) -> str:
-    """The file name of the program a process runs ('' once it is gone)."""
+def command_line(pid: int) -> list[str]:
+    """The arguments a process was started with, each path cut to its file name ([] once it is gone):
+    `python pulumi-resource-polytomic 127.0.0.1:...`, `python -u -m pulumi.dynamic 127.0.0.1:...`."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return os.path.basename(handle.read().split(b"\0")[0].decode())
+            return [os.path.basename(arg.decode()) for arg in handle.read().split(b"\0") if arg]
     except OSError:
-        return ""
+        return []
+
+
+def session_commands(session_id: int) -> list[str]:
+    """What each live process of a session runs, one line each (processes gone meanwhile left out)."""
+    return [" ".join(argv) for argv in map(command_line, live_session_members(session_id)) if argv]
 
 
 def kill_session(session_id: int) -> None:
@@ -56,10 +66,10 @@ def kill_session(session_id: int) -> None:
 
 
 def test_up_killed_mid_run_then_recovered_converges(
-    make_stack: StackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
     wanted = declared()
-    harness = make_stack(emulator=emulator)
+    harness = front_end.stack(make_stack, emulator)
     harness.set_organizations(wanted)
     harness.up()
     harness.destroy()
@@ -78,27 +88,32 @@ def test_up_killed_mid_run_then_recovered_converges(
         deadline = time.monotonic() + 120
         while len(emulator.admin.organizations()) < 9 and time.monotonic() < deadline:
             time.sleep(0.02)
+        running = session_commands(run.pid)
     finally:
         # SIGKILL the CLI's process group (Pulumi gives each plugin a group of its own).
         os.killpg(run.pid, signal.SIGKILL)
         run.wait(timeout=30)
 
+    killed = time.monotonic()
+
     # What talks to the engine notices it is gone and exits by itself: the program (its calls fail) and the
-    # provider host (through polytomic_provider.watchdog). Pulumi's Python language host checks the engine
-    # only every 5 minutes (rpcutil.Healthcheck) and exits at its next check: the one process that may
-    # remain, idle, until then.
+    # provider process, the dynamic provider host or the plugin (through polytomic_provider.watchdog). The
+    # plugin is started in a process group of its own but stays in the session, so it is counted here too.
+    # Pulumi's Python language host checks the engine only every 5 minutes (rpcutil.Healthcheck) and exits
+    # at its next check: the one process that may remain, idle, until then.
     def outliving() -> list[str]:
-        names = [executable_name(pid) for pid in live_session_members(run.pid)]
-        return [name for name in names if name != LANGUAGE_HOST]
+        return [c for c in session_commands(run.pid) if c.split()[0] != LANGUAGE_HOST]
 
     deadline = time.monotonic() + 15
     while outliving() and time.monotonic() < deadline:
         time.sleep(0.2)
     leftovers = outliving()
+    exited_after = time.monotonic() - killed
     kill_session(run.pid)
-    assert leftovers == [], "processes of the killed run outlived it"
+    assert any(front_end.provider_process in command for command in running), f"no provider: {running}"
+    assert leftovers == [], f"processes of the killed run outlived it: {leftovers}"
     made_before_kill = len(emulator.admin.organizations()) - 1
-    in_state_before = len(harness.state_resources())
+    in_state_before = len(front_end.organizations_in_state(harness))
     assert 0 < made_before_kill < len(wanted), "the kill should land mid-run"
     emulator.admin.clear_faults()
 
@@ -115,7 +130,7 @@ def test_up_killed_mid_run_then_recovered_converges(
     assert recovered.returncode == 0, recovered.stderr
     imported = recovered.stdout.count("import: ")
     assert imported > 0, recovered.stdout
-    assert len(harness.state_resources()) == in_state_before + imported
+    assert len(front_end.organizations_in_state(harness)) == in_state_before + imported
     harness.cli("up", "--yes", "--skip-preview")
     elapsed = time.monotonic() - started
 
@@ -123,12 +138,14 @@ def test_up_killed_mid_run_then_recovered_converges(
     harness.preview(expect_no_changes=True)
     report(
         "SIGKILL mid-up",
+        front_end,
         {
             "declared": len(wanted),
             **figures,
             "created_before_kill": made_before_kill,
             "in_state_before_recovery": in_state_before,
             "imported_by_recover": imported,
+            "processes_gone_s": round(exited_after, 1),
             "wall_s": round(elapsed, 1),
         },
     )
