@@ -271,3 +271,16 @@ def test_a_property_in_python_spelling_is_not_taken_for_the_schemas(
         ("sso_domain", "sso_domain is not a property of Organization: write it ssoDomain")
     ]
     assert emulator.admin.journal() == []
+
+
+def test_settings_fall_back_to_the_environment_like_the_dynamic_provider(
+    emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No provider inputs at all: the key and the URL come from POLYTOMIC_PARTNER_KEY and
+    POLYTOMIC_DEPLOYMENT_URL, as for the dynamic provider and the Terraform provider."""
+    monkeypatch.setenv("POLYTOMIC_PARTNER_KEY", PARTNER_KEY)
+    monkeypatch.setenv("POLYTOMIC_DEPLOYMENT_URL", emulator.url)
+    plugin = PolytomicProvider()
+    run(plugin.configure(rpc.ConfigureRequest({}, {}, accept_secrets=True, accept_resources=False)))
+    made = create(plugin, name="From the environment")
+    assert made.resource_id in {o["id"] for o in emulator.admin.organizations()}
