@@ -46,6 +46,8 @@ class Frontend:
     """How to drop an organization from the stack but keep it."""
     delete_first: str
     """How to make a replacement delete the old organization before it creates the new one."""
+    adopt_elsewhere: str = ""
+    """Where this front end's users name an organization to take over, when not in the resource's inputs."""
 
     def spell(self, text: str) -> str:
         """`text` with every field name written the user's way (a no-op where both spellings agree)."""
@@ -64,9 +66,12 @@ def _dynamic_adoption(name: str, organization_id: str) -> str:
 
 def _plugin_adoption(name: str, organization_id: str) -> str:
     return (
-        f"To manage that organization with this resource, import it: run 'pulumi import "
-        f"polytomic:index:Organization <resource name> {organization_id}' (it adopts exactly that id and "
-        f"prints the declaration for the program), then declare it with name {name!r}"
+        f"If this resource was renamed in the program, that is its own organization: give it the "
+        f"aliases option with the old name (or run 'pulumi state rename'), and do not import it, since the "
+        f"stack still holds it under the old name and would delete it. Otherwise, to manage that "
+        f"organization with this resource, import it: run 'pulumi import polytomic:index:Organization "
+        f"<resource name> {organization_id}' (it adopts exactly that id and prints the declaration for the "
+        f"program), then declare it with name {name!r}"
     )
 
 
@@ -83,6 +88,10 @@ PLUGIN = Frontend(
     adopt=_plugin_adoption,
     keep_on_delete="set the retainOnDelete resource option",
     delete_first="set the resource option deleteBeforeReplace: true",
+    adopt_elsewhere=(
+        "to take over an existing organization, run 'pulumi import polytomic:index:Organization "
+        "<resource name> <id>'"
+    ),
 )
 
 

@@ -98,18 +98,22 @@ FRESH_KEYS = FreshKeys()
 
 
 class ClaimedThisRun:
-    """The organizations a create of this process made or adopted: a delete of this run must spare them.
+    """The organizations a create of this process made or adopted (a delete of this run must spare them),
+    and those a delete of this process removed (an `adopt_id` naming one cannot be adopted any more).
 
     The engine deletes a replaced resource's old organization after creating its replacement. When that
     create adopted the old organization itself (the user named it with `adopt_id` after a create-first
     replacement was refused, or renamed a resource that still carries `adopt_id`), both entries are the
-    same organization, and the delete would remove what the stack has just taken over. A provider process
-    serves one deployment, so "this process" is "this operation".
+    same organization, and the delete would remove what the stack has just taken over. The other way round,
+    a delete-first replacement of an adopted resource deletes the organization that a stale `adopt_id` in
+    the program still names. A provider process serves one deployment, so "this process" is "this
+    operation".
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ids: set[str] = set()
+        self._deleted: set[str] = set()
 
     def add(self, organization_id: str) -> None:
         with self._lock:
@@ -119,10 +123,19 @@ class ClaimedThisRun:
         with self._lock:
             return organization_id in self._ids
 
+    def deleted(self, organization_id: str) -> None:
+        with self._lock:
+            self._deleted.add(organization_id)
+
+    def was_deleted(self, organization_id: object) -> bool:
+        with self._lock:
+            return organization_id in self._deleted
+
     def clear(self) -> None:
-        """Forget every claim: a new operation begins (tests run several in one process)."""
+        """Forget everything: a new operation begins (tests run several in one process)."""
         with self._lock:
             self._ids.clear()
+            self._deleted.clear()
 
 
 CLAIMED = ClaimedThisRun()
@@ -149,12 +162,7 @@ def check(
     """
     from .models import validate_inputs
 
-    failures = [
-        CheckProblem(
-            name, f"{name} is not a property of Organization: write it {frontend.property_name(name)}"
-        )
-        for name in foreign
-    ]
+    failures = [CheckProblem(name, _foreign_reason(name, frontend)) for name in foreign]
     unknown_keys = {key for key, value in news.items() if unknown(value)}
     props = {key: value for key, value in news.items() if not key.startswith("__") and key != ADOPT_ID}
     known = {key: value for key, value in props.items() if key not in unknown_keys and value is not None}
@@ -180,6 +188,14 @@ def check(
         # A key of this create's own: it can never replay one another run, stack or resource made.
         checked[CREATE_KEY] = FRESH_KEYS.draw()
     return checked, failures
+
+
+def _foreign_reason(name: str, frontend: Frontend) -> str:
+    if name in FIELDS:
+        return f"{name} is not a property of Organization: write it {frontend.property_name(name)}"
+    if name == ADOPT_ID:
+        return f"{name} is not a property of Organization: {frontend.adopt_elsewhere}"
+    return f"{name} is not a property of Organization: leave it out"
 
 
 def changed_fields(
@@ -250,6 +266,11 @@ async def create(
     spec = _spec_from(props)
     label = _label(props)
     adopt_id = props.get(ADOPT_ID)
+    if adopt_id and CLAIMED.was_deleted(adopt_id):
+        # A delete-first replacement of the adopted resource has just deleted that organization: the
+        # replacement is a new one, made under a key of its own (the `adopt_id` left in the program is stale).
+        adopt_id = None
+        props = {key: value for key, value in props.items() if key not in (ADOPT_ID, CREATE_KEY)}
     replacing = False
     try:
         if adopt_id:
@@ -335,6 +356,10 @@ async def read(
         return None  # deleted outside Pulumi: it leaves the stack
     except PolytomicError as error:
         raise explain(error, label, "read", client.settings.deployment_url) from None
+    if props.get("name") is None:
+        # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
+        # delete of an old entry of the same organization in this operation must spare it.
+        CLAIMED.add(live.id)
     outs = outputs_for(live, props)
     return outs, inputs_for(outs)
 
@@ -350,6 +375,7 @@ async def delete(
     try:
         await client.delete_organization(id_)
     except NotFound:
+        CLAIMED.deleted(id_)
         return  # already gone: the goal of a delete is met
     except Forbidden as error:
         raise OrganizationError(
@@ -359,3 +385,4 @@ async def delete(
         ) from None
     except PolytomicError as error:
         raise explain(error, label, "delete", client.settings.deployment_url) from None
+    CLAIMED.deleted(id_)

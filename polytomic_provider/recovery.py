@@ -106,8 +106,22 @@ def _plain(value: Any) -> Any:
 
 
 def _is_ours(operation: Mapping[str, Any]) -> bool:
+    """A pending create of an organization served by the default provider: `recover` reads that
+    provider's settings from stack config, so a create under an explicit provider (another partner
+    account, perhaps) is not its to replay."""
     resource = operation.get("resource") or {}
-    return operation.get("type") == "creating" and resource.get("type") in ORGANIZATION_TYPES
+    if operation.get("type") != "creating" or resource.get("type") not in ORGANIZATION_TYPES:
+        return False
+    return _is_default_provider(str(resource.get("provider") or ""))
+
+
+def _is_default_provider(reference: str) -> bool:
+    """`urn:...::pulumi:providers:polytomic::default_0_2_0::<id>`: the engine names default providers
+    `default` or `default_<version>`; an empty reference is the default too."""
+    if not reference:
+        return True
+    parts = reference.split("::")
+    return len(parts) >= 2 and parts[-2].startswith("default")
 
 
 def unsettled_operations(export: Mapping[str, Any]) -> list[str]:

@@ -8,17 +8,24 @@ import sys
 from ..version import __version__
 from ..watchdog import start_engine_watchdog
 
-__all__ = ["main"]
+__all__ = ["engine_address", "main"]
+
+
+def engine_address(arguments: list[str]) -> str | None:
+    """The engine's address: the last argument, after any flags (`--tracing <endpoint>`, `-v=9`)."""
+    return arguments[-1] if arguments and not arguments[-1].startswith("-") else None
 
 
 def main() -> None:
+    from .engine_log import forward_retries
     from .provider import PolytomicProvider
     from .server import serve
 
-    engine = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    engine = engine_address(sys.argv[1:])
     if engine is None:
         sys.exit("pulumi-resource-polytomic is a Pulumi provider plugin: the Pulumi engine starts it")
     start_engine_watchdog(engine)  # a killed CLI leaves no plugin process behind
+    forward_retries(engine)
     serve(engine, __version__, PolytomicProvider())
 
 

@@ -86,7 +86,7 @@ def to_engine(
     """The core's dict as the engine's properties: camelCase keys, each secret field marked secret.
 
     A value the engine sent and the core returned unchanged is handed back as it came (`originals`), so
-    its secretness, unknownness and dependencies survive `check`.
+    its secretness, unknownness and dependencies survive `check`; a secret field is marked secret always.
     """
     secret = set(SECRET_FIELDS) | set(secrets)
     by_core_name = {snake_case(key): (key, value) for key, value in (originals or {}).items()}
@@ -94,7 +94,10 @@ def to_engine(
     for key, value in values.items():
         original = by_core_name.get(key)
         if original is not None and (value is UNKNOWN or _plain(original[1]) == value):
-            converted[original[0]] = original[1]
+            kept = original[1]
+            # A secret by nature stays one even when the program sent it plain (no SDK but YAML's marks
+            # it from the schema), so the engine never stores or shows it in clear text.
+            converted[original[0]] = kept.with_secret(True) if key in SECRET_FIELDS else kept
             continue
         if value is None and key in FIELDS:
             continue  # an unset field is left out, as a program leaves it out

@@ -16,12 +16,13 @@ from typing import Any
 from pulumi.provider.experimental import provider as rpc
 
 from .. import operations, queries
-from ..config import CONFIG_NAMESPACE, ConfigProblem, check_settings
-from ..fields import FIELDS
+from ..config import CONFIG_NAMESPACE, check_settings
+from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
 from ..frontend import PLUGIN, camel_case
 from ..models import Organization
 from ..runtime import ProviderRuntime
 from ..version import __version__
+from .engine_log import CURRENT_URN
 from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
 
 __all__ = ["ORGANIZATION", "PACKAGE", "PolytomicProvider", "schema"]
@@ -31,6 +32,7 @@ ORGANIZATION = f"{PACKAGE}:index:Organization"
 GET_ORGANIZATION = f"{PACKAGE}:index:getOrganization"
 GET_ORGANIZATIONS = f"{PACKAGE}:index:getOrganizations"
 GET_CURRENT_ORGANIZATION = f"{PACKAGE}:index:getCurrentOrganization"
+SECRET_SETTING = "partnerKey"  # stored as a secret in the provider resource's state, however it was given
 
 
 def schema() -> dict[str, Any]:
@@ -39,8 +41,26 @@ def schema() -> dict[str, Any]:
     return {**json.loads(text), "version": __version__}
 
 
+# The engine prints a failure as "property P value {V} has a problem: R", V in clear text unless the
+# program marked it secret. For a secret by nature, and for every provider setting (a key, a URL with a
+# password in it), the property is left out: R names it already, and V is never printed.
+_NEVER_SHOWN = {camel_case(field) for field in SECRET_FIELDS}
+_SCHEMA_PROPERTIES = {camel_case(field) for field in FIELDS}
+
+
+def _is_foreign(key: str) -> bool:
+    """An input the schema does not have that the core would take for its own: a field in Python spelling
+    (`sso_domain`), the dynamic provider's `adopt_id`, a bookkeeping key (`__create_key`)."""
+    if key in _SCHEMA_PROPERTIES:
+        return False
+    return key in FIELDS or key == ADOPT_ID or key.startswith("__")
+
+
 def _failures(problems: list[operations.CheckProblem]) -> list[rpc.CheckFailure]:
-    return [rpc.CheckFailure(problem.property, problem.reason) for problem in problems]
+    return [
+        rpc.CheckFailure("" if problem.property in _NEVER_SHOWN else problem.property, problem.reason)
+        for problem in problems
+    ]
 
 
 def _config_lookup(values: Mapping[str, Any]) -> Any:
@@ -74,10 +94,11 @@ class PolytomicProvider(rpc.Provider):
     async def check_config(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
         """Reject a malformed setting at preview, naming it; a missing key is reported by each resource."""
         _, problems = check_settings(_config_lookup(from_engine(request.new_inputs)))
-        return rpc.CheckResponse(
-            inputs=request.new_inputs,
-            failures=[rpc.CheckFailure(_setting_property(p), p.reason) for p in problems],
-        )
+        inputs = {
+            key: value.with_secret(True) if key == SECRET_SETTING else value
+            for key, value in request.new_inputs.items()
+        }
+        return rpc.CheckResponse(inputs=inputs, failures=[rpc.CheckFailure("", p.reason) for p in problems])
 
     async def configure(self, request: rpc.ConfigureRequest) -> rpc.ConfigureResponse:
         if request.args:
@@ -92,7 +113,8 @@ class PolytomicProvider(rpc.Provider):
     # -- the resource --------------------------------------------------------------------------------
 
     async def check(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
-        foreign = [key for key in request.new_inputs if key in FIELDS and camel_case(key) != key]
+        CURRENT_URN.set(request.urn)
+        foreign = [key for key in request.new_inputs if _is_foreign(key)]
         wanted = {key: value for key, value in request.new_inputs.items() if key not in foreign}
         olds, news = from_engine(request.old_inputs), from_engine(wanted)
         checked, problems = operations.check(
@@ -113,7 +135,9 @@ class PolytomicProvider(rpc.Provider):
         organization under the same name cannot exist beside the old one.
         """
         olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
-        ignored = [snake_case(key) for key in request.ignore_changes]
+        # Only the schema's names: the engine has applied them to the inputs already. Another spelling
+        # (`sso_domain`) matched nothing there, so honouring it here would hide a change `up` then sends.
+        ignored = [snake_case(key) for key in request.ignore_changes if key in _SCHEMA_PROPERTIES]
         changed = operations.changed_fields(olds, news, unknown=is_unknown, ignore=ignored)
         detailed = {
             camel_case(field): rpc.PropertyDiff(_diff_kind(olds, news, field), False) for field in changed
@@ -123,12 +147,14 @@ class PolytomicProvider(rpc.Provider):
         )
 
     async def create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
+        CURRENT_URN.set(request.urn)
         props = from_engine(request.properties)
         organization_id, outs = await operations.create(self._runtime.client(), props, frontend=PLUGIN)
         return rpc.CreateResponse(organization_id, to_engine(outs, secrets=secret_keys(request.properties)))
 
     async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
         """Refresh (the stored outputs come along) or import (nothing but the id the user named)."""
+        CURRENT_URN.set(request.urn)
         props = from_engine(request.properties)
         found = await operations.read(self._runtime.client(), request.resource_id, props)
         if found is None:
@@ -142,11 +168,13 @@ class PolytomicProvider(rpc.Provider):
         )
 
     async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
+        CURRENT_URN.set(request.urn)
         news = from_engine(request.news)
         outs = await operations.update(self._runtime.client(), request.resource_id, news, frontend=PLUGIN)
         return rpc.UpdateResponse(to_engine(outs, secrets=secret_keys(request.news)))
 
     async def delete(self, request: rpc.DeleteRequest) -> None:
+        CURRENT_URN.set(request.urn)
         props = from_engine(request.properties)
         await operations.delete(self._runtime.client(), request.resource_id, props, frontend=PLUGIN)
 
@@ -181,11 +209,6 @@ class PolytomicProvider(rpc.Provider):
 
 
 _FUNCTIONS = ", ".join((GET_ORGANIZATION, GET_ORGANIZATIONS, GET_CURRENT_ORGANIZATION))
-
-
-def _setting_property(problem: ConfigProblem) -> str:
-    """`polytomic:deploymentUrl` -> `deploymentUrl`: a provider input's name."""
-    return problem.setting.removeprefix(f"{CONFIG_NAMESPACE}:")
 
 
 def _diff_kind(olds: dict[str, Any], news: dict[str, Any], field: str) -> rpc.PropertyDiffKind:

@@ -445,3 +445,23 @@ def test_nodejs_sdk_generates_and_builds(
     for module in ("index", "organization", "provider", "getOrganization", "getOrganizations"):
         assert (sdk / "bin" / f"{module}.js").is_file(), module
     assert (sdk / "bin" / "getCurrentOrganization.d.ts").is_file()
+
+
+def test_retries_are_reported_in_the_run_output_under_the_resource(
+    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess
+) -> None:
+    """The plugin's stderr reaches only the engine's log, so it reports each retry through the engine:
+    the same line as the dynamic provider's, shown with the resource that retried."""
+    harness = make_plugin_stack("plugin-yaml", emulator=emulator)
+    harness.stack.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
+    harness.set_secret("clientSecret", CLIENT_SECRET)
+    emulator.admin.set_faults(fail_next=2, fail_status=503, methods=["POST"])
+
+    printed = str(run(harness, "up").stdout)
+
+    # The CLI repeats a resource's last warning on its status lines, so count resources, not lines.
+    pattern = r"Organization (plain|oidc) .*attempt 1 failed \(HTTP 503\); retrying in"
+    retried = set(re.findall(pattern, printed))
+    faulted = [e for e in emulator.admin.journal() if e.get("fault") == "fail_next"]
+    assert retried == {"plain", "oidc"} and len(faulted) == 2, printed
+    assert len(children(emulator)) == 2, "retried, not duplicated"

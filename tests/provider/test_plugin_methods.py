@@ -249,9 +249,12 @@ def test_bad_settings_fail_in_check_config_naming_the_setting(emulator: Emulator
     plugin = PolytomicProvider()
     news = values(partnerKey=PARTNER_KEY, deploymentUrl="https://admin:hunter2@example.com", maxAttempts=2.5)
     answer = run(plugin.check_config(rpc.CheckRequest("urn:provider", {}, news, b"")))
-    by_property = {f.property: f.reason for f in answer.failures or []}
-    assert set(by_property) == {"deploymentUrl", "maxAttempts"}
-    assert all("hunter2" not in reason and PARTNER_KEY not in reason for reason in by_property.values())
+    # No property named: the engine would print its value (a URL's password, the key) beside it.
+    assert [f.property for f in answer.failures or []] == ["", ""]
+    reasons = " ".join(f.reason for f in answer.failures or [])
+    assert "polytomic:deploymentUrl" in reasons and "polytomic:maxAttempts" in reasons
+    assert "hunter2" not in reasons and PARTNER_KEY not in reasons
+    assert (answer.inputs or {})["partnerKey"].is_secret, "the key is stored as a secret however given"
 
 
 def test_a_missing_key_fails_each_resource_check_naming_the_setting(emulator: EmulatorProcess) -> None:
@@ -284,3 +287,46 @@ def test_settings_fall_back_to_the_environment_like_the_dynamic_provider(
     run(plugin.configure(rpc.ConfigureRequest({}, {}, accept_secrets=True, accept_resources=False)))
     made = create(plugin, name="From the environment")
     assert made.resource_id in {o["id"] for o in emulator.admin.organizations()}
+
+
+def test_a_secret_given_in_clear_text_is_made_secret_and_its_failure_never_names_the_property(
+    plugin: PolytomicProvider,
+) -> None:
+    """SDKs other than YAML's send what the program gave: a plain string must still be stored as a secret,
+    and a failure must not name the property (the engine would print the value beside it)."""
+    plain = {key: engine_value(value) for key, value in {"name": "Acme", **OIDC}.items()}
+    assert not plain["clientSecret"].is_secret
+    checked = check(plugin, plain)
+    assert (checked.inputs or {})["clientSecret"].is_secret
+    made = run(plugin.create(rpc.CreateRequest(URN, checked.inputs or {}, 60, False)))
+    assert made.properties["clientSecret"].is_secret
+    bad = {**plain, "clientSecret": engine_value(CLIENT_SECRET + "\t")}
+    failures = check(plugin, bad).failures or []
+    assert [f.property for f in failures] == [""] and "clientSecret" in failures[0].reason
+
+
+def test_the_dynamic_providers_adopt_id_and_bookkeeping_keys_are_refused(plugin: PolytomicProvider) -> None:
+    failures = check(plugin, values(name="Acme", adopt_id="some-id", __create_key="pulumi-create-x")).failures
+    reasons = {f.property: f.reason for f in failures or []}
+    assert set(reasons) == {"adopt_id", "__create_key"}
+    assert "pulumi import polytomic:index:Organization" in reasons["adopt_id"]
+
+
+def test_ignore_changes_in_another_spelling_does_not_hide_a_change(plugin: PolytomicProvider) -> None:
+    """The engine applies `ignoreChanges` to the inputs by the schema's names; `sso_domain` matched
+    nothing there, so the change is real and the diff must show it."""
+    olds = values(name="Acme", ssoDomain="a.example.com")
+    news = values(name="Acme", ssoDomain="b.example.com")
+    answer = run(plugin.diff(rpc.DiffRequest(URN, "id", olds, news, ["sso_domain"])))
+    assert answer.diffs == ["ssoDomain"]
+
+
+def test_an_imported_organization_is_spared_by_the_same_operations_delete_of_its_old_entry(
+    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """`import:` of the organization a removed resource held: the engine imports it under the new name,
+    then deletes the old entry, the same organization."""
+    existing = partner_api.post("/api/organizations", json={"name": "Moved"}).json()["data"]["id"]
+    run(plugin.read(rpc.ReadRequest(URN, existing, {}, {})))
+    run(plugin.delete(rpc.DeleteRequest(URN, existing, values(name="Moved"), 60)))
+    assert existing in {o["id"] for o in emulator.admin.organizations()}

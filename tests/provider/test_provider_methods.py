@@ -245,6 +245,18 @@ def test_a_delete_spares_the_organization_a_create_of_the_same_operation_adopted
     assert [e["method"] for e in emulator.admin.journal() if e["method"] == "DELETE"] == []
 
 
+def test_a_stale_adopt_id_after_a_delete_first_replacement_makes_a_new_organization(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: Any
+) -> None:
+    """`adopt_id` left in the program: a replacement is checked as a new resource and would adopt again,
+    but a delete-first replacement has just deleted that organization. The replacement is a new one."""
+    existing = partner_api.post("/api/organizations", json={"name": "Adopted"}).json()["data"]["id"]
+    provider.delete(existing, {"name": "Adopted"})  # the replacement's delete, first
+    replacement = provider.create(provider.check({}, {"name": "Adopted", "adopt_id": existing}).inputs)
+    assert replacement.id != existing
+    assert [o["id"] for o in children(emulator)] == [replacement.id]
+
+
 def test_update_of_a_deleted_organization_says_to_refresh(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:

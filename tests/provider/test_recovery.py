@@ -166,6 +166,24 @@ def test_operations_recover_does_not_settle_are_listed() -> None:
     ]
 
 
+def test_a_pending_create_under_an_explicit_provider_is_left_to_the_user() -> None:
+    """`recover` replays with the default provider's settings: a create under another provider (another
+    partner account, perhaps) would be sent to the wrong account, so it stops recover before any write."""
+    plugin_type = "polytomic:index:Organization"
+    default = "urn:pulumi:dev::p::pulumi:providers:polytomic::default_0_2_0::0d1f"
+    explicit = "urn:pulumi:dev::p::pulumi:providers:polytomic::accountB::5e2a"
+    ops = [
+        creating("mine", {"name": "Mine", "clientSecret": None}, type_=plugin_type),
+        creating("theirs", {"name": "B"}, type_=plugin_type),
+    ]
+    ops[0]["resource"]["provider"] = default
+    ops[1]["resource"]["provider"] = explicit
+    export = export_with(ops)
+    assert [p.urn.rsplit("::", 1)[-1] for p in pending_creates(export)] == ["mine"]
+    assert unsettled_operations(export) == [f"creating urn:pulumi:dev::p::{plugin_type}::theirs"]
+    assert pending_creates(export)[0].fields == {"name": "Mine", "client_secret": None}
+
+
 def test_complete_in_state_turns_imports_into_resources_and_drops_the_rest() -> None:
     encrypted = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
     replaced_urn = f"urn:pulumi:dev::p::{ORG_TYPE}::replaced"

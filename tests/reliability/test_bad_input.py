@@ -213,8 +213,10 @@ def test_the_plugin_gives_the_same_message_for_each_bad_input(
     news = {camel_case(key): engine_value(value) for key, value in inputs.items()}
     request = rpc.CheckRequest("urn:pulumi:test::p::polytomic:index:Organization::acme", {}, news, b"")
     answer = run(PolytomicProvider.check(plugin, request))
+    # A failure of a secret by nature names no property (the engine would print the value beside it).
     expected = {
-        (camel_case(f.property), PLUGIN.spell(f.reason)) for f in provider.check({}, dict(inputs)).failures
+        ("" if f.property == "client_secret" else camel_case(f.property), PLUGIN.spell(f.reason))
+        for f in provider.check({}, dict(inputs)).failures
     }
     assert {(f.property, f.reason) for f in answer.failures or []} == expected
     assert emulator.admin.journal() == []

@@ -1,0 +1,58 @@
+"""The core's retry lines, sent to the engine: `pulumi up` shows them under the resource that retried.
+
+The dynamic provider host's stderr reaches the CLI's output; a plugin's stderr reaches only the engine's
+log file. So the plugin forwards the retry reporter's lines (retry.py, logger `polytomic_provider.retry`)
+through the engine's Log call, tagged with the URN of the call that retried: each request of the server
+runs in a task of its own, and `CURRENT_URN` is set there by the provider method serving it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+
+import grpc.aio
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+__all__ = ["CURRENT_URN", "EngineLogHandler", "forward_retries"]
+
+CURRENT_URN: contextvars.ContextVar[str] = contextvars.ContextVar("polytomic_current_urn", default="")
+
+
+class EngineLogHandler(logging.Handler):
+    """A logging handler that sends each record to the engine as a warning of the current resource."""
+
+    def __init__(self, engine_address: str) -> None:
+        super().__init__(level=logging.WARNING)
+        self._address = engine_address
+        self._stub: engine_pb2_grpc.EngineStub | None = None
+        self._sending: set[asyncio.Future[object]] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not on the server's loop: nothing to send with
+        try:
+            if self._stub is None:
+                self._stub = engine_pb2_grpc.EngineStub(grpc.aio.insecure_channel(self._address))
+            request = engine_pb2.LogRequest(
+                severity=engine_pb2.WARNING, message=self.format(record), urn=CURRENT_URN.get()
+            )
+            task = asyncio.ensure_future(self._stub.Log(request))
+        except Exception:  # a line that cannot be reported must never fail the call that retried
+            self.handleError(record)
+            return
+        self._sending.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Future[object]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled():
+            task.exception()  # an engine that is gone cannot be told; the line is in the plugin's log
+
+
+def forward_retries(engine_address: str) -> None:
+    """Send the retry reporter's lines to the engine (as well as to stderr, the plugin's own log)."""
+    logging.getLogger("polytomic_provider.retry").addHandler(EngineLogHandler(engine_address))
