@@ -40,9 +40,11 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) -m pytest
 
-## bench: the benchmark table at 0 and 100 ms per API call, N up to 1,000 (see README)
+## bench: the benchmark table at 0 and 100 ms per API call, N up to 1,000, for the dynamic provider and the
+##   plugin beside the no-op floor (see README); a subset: make bench BENCH_ARGS="--sizes 100 --latencies 100
+##   --kinds plugin,noop" (all options: .venv/bin/python bench/run.py --help)
 bench: $(STAMP)
-	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) bench/run.py
+	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) bench/run.py $(BENCH_ARGS)
 
 ## golden: write the golden stack of this checkout's version (tests/golden/<version>/; once per release)
 golden: $(STAMP)

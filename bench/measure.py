@@ -9,6 +9,8 @@ import secrets
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from bench.raw import RawClient
 from bench.session import log
@@ -27,11 +29,31 @@ class Sample:
     api_calls: str = ""
     api_call_count: int | None = None
     tree_cpu_s: float | None = None
+    api_span_s: float | None = None  # from the first API request's arrival to the last one's answer
+    api_peak: int | None = None  # the most API requests in flight at once
     killed: tuple[str, ...] = ()  # probed processes the engine had to SIGKILL (each costs it a 5 s wait)
 
 
 Results = dict[tuple[str, int, str], list[Sample]]  # (command, size, variant) -> one Sample per repetition
 LIST_PATH = "/api/organizations"
+
+
+def api_concurrency(entries: list[dict[str, Any]]) -> tuple[float | None, int | None]:
+    """From the journal's entries (arrival time, duration): the seconds from the first request's arrival to
+    the last one's answer, and the most requests in flight at once; None for a command that made none."""
+    spans = []
+    for entry in entries:
+        began = datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).timestamp()
+        spans.append((began, began + entry["duration_ms"] / 1000))
+    if not spans:
+        return None, None
+    # At equal times an answer (-1) sorts before an arrival (+1): back-to-back requests are not concurrent.
+    events = sorted([(began, 1) for began, _ in spans] + [(ended, -1) for _, ended in spans])
+    in_flight = peak = 0
+    for _, step in events:
+        in_flight += step
+        peak = max(peak, in_flight)
+    return max(ended for _, ended in spans) - min(began for began, _ in spans), peak
 
 
 @dataclass
@@ -49,9 +71,9 @@ class Bench:
     provider_state_bytes: int | None = None
     provider_state_secret: bool | None = None
 
-    def api_calls(self) -> tuple[str, int]:
+    def api_calls(self) -> tuple[str, int, float | None, int | None]:
         """The requests in the emulator's journal (cleared before each command that makes any), as text
-        (L = list call, G = GET of one organization) and as a count."""
+        (L = list call, G = GET of one organization), as a count, and their span and peak concurrency."""
         entries = self.emulator.admin.journal()
         counts = Counter(
             "LIST" if (entry["method"], entry["path"]) == ("GET", LIST_PATH) else entry["method"]
@@ -62,7 +84,7 @@ class Bench:
         text = " ".join(f"{counts[kind]}{letter}" for kind, letter in kinds if counts[kind])
         if failed:
             text += f" ({failed} failed)"
-        return text or "0", len(entries)
+        return (text or "0", len(entries), *api_concurrency(entries))
 
     def set_latency(self) -> None:
         """Give every API call this bench's latency (benches of other latencies share the emulator)."""
@@ -102,15 +124,25 @@ class Bench:
             self.emulator.admin.clear_journal()
         args = [*cli_args(command, self.parallel), "--stack", stack]
         seconds, _, probe, tree_cpu = self.workspace.pulumi(variant, args, probe=True)
-        calls, count = self.api_calls() if variant.organizations else ("", None)
-        killed = tuple(probe.killed)
-        sample = Sample(seconds, probe.provider_rss_mib, probe.provider_cpu_s, calls, count, tree_cpu, killed)
+        calls, count, span, peak = self.api_calls() if variant.organizations else ("", None, None, None)
+        sample = Sample(
+            seconds,
+            probe.provider_rss_mib,
+            probe.provider_cpu_s,
+            calls,
+            count,
+            tree_cpu,
+            span,
+            peak,
+            tuple(probe.killed),
+        )
         self.results[(command, size, variant.name)].append(sample)
         rss = f"{sample.rss_mib:.0f} MiB" if sample.rss_mib is not None else "? MiB"
-        stall = f"  KILLED after 5 s: {', '.join(killed)}" if killed else ""
+        stall = f"  KILLED after 5 s: {', '.join(sample.killed)}" if sample.killed else ""
+        flight = f" in {span:.2f} s, {peak} at once" if span is not None else ""
         log(
             f"  {command:<12} N={size:<4} {self.latency_ms:>3} ms {variant.name:<36} {seconds:7.2f} s  "
-            f"provider {rss}  {calls}{stall}"
+            f"provider {rss}  {calls}{flight}{stall}"
         )
 
     def read_provider_from_state(self, stack: str) -> None:

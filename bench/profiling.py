@@ -7,14 +7,14 @@ import secrets
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from bench.probe import Probe
 from bench.raw import api_client
 from bench.report import markdown
 from bench.session import PARTNER_KEY
-from bench.stacks import COMMANDS, NOOP, PROVIDER, cli_args
+from bench.stacks import COMMANDS, MEASURED, NOOP, PROVIDER, Variant, cli_args
 from bench.workspace import Workspace
 
 
@@ -135,12 +135,14 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
 # -- profile ---------------------------------------------------------------------------------------------
 
 
-def profile(workspace: Workspace, size: int, parallel: int) -> list[str]:
+def profile(
+    workspace: Workspace, size: int, parallel: int, variants: Sequence[Variant] = (PROVIDER, NOOP)
+) -> list[str]:
     """Run every command once per kind with the sampler on, and summarize the provider processes."""
     tag = f"profile-n{size}-{secrets.token_hex(3)}"
     lines = [f"Profile of the provider processes, N={size} (stack sampler and per-gRPC-call timings on):"]
     env = {"BENCH_PROFILE": "1"}
-    for variant in (PROVIDER, NOOP):
+    for variant in variants:
         stack = f"{variant.program}-{tag}"
         workspace.new_stack(variant, stack, size, f"bench-{tag}")
         try:
@@ -149,7 +151,7 @@ def profile(workspace: Workspace, size: int, parallel: int) -> list[str]:
                     variant, [*cli_args(command, parallel), "--stack", stack], probe=True, extra_env=env
                 )
                 lines.append(f"\n== {variant.name} {command}: {seconds:.2f} s wall (profiled)")
-                detailed = variant == PROVIDER and command in ("up", "preview")
+                detailed = variant in MEASURED and command in ("up", "preview")
                 lines.extend(describe_probe(probe, detailed=detailed))
         finally:
             workspace.remove_stack(variant, stack)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.measure import Results, Sample
-from bench.stacks import API_PHASES, COMMANDS, NOOP, PROVIDER, Variant
+from bench.stacks import API_PHASES, COMMANDS, MEASURED, NOOP, PLUGIN, PROVIDER, Variant
 
 TARGET_PROVIDER_BYTES = 1024
 TARGET_IMPORT_MS = 300.0
@@ -51,10 +51,9 @@ def render_header(version: str, repeat: int, wall: float, loads: list[float]) ->
         f"medians of {repeat} run(s); total wall time {wall / 60:.1f} min",
     ]
     if loads:
-        nproc = len(os.sched_getaffinity(0))
         lines.append(
             f"1-minute load average before each command (the benchmark itself accounts for 1 to 2): "
-            f"median {statistics.median(loads):.1f}, max {max(loads):.1f}, on {nproc} CPUs"
+            f"{load_summary(loads)}"
         )
     lines.append("")
     return lines
@@ -124,99 +123,125 @@ def ideal_extra(command: str, provider: list[Sample], latency_ms: int, parallel:
     return [Sample(waves(command, s.api_call_count, parallel) * latency_ms / 1000) for s in provider]
 
 
-# Columns of the full report; README_COLUMNS is the subset the README's table shows.
+# Columns of the full report, for the kind of stack a row measures (the dynamic provider or the plugin);
+# README_COLUMNS is the subset the README's table shows.
 COLUMNS = (
     "command",
     "N",
     "latency ms",
-    "provider s",
+    "kind",
+    "s",
     "no-op s",
     "ideal s",
-    "prov/no-op",
-    "prov/ideal",
+    "x no-op",
+    "x ideal",
     "raw s",
     "raw x4 s",
-    "prov/(no-op+raw)",
+    "x (no-op+raw)",
     "API calls",
-    "prov RSS MiB",
+    "API s",
+    "in flight",
+    "RSS MiB",
     "no-op RSS MiB",
-    "prov CPU s",
+    "CPU s",
     "no-op CPU s",
-    "all CPU prov/no-op",
+    "all CPU / no-op",
     "5 s stalls",
 )
-README_COLUMNS = (*COLUMNS[:8], "API calls", "prov RSS MiB", "no-op RSS MiB")
+README_COLUMNS = (*COLUMNS[:9], "API calls", "API s", "in flight", "RSS MiB", "no-op RSS MiB")
 
 
 def table_rows(by_latency: dict[int, Results], sizes: list[int], parallel: int) -> list[dict[str, str]]:
-    """One row per command, size and latency, every column of COLUMNS as text."""
+    """One row per command, size, latency and measured kind, every column of COLUMNS as text."""
     rows = []
     for command in COMMANDS:
         for size in sizes:
             for latency, results in sorted(by_latency.items()):
-                provider = results.get((command, size, PROVIDER.name), [])
-                noop = results.get((command, size, NOOP.name), [])
-                if not provider or not noop:
-                    continue
-                raw = results.get((command, size, "raw-serial"), [])
-                extra = ideal_extra(command, provider, latency, parallel)
-                noop_s = median(noop)
-                ideal = None if noop_s is None else noop_s + (median(extra) or 0.0)
-                cells = (
-                    command,
-                    str(size),
-                    str(latency),
-                    fmt(median(provider)),
-                    fmt(noop_s),
-                    fmt(ideal),
-                    fmt(paired_ratio(provider, noop)),
-                    fmt(paired_ratio(provider, noop, extra)),
-                    fmt(median(raw), ".3f") if raw else "-",
-                    fmt(median(results.get((command, size, "raw-threads"), [])), ".3f") if raw else "-",
-                    fmt(paired_ratio(provider, noop, raw)) if raw else "-",
-                    most_common([s.api_calls for s in provider]),
-                    fmt(median(provider, "rss_mib"), ".0f"),
-                    fmt(median(noop, "rss_mib"), ".0f"),
-                    fmt(median(provider, "cpu_s")),
-                    fmt(median(noop, "cpu_s")),
-                    f"{fmt(median(provider, 'tree_cpu_s'))}/{fmt(median(noop, 'tree_cpu_s'))}",
-                    f"{stalls(provider)}/{stalls(noop)}",
-                )
-                rows.append(dict(zip(COLUMNS, cells, strict=True)))
+                for kind in MEASURED:
+                    row = table_row(results, command, size, latency, kind, parallel)
+                    if row is not None:
+                        rows.append(row)
     return rows
+
+
+def table_row(
+    results: Results, command: str, size: int, latency: int, kind: Variant, parallel: int
+) -> dict[str, str] | None:
+    """The row of one kind beside the no-op floor (None if either was not run)."""
+    measured = results.get((command, size, kind.name), [])
+    noop = results.get((command, size, NOOP.name), [])
+    if not measured or not noop:
+        return None
+    raw = results.get((command, size, "raw-serial"), [])
+    extra = ideal_extra(command, measured, latency, parallel)
+    noop_s = median(noop)
+    ideal = None if noop_s is None else noop_s + (median(extra) or 0.0)
+    cells = (
+        command,
+        str(size),
+        str(latency),
+        kind.name,
+        fmt(median(measured)),
+        fmt(noop_s),
+        fmt(ideal),
+        fmt(paired_ratio(measured, noop)),
+        fmt(paired_ratio(measured, noop, extra)),
+        fmt(median(raw), ".3f") if raw else "-",
+        fmt(median(results.get((command, size, "raw-threads"), [])), ".3f") if raw else "-",
+        fmt(paired_ratio(measured, noop, raw)) if raw else "-",
+        most_common([s.api_calls for s in measured]),
+        fmt(median(measured, "api_span_s")),
+        fmt(median(measured, "api_peak"), ".0f"),
+        fmt(median(measured, "rss_mib"), ".0f"),
+        fmt(median(noop, "rss_mib"), ".0f"),
+        fmt(median(measured, "cpu_s")),
+        fmt(median(noop, "cpu_s")),
+        f"{fmt(median(measured, 'tree_cpu_s'))}/{fmt(median(noop, 'tree_cpu_s'))}",
+        f"{stalls(measured)}/{stalls(noop)}",
+    )
+    return dict(zip(COLUMNS, cells, strict=True))
 
 
 def render_table(
     by_latency: dict[int, Results], sizes: list[int], parallel: int, columns: Sequence[str] = COLUMNS
 ) -> list[str]:
     rows = table_rows(by_latency, sizes, parallel)
-    return markdown([tuple(columns), *(tuple(row[c] for c in columns) for row in rows)], left=2)
+    return markdown([tuple(columns), *(tuple(row[c] for c in columns) for row in rows)], left=4)
 
 
 # Printed under the main table: what each column measures.
 TABLE_LEGEND = (
-    "provider / no-op: seconds of the whole CLI command (CLI start, program, engine, provider "
-    "process). latency: added by the emulator to every API call (its latency fault), as a network "
-    "between a CI runner and a SaaS API would. ideal: the no-op floor plus the command's API calls "
-    "made `--parallel` at a time, each wave costing the latency (`refresh --yes` reads twice, in its "
+    "kind: provider = the dynamic provider (bench/programs/organizations; its host serves at most 4 calls "
+    "at once), plugin = the provider plugin pulumi-resource-polytomic (bench/programs/plugin-organizations; "
+    "as many calls at once as the engine sends). s / no-op s: seconds of the whole CLI command (CLI start, "
+    "program, engine, provider process) on that kind's stack and on the no-op stack. latency: added by the "
+    "emulator to every API call (its latency fault), as a network between a CI runner and a SaaS API "
+    "would. ideal: the no-op floor plus the command's API calls made `--parallel` at a time (the engine's "
+    "limit, the same for both kinds), each wave costing the latency (`refresh --yes` reads twice, in its "
     "preview and then in the refresh: two rounds). raw: the API work done directly with httpx on one "
     "keep-alive client, serially (raw x4: over 4 threads): up = N POSTs, destroy = N DELETEs, a read = "
-    "one list call, preview = none; with latency only the list call is timed. Ratios: medians of "
-    "per-repetition ratios. API calls: requests the provider made, from the emulator's journal "
-    "(P/L/G/U/D = POST, list, GET of one organization, PUT, DELETE). RSS: peak resident memory "
-    "(VmHWM) of the `python -m pulumi.dynamic` process; CPU: its user+system seconds. all CPU: "
-    "user+system seconds of the command's whole process tree (CLI, language host, program, "
-    "provider), which other work on the machine disturbs much less than wall time. 5 s stalls: runs "
-    "(provider/no-op) in which the engine had to SIGKILL the Python provider plugin "
-    "when it did not exit within 5 s of its SIGINT, which adds 5 s to that run: Pulumi's Python "
-    "provider host parks its main thread in Event.wait() with no timeout, so a SIGINT that the "
-    "kernel hands to one of its gRPC threads is never acted on (the language host, a Go "
-    "program, is not affected). Such runs are left out of the medians and ratios."
+    "one list call, preview = none; with latency only the list call is timed. Ratios (x ...): medians of "
+    "per-repetition ratios. API calls: requests the kind's provider made, from the emulator's journal "
+    "(P/L/G/U/D = POST, list, GET of one organization, PUT, DELETE). API s: from the first request's "
+    "arrival at the emulator to the last one's answer; in flight: the most requests the emulator was "
+    "serving at once (medians over the repetitions; the ideal assumes `--parallel` throughout). RSS: peak "
+    "resident memory (VmHWM) of the provider process (`python -m pulumi.dynamic`, or "
+    "`pulumi-resource-polytomic`); CPU: its user+system seconds. all CPU: user+system seconds of the "
+    "command's whole process tree (CLI, language host, program, provider), which other work on the machine "
+    "disturbs much less than wall time. 5 s stalls: runs (kind/no-op) in which the engine had to SIGKILL "
+    "the Python provider plugin when it did not exit within 5 s of its SIGINT, which adds 5 s to that "
+    "run: Pulumi's Python provider host parks its main thread in Event.wait() with no timeout, so a SIGINT "
+    "that the kernel hands to one of its gRPC threads is never acted on (the language host, a Go program, "
+    "is not affected). Such runs are left out of the medians and ratios."
 )
 
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+UP_IDEAL_TARGET = {PROVIDER.name: 1.5, PLUGIN.name: 1.3}
+"""`up` of 100 at 100 ms over the ideal: the dynamic provider's host serves 4 calls at once, not 8."""
 
 
 def render_targets(
@@ -227,7 +252,8 @@ def render_targets(
     state_bytes: int | None,
     serialized: dict[str, int],
 ) -> list[str]:
-    """The targets of the README (at 0 ms) and of issue 12 (at 100 ms), for the sizes and latencies run."""
+    """The targets of the README (at 0 ms) and of issue 12 (at 100 ms), for the sizes, latencies and kinds
+    run."""
     lines = ["Targets:"]
 
     def samples(latency: int, command: str, size: int, variant: str) -> list[Sample]:
@@ -237,33 +263,43 @@ def render_targets(
         if ratio is not None:
             lines.append(f"- {text}: {ratio:.2f}x (target <= {target}x): {verdict(ratio <= target)}")
 
-    def against_floor(latency: int, command: str, size: int, extra: str | None = None) -> float | None:
-        provider = samples(latency, command, size, PROVIDER.name)
-        noop = samples(latency, command, size, NOOP.name)
-        return paired_ratio(provider, noop, samples(latency, command, size, extra) if extra else None)
+    def over_floor(kind: str, latency: int, command: str, size: int, extra: str = "") -> float | None:
+        measured, noop = samples(latency, command, size, kind), samples(latency, command, size, NOOP.name)
+        return paired_ratio(measured, noop, samples(latency, command, size, extra) if extra else None)
 
-    check("no-change preview of 100 at 0 ms, over the no-op floor", against_floor(0, "preview", 100), 1.3)
-    check(
-        "up of 100 at 0 ms, over (no-op floor + raw API time)", against_floor(0, "up", 100, "raw-serial"), 1.3
-    )
-    latency = 100
-    for command, size, target in (("refresh", 100, 1.2), ("up --refresh", 100, 1.2), ("refresh", 1000, 1.3)):
+    slow = 100
+    for kind in [variant.name for variant in MEASURED]:
         check(
-            f"{command} of {size} at {latency} ms, over (no-op floor + one list call)",
-            against_floor(latency, command, size, "raw-serial"),
-            target,
+            f"{kind}: no-change preview of 100 at 0 ms, over the no-op floor",
+            over_floor(kind, 0, "preview", 100),
+            1.3,
         )
-    check(
-        f"no-change preview of 1000 at {latency} ms, over the no-op floor",
-        against_floor(latency, "preview", 1000),
-        1.2,
-    )
-    up = samples(latency, "up", 100, PROVIDER.name)
-    check(
-        f"up of 100 at {latency} ms, over the ideal (--parallel {parallel})",
-        paired_ratio(up, samples(latency, "up", 100, NOOP.name), ideal_extra("up", up, latency, parallel)),
-        1.5,
-    )
+        check(
+            f"{kind}: up of 100 at 0 ms, over (no-op floor + raw API time)",
+            over_floor(kind, 0, "up", 100, "raw-serial"),
+            1.3,
+        )
+        for command, size, target in (
+            ("refresh", 100, 1.2),
+            ("up --refresh", 100, 1.2),
+            ("refresh", 1000, 1.3),
+        ):
+            check(
+                f"{kind}: {command} of {size} at {slow} ms, over (no-op floor + one list call)",
+                over_floor(kind, slow, command, size, "raw-serial"),
+                target,
+            )
+        check(
+            f"{kind}: no-change preview of 1000 at {slow} ms, over the no-op floor",
+            over_floor(kind, slow, "preview", 1000),
+            1.2,
+        )
+        up = samples(slow, "up", 100, kind)
+        check(
+            f"{kind}: up of 100 at {slow} ms, over the ideal (--parallel {parallel})",
+            paired_ratio(up, samples(slow, "up", 100, NOOP.name), ideal_extra("up", up, slow, parallel)),
+            UP_IDEAL_TARGET[kind],
+        )
     provider_bytes = serialized["provider"]
     stored = f", {state_bytes} bytes as stored in the state" if state_bytes is not None else ""
     lines.append(
@@ -285,6 +321,12 @@ def render_targets(
     return lines
 
 
+def load_summary(loads: list[float]) -> str:
+    """The 1-minute load average before the commands: median and max, over the CPUs."""
+    nproc = len(os.sched_getaffinity(0))
+    return f"load median {statistics.median(loads):.1f}, max {max(loads):.1f}, on {nproc} CPUs"
+
+
 def render_readme_block(
     version: str,
     repeat: int,
@@ -293,18 +335,24 @@ def render_readme_block(
     latencies: list[int],
     table: list[str],
     targets: list[str],
+    invocation: str = "make bench",
+    loads: Sequence[float] = (),
 ) -> list[str]:
     """The README's benchmark section, between its markers, ready to paste."""
     added = " and ".join(f"{latency} ms" for latency in latencies)
+    load = f"; {load_summary(list(loads))}" if loads else ""
     return [
         "<!-- bench-table -->",
         f"Measured on the project's reference machine ({machine_summary()}), Pulumi CLI {version},",
         f"`--parallel {parallel}`, emulator on loopback with {added} added to every API call (its latency "
-        f"fault), medians of {repeat} runs, one `make bench` invocation ({wall / 60:.1f} minutes). *no-op* "
-        "is the same command on N no-op dynamic resources (the engine's floor); *ideal* is that floor plus "
-        f"the command's API calls made {parallel} at a time, each round trip costing the added latency "
-        "(`refresh --yes` reads twice: its preview, then the refresh). API calls: P = POST, L = list, "
-        "G = GET of one organization, U = PUT, D = DELETE.",
+        f"fault), medians of {repeat} runs, one `{invocation}` invocation ({wall / 60:.1f} minutes{load}). "
+        "*kind*: *provider* is the dynamic provider, *plugin* the provider plugin "
+        "`pulumi-resource-polytomic`. *no-op* is the same command on N no-op dynamic resources (the engine's "
+        f"floor); *ideal* is that floor plus the command's API calls made {parallel} at a time, each round "
+        "trip costing the added latency (`refresh --yes` reads twice: its preview, then the refresh). API "
+        "calls: P = POST, L = list, G = GET of one organization, U = PUT, D = DELETE; *API s*: from the "
+        "first request's arrival at the emulator to the last one's answer; *in flight*: the most requests "
+        "it served at once.",
         "",
         *table,
         "",

@@ -1,20 +1,27 @@
-"""Benchmark: the Organization provider against the engine's floor (a no-op dynamic provider) and the
-network's floor (the same API calls made directly with httpx), through the real Pulumi CLI.
+"""Benchmark: the Organization provider, as the dynamic provider and as the provider plugin, against the
+engine's floor (a no-op dynamic provider) and the network's floor (the same API calls made directly with
+httpx), through the real Pulumi CLI.
 
 Run: ``make bench``, or ``.venv/bin/python bench/run.py [--sizes 1,10,100,1000] [--latencies 0,100]
-[--parallel 8] [--repeat 3] [--quick]`` (``--profile`` and ``--experiments``: see below). The run of 5,000
-organizations is bench/scale.py (``make bench-scale``).
+[--kinds provider,plugin,noop] [--parallel 8] [--repeat 3] [--quick]`` (``--profile`` and
+``--experiments``: see below); ``make bench BENCH_ARGS="--sizes 100 --latencies 100"`` passes options
+through. The run of 5,000 organizations is bench/scale.py (``make bench-scale``).
 
 Every table row is measured at each API latency of ``--latencies`` (milliseconds added to every API call by
 the emulator's latency fault: 0 is loopback, 100 is a CI runner talking to a SaaS API), and every command is
 run with ``--parallel`` (8, the CLI's default on two cores). The *ideal* beside each row is the no-op floor
-plus the provider's counted API calls made ``--parallel`` at a time, each round trip costing the latency.
+plus the counted API calls made ``--parallel`` at a time, each round trip costing the latency: the engine's
+limit, the same for both kinds of provider (the dynamic provider's host serves at most 4 of them at once,
+the plugin as many as the engine sends).
 
-For each latency, size N and repetition, two stacks are created in a temporary directory (file:// backend,
-passphrase secrets, a temporary PULUMI_HOME): one declaring N organizations (bench/programs/organizations),
-one declaring N no-op dynamic resources (bench/programs/noop, provider `tests.e2e.noop.NoopProvider`,
-pickled by reference like ours). Then, command by command, the two stacks run one after the other (in
-alternating order), followed by the raw httpx calls for that command:
+For each latency, size N and repetition, one stack per kind of ``--kinds`` is created in a temporary
+directory (file:// backend, passphrase secrets, a temporary PULUMI_HOME): *provider*, N organizations of the
+dynamic provider (bench/programs/organizations); *plugin*, the same N organizations served by the provider
+plugin pulumi-resource-polytomic, which the engine finds on PATH in this virtualenv's bin folder
+(bench/programs/plugin-organizations); *noop*, N no-op dynamic resources (bench/programs/noop, provider
+`tests.e2e.noop.NoopProvider`, pickled by reference like ours), the floor every row is compared with. Then,
+command by command, the stacks run one after the other (in rotating order), followed by the raw httpx calls
+for that command:
 
     pulumi up --yes --skip-preview                                  raw: N x POST /api/organizations
     pulumi preview --expect-no-changes                              raw: nothing
@@ -30,14 +37,15 @@ the per-repetition ratios (each provider run is paired with the no-op run next t
 drifts in the machine's load). The emulator runs on loopback with a temporary SQLite database.
 
 Memory and CPU of the provider process (`python -m pulumi.dynamic`, which the engine starts through
-pulumi-resource-pulumi-python): bench/hooks is put first on PYTHONPATH, so every Python process of the run
-imports bench/hooks/sitecustomize.py, which in that process writes, at exit, its peak RSS (VmHWM from
-/proc/self/status: the kernel's high-water mark over the process's whole life) and its CPU time. When a
-command starts several provider processes (refresh and destroy start one for their preview and one for the
-operation), the table shows the largest peak and the summed CPU.
+pulumi-resource-pulumi-python, or pulumi-resource-polytomic): bench/hooks is put first on PYTHONPATH, so
+every Python process of the run imports bench/hooks/sitecustomize.py, which in that process writes, at exit,
+its peak RSS (VmHWM from /proc/self/status: the kernel's high-water mark over the process's whole life) and
+its CPU time. When a command starts several provider processes (refresh and destroy start one for their
+preview and one for the operation), the table shows the largest peak and the summed CPU. The emulator's
+journal gives, besides the API calls of each command, their span and the most of them in flight at once.
 
-``--profile`` then runs the commands at the largest size and the largest latency once more for both
-stacks, with the probe's stack sampler and per-gRPC-call timings on, and prints where the provider
+``--profile`` then runs the commands at the largest size and the largest latency once more for every
+kind, with the probe's stack sampler and per-gRPC-call timings on, and prints where the provider
 process's time goes.
 ``--experiments`` compares provider variants (bench/variants) and engine settings at the largest size.
 """
@@ -68,7 +76,7 @@ from bench.report import (
     render_targets,
 )
 from bench.session import PARTNER_KEY, log
-from bench.stacks import EXPERIMENTS, NOOP, PARALLEL, PROVIDER
+from bench.stacks import EXPERIMENTS, KINDS, NOOP, PARALLEL, Variant
 from bench.workspace import Workspace, pulumi_bin_dir, pulumi_version, temporary_root
 from polytomic_provider.emulator.launcher import EmulatorProcess
 
@@ -87,6 +95,16 @@ def parse_latencies(text: str) -> list[int]:
     return latencies
 
 
+def parse_kinds(text: str) -> tuple[Variant, ...]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in KINDS]
+    if unknown or NOOP.name not in names:
+        raise argparse.ArgumentTypeError(
+            f"kinds are some of {','.join(KINDS)}, with {NOOP.name} (the floor every row is compared with)"
+        )
+    return tuple(KINDS[name] for name in KINDS if name in names)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -96,6 +114,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--latencies", type=parse_latencies, default=[0, 100], help="ms added to each API call (0,100)"
+    )
+    parser.add_argument(
+        "--kinds",
+        type=parse_kinds,
+        default=tuple(KINDS.values()),
+        help=f"the stacks to run ({','.join(KINDS)}; {NOOP.name} always among them)",
     )
     parser.add_argument(
         "--parallel", type=int, default=PARALLEL, help=f"the engine's --parallel ({PARALLEL})"
@@ -132,7 +156,7 @@ def main() -> int:
                 for latency, bench in benches.items():
                     for size in sizes:
                         log(f"repetition {repetition + 1}/{repeat}, {latency} ms per API call, N={size}")
-                        bench.repetition((PROVIDER, NOOP), size, repetition, raw=True)
+                        bench.repetition(args.kinds, size, repetition, raw=True)
         experiments = Bench(workspace, emulator, RawClient(emulator.url), parallel=args.parallel)
         if args.experiments:
             for repetition in range(repeat):
@@ -140,7 +164,7 @@ def main() -> int:
                 experiments.repetition(EXPERIMENTS, max(sizes), repetition, raw=False)
         if args.profile:
             benches[max(args.latencies)].set_latency()
-        profile_lines = profile(workspace, max(sizes), args.parallel) if args.profile else []
+        profile_lines = profile(workspace, max(sizes), args.parallel, args.kinds) if args.profile else []
         emulator.admin.clear_faults()
         micro_lines = micro_benchmark(emulator.url) if args.profile else []
         emulator_log_tail = emulator.log_text()[-2000:]
@@ -170,6 +194,8 @@ def main() -> int:
             args.latencies,
             render_table(by_latency, sizes, args.parallel, README_COLUMNS),
             targets,
+            " ".join(["bench/run.py", *sys.argv[1:]]) if sys.argv[1:] else "make bench",
+            loads,
         )
     if args.experiments:
         out += ["", *render_experiments(experiments.results, max(sizes), EXPERIMENTS)]

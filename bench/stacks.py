@@ -43,7 +43,13 @@ class Variant:
 
 
 PROVIDER = Variant("provider", "organizations", True)
+"""The dynamic provider: its host serves at most 4 calls at once, whatever the engine's --parallel."""
+PLUGIN = Variant("plugin", "plugin-organizations", True)
+"""The provider plugin `pulumi-resource-polytomic`: serves as many calls at once as the engine sends."""
 NOOP = Variant("noop", "noop", False, floor="")
+"""The engine's floor, which every measured kind is compared with."""
+MEASURED = (PROVIDER, PLUGIN)  # the kinds of the main table, each row beside the no-op floor
+KINDS = {variant.name: variant for variant in (*MEASURED, NOOP)}  # bench/run.py --kinds
 SKIP_CHECKPOINTS = (("PULUMI_SKIP_CHECKPOINTS", "1"),)
 EXPERIMENTS = (
     NOOP,

@@ -62,10 +62,11 @@ class Workspace:
     ) -> Workspace:
         for name in ("state", "home", "probe"):
             (root / name).mkdir()
-        for program in ("organizations", "noop", "variants"):
+        for main in sorted((BENCH / "programs").glob("*/__main__.py")):
+            program = main.parent.name
             project = root / program
             project.mkdir()
-            shutil.copy(BENCH / "programs" / program / "__main__.py", project / "__main__.py")
+            shutil.copy(main, project / "__main__.py")
             spec = {
                 "name": f"bench-{program}",
                 "runtime": {"name": "python", "options": {"virtualenv": sys.prefix}},
@@ -73,7 +74,8 @@ class Workspace:
             (project / "Pulumi.yaml").write_text(json.dumps(spec))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("POLYTOMIC_", "PULUMI_", "BENCH_"))}
         env.update(
-            PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            # The CLI, then this virtualenv's scripts: the engine finds pulumi-resource-polytomic on PATH.
+            PATH=os.pathsep.join([str(bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]),
             PULUMI_HOME=str(root / "home"),
             PULUMI_BACKEND_URL=(root / "state").as_uri(),
             PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,

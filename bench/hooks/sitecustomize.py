@@ -1,10 +1,11 @@
 """Benchmark probe, loaded by every Python process of a benchmarked `pulumi` run (bench/run.py puts this
 directory first on PYTHONPATH, so Python imports it at start-up as `sitecustomize`).
 
-It does nothing unless BENCH_PROBE_DIR is set. Then, in the dynamic provider host (`python -m
-pulumi.dynamic`, started by the engine through `pulumi-resource-pulumi-python`) and in the program
-(`pulumi-language-python-exec`), it writes one JSON file at exit: peak resident memory (VmHWM from
-/proc/self/status, which the kernel keeps for the whole life of the process), CPU seconds and wall seconds.
+It does nothing unless BENCH_PROBE_DIR is set. Then, in the provider process (the dynamic provider's host
+`python -m pulumi.dynamic`, which the engine starts through `pulumi-resource-pulumi-python`, or the plugin
+`pulumi-resource-polytomic`) and in the program (`pulumi-language-python-exec`), it writes one JSON file at
+exit: peak resident memory (VmHWM from /proc/self/status, which the kernel keeps for the whole life of the
+process), CPU seconds and wall seconds.
 
 Each process also writes a `.start` marker when it starts. The engine stops a plugin with SIGINT to its
 process group, waits up to 5 s, then SIGKILLs the group: a process that left `main()` normally has run
@@ -20,6 +21,7 @@ Nothing here is imported by the benchmarked code itself, and no project file is 
 from __future__ import annotations
 
 import atexit
+import inspect
 import json
 import os
 import sys
@@ -31,13 +33,20 @@ from typing import Any
 _DIR = os.environ.get("BENCH_PROBE_DIR")
 
 
-def _kind() -> str | None:
+def _args() -> list[str]:
     try:
         with open("/proc/self/cmdline", "rb") as handle:
-            args = handle.read().decode(errors="replace").split("\0")
+            return handle.read().decode(errors="replace").split("\0")
     except OSError:
-        return None
-    if "pulumi.dynamic" in args:
+        return []
+
+
+_PLUGIN = any(arg.endswith("pulumi-resource-polytomic") for arg in _args())  # serves on its main thread
+
+
+def _kind() -> str | None:
+    args = _args()
+    if "pulumi.dynamic" in args or _PLUGIN:
         return "provider"
     if any(arg.endswith("pulumi-language-python-exec") for arg in args):
         return "program"
@@ -103,9 +112,13 @@ class _Sampler:
 
 
 def _idle(names: list[str]) -> bool:
-    """A thread parked with nothing to do: an idle pool worker, or gRPC's completion-queue poller."""
+    """A thread parked with nothing to do: an idle pool worker, gRPC's completion-queue poller, an asyncio
+    loop waiting for its sockets (the plugin's main thread), or a thread whose target is C code with no
+    Python frame of its own (such as grpc.aio's poller)."""
     leaf = names[0]
-    if leaf.startswith("_serve (grpc/_server.py"):
+    if len(names) <= 3 and leaf.startswith("run (") and "threading.py" in leaf:
+        return True
+    if leaf.startswith("_serve (grpc/_server.py") or (leaf.startswith("select (") and "selectors.py" in leaf):
         return True
     return leaf.startswith(("_worker (", "wait (")) and len(names) < 8
 
@@ -122,6 +135,19 @@ _CALLS_LOCK = threading.Lock()
 
 
 def _timed(name: str, method: Any) -> Any:
+    if inspect.iscoroutinefunction(method):  # the plugin's grpc.aio servicer
+
+        async def timed(request: Any, context: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return await method(request, context)
+            finally:
+                ended = time.perf_counter()
+                with _CALLS_LOCK:
+                    _CALLS.append((name, began, ended))
+
+        return timed
+
     def wrapper(request: Any, context: Any) -> Any:
         began = time.perf_counter()
         try:
@@ -157,7 +183,7 @@ def _install(directory: str, kind: str) -> None:
         if kind == "provider":
             _wrap_servicer()
         interval = float(os.environ.get("BENCH_PROFILE_INTERVAL", "0.002"))
-        sampler = _Sampler(interval, include_main=kind == "program")
+        sampler = _Sampler(interval, include_main=kind == "program" or _PLUGIN)
         sampler.start()
 
     def report() -> None:
