@@ -12,6 +12,7 @@ use them: a preview's program never pays for them.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pulumi
@@ -54,6 +55,8 @@ class OrganizationProvider(ResourceProvider):
         start_engine_watchdog()
         # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
         RUNTIME.configure_from(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
+        # The host serves calls on other threads meanwhile; the first of them then finds the client built.
+        threading.Thread(target=RUNTIME.prewarm, name="polytomic-prewarm", daemon=True).start()
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         from . import operations

@@ -81,6 +81,18 @@ class ProviderRuntime:
     def settings(self) -> Settings:
         return _settings_of(self._configuration())
 
+    def prewarm(self) -> None:
+        """Build the client (importing httpx, pydantic and the async backends httpx uses) now, so the first
+        call does not pay for it; a no-op when the settings are unusable (`check` reports them)."""
+        try:
+            if self.problems():
+                return
+            self.client()
+            import anyio._backends._asyncio  # noqa: F401 - what httpx loads on its first request
+            import httpcore._backends.anyio  # noqa: F401
+        except Exception:  # a head start only: the first real call meets (and reports) any failure
+            return
+
     def client(self) -> AsyncPolytomicClient:
         from .client import AsyncPolytomicClient  # httpx is loaded only once a call needs the API
 

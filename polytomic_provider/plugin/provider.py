@@ -8,6 +8,8 @@ loop, so the engine's `--parallel` calls run at once over one shared `httpx.Asyn
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Mapping
 from importlib import resources
@@ -16,6 +18,7 @@ from typing import Any
 from pulumi.provider.experimental import provider as rpc
 
 from .. import operations, queries
+from ..client import AsyncPolytomicClient
 from ..config import CONFIG_NAMESPACE, check_settings
 from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
 from ..frontend import PLUGIN, camel_case
@@ -85,6 +88,7 @@ class PolytomicProvider(rpc.Provider):
 
     def __init__(self) -> None:
         self._runtime = ProviderRuntime()
+        self._warming: asyncio.Future[None] | None = None
 
     # -- the provider's own configuration ------------------------------------------------------------
 
@@ -108,7 +112,16 @@ class PolytomicProvider(rpc.Provider):
             values = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
         # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
         self._runtime.configure_from(_config_lookup(values))
+        # Build the client and import what it needs off the event loop, while the engine sends checks.
+        self._warming = asyncio.get_running_loop().run_in_executor(None, self._runtime.prewarm)
         return rpc.ConfigureResponse(accept_secrets=True, supports_preview=False)
+
+    async def _client(self) -> AsyncPolytomicClient:
+        """The configuration's client, once the prewarm started by `configure` is over."""
+        if self._warming is not None:
+            with contextlib.suppress(Exception):  # a failed prewarm leaves the error to the real call
+                await self._warming
+        return self._runtime.client()
 
     # -- the resource --------------------------------------------------------------------------------
 
@@ -149,14 +162,14 @@ class PolytomicProvider(rpc.Provider):
     async def create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
         CURRENT_URN.set(request.urn)
         props = from_engine(request.properties)
-        organization_id, outs = await operations.create(self._runtime.client(), props, frontend=PLUGIN)
+        organization_id, outs = await operations.create(await self._client(), props, frontend=PLUGIN)
         return rpc.CreateResponse(organization_id, to_engine(outs, secrets=secret_keys(request.properties)))
 
     async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
         """Refresh (the stored outputs come along) or import (nothing but the id the user named)."""
         CURRENT_URN.set(request.urn)
         props = from_engine(request.properties)
-        found = await operations.read(self._runtime.client(), request.resource_id, props)
+        found = await operations.read(await self._client(), request.resource_id, props)
         if found is None:
             return rpc.ReadResponse(resource_id=None, properties={}, inputs={})
         outs, inputs = found
@@ -170,13 +183,13 @@ class PolytomicProvider(rpc.Provider):
     async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
         CURRENT_URN.set(request.urn)
         news = from_engine(request.news)
-        outs = await operations.update(self._runtime.client(), request.resource_id, news, frontend=PLUGIN)
+        outs = await operations.update(await self._client(), request.resource_id, news, frontend=PLUGIN)
         return rpc.UpdateResponse(to_engine(outs, secrets=secret_keys(request.news)))
 
     async def delete(self, request: rpc.DeleteRequest) -> None:
         CURRENT_URN.set(request.urn)
         props = from_engine(request.properties)
-        await operations.delete(self._runtime.client(), request.resource_id, props, frontend=PLUGIN)
+        await operations.delete(await self._client(), request.resource_id, props, frontend=PLUGIN)
 
     # -- the functions -------------------------------------------------------------------------------
 
@@ -185,7 +198,7 @@ class PolytomicProvider(rpc.Provider):
         problems = [rpc.CheckFailure(p.setting, p.reason) for p in self._runtime.problems()]
         if problems:
             return rpc.InvokeResponse(failures=problems)
-        client = self._runtime.client()
+        client = await self._client()
         if request.tok == GET_ORGANIZATION:
             organization_id, name = args.get("id"), args.get("name")
             if (organization_id is None) == (name is None):
