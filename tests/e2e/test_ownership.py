@@ -16,7 +16,7 @@ from pulumi import automation as auto
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from tests.e2e.test_organization_lifecycle import OIDC, PLAIN, children, last_seq, writes
-from tests.front_ends import PLUGIN, FrontEnd
+from tests.front_ends import DYNAMIC, PLUGIN, FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness
 from tests.support import CLIENT_SECRET
 
@@ -172,6 +172,9 @@ def test_replace_on_changes_field_forces_a_delete_first_replacement(
     harness.preview(expect_no_changes=True)
 
 
+@pytest.mark.parametrize(
+    "front_end", [DYNAMIC], ids=["dynamic"]
+)  # the plugin's diff of ignored fields: tests/provider/test_plugin_methods.py
 def test_ignore_changes_keeps_a_field_out_of_the_update(
     make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd
 ) -> None:
@@ -208,6 +211,9 @@ def test_a_secret_rotation_is_shown_as_a_change_of_client_secret_without_its_val
     assert "__create_key" not in printed, "bookkeeping inputs are not shown as changes"
 
 
+@pytest.mark.parametrize(
+    "front_end", [DYNAMIC], ids=["dynamic"]
+)  # the plugin's drift: the lifecycle of tests/e2e/test_plugin.py
 def test_drift_found_by_refresh_is_marked_on_the_next_preview(
     make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd, partner_api: httpx.Client
 ) -> None:
