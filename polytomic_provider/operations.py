@@ -64,6 +64,34 @@ def new_create_key() -> str:
     return f"pulumi-create-{uuid.uuid4().hex}"
 
 
+class _SharedSet:
+    """A set of strings that concurrent calls of one provider process add to and ask about."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: set[str] = set()
+
+    def add(self, item: str) -> None:
+        with self._lock:
+            self._items.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        with self._lock:
+            return item in self._items
+
+    def take(self, item: object) -> bool:
+        """True, once, for an item that was added (and is removed by this call)."""
+        with self._lock:
+            if isinstance(item, str) and item in self._items:
+                self._items.discard(item)
+                return True
+        return False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 class FreshKeys:
     """The create keys this process's `check` drew for resources that are not in the stack yet.
 
@@ -76,22 +104,16 @@ class FreshKeys:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._keys: set[str] = set()
+        self._keys = _SharedSet()
 
     def draw(self) -> str:
         key = new_create_key()
-        with self._lock:
-            self._keys.add(key)
+        self._keys.add(key)
         return key
 
     def take(self, key: object) -> bool:
         """True, once, for a key `draw` gave out."""
-        with self._lock:
-            if isinstance(key, str) and key in self._keys:
-                self._keys.discard(key)
-                return True
-        return False
+        return self._keys.take(key)
 
 
 FRESH_KEYS = FreshKeys()
@@ -111,31 +133,25 @@ class ClaimedThisRun:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ids: set[str] = set()
-        self._deleted: set[str] = set()
+        self._claimed = _SharedSet()
+        self._deleted = _SharedSet()
 
     def add(self, organization_id: str) -> None:
-        with self._lock:
-            self._ids.add(organization_id)
+        self._claimed.add(organization_id)
 
     def __contains__(self, organization_id: object) -> bool:
-        with self._lock:
-            return organization_id in self._ids
+        return organization_id in self._claimed
 
     def deleted(self, organization_id: str) -> None:
-        with self._lock:
-            self._deleted.add(organization_id)
+        self._deleted.add(organization_id)
 
     def was_deleted(self, organization_id: object) -> bool:
-        with self._lock:
-            return organization_id in self._deleted
+        return organization_id in self._deleted
 
     def clear(self) -> None:
         """Forget everything: a new operation begins (tests run several in one process)."""
-        with self._lock:
-            self._ids.clear()
-            self._deleted.clear()
+        self._claimed.clear()
+        self._deleted.clear()
 
 
 CLAIMED = ClaimedThisRun()

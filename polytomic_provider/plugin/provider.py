@@ -19,7 +19,7 @@ from pulumi.provider.experimental import provider as rpc
 
 from .. import operations, queries
 from ..client import AsyncPolytomicClient
-from ..config import CONFIG_NAMESPACE, check_settings
+from ..config import CONFIG_NAMESPACE, ConfigLookup, check_settings
 from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
 from ..frontend import PLUGIN, camel_case
 from ..models import Organization
@@ -66,7 +66,7 @@ def _failures(problems: list[operations.CheckProblem]) -> list[rpc.CheckFailure]
     ]
 
 
-def _config_lookup(values: Mapping[str, Any]) -> Any:
+def _config_lookup(values: Mapping[str, Any]) -> ConfigLookup:
     """A settings lookup over provider inputs; a value not known yet counts as unset."""
 
     def lookup(key: str) -> str | None:
