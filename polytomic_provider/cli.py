@@ -4,7 +4,7 @@
                                                         [--include-owner] [--retain-on-delete]
                                                         [--output FILE [--force]]
 
-    polytomic-pulumi recover --stack STACK [--cwd DIR] [--dry-run]
+    polytomic-pulumi recover --stack STACK [--cwd DIR] [--cancel] [--dry-run]
 
 `generate` lists the organizations of the partner account and prints a Pulumi program (Python) that adopts
 each of them; its key is read from the environment only (POLYTOMIC_PARTNER_KEY, then POLYTOMIC_API_KEY),
@@ -13,7 +13,8 @@ ever printed; the program reads OIDC client ids and secrets from stack config (s
 
 `recover`, after an interrupted `pulumi up`, imports into the stack the organizations its pending creates
 provably made (see recovery.py), and names every other one with the way to adopt it. It reads the key the
-way the provider does: the stack's config, then the environment.
+way the provider does: the stack's config, then the environment. It first repairs what the kill may have
+left unreadable in a file:// backend (file_backend.py), and with --cancel removes the killed run's lock.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import file_backend
 from .client import PolytomicClient
 from .codegen import plan_declarations, render_program
 from .config import (
@@ -101,7 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     recover.add_argument("--stack", required=True, help="the stack whose pending creates to resolve")
     recover.add_argument("--cwd", metavar="DIR", help="the Pulumi project directory (default: here)")
     recover.add_argument(
-        "--dry-run", action="store_true", help="only print what would be imported or cleared"
+        "--cancel",
+        action="store_true",
+        help="first end the killed run's lock ('pulumi cancel'): only when no run of the stack is alive",
+    )
+    recover.add_argument(
+        "--dry-run", action="store_true", help="only print what would be repaired, imported or cleared"
     )
     return parser
 
@@ -195,10 +202,43 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repair_file_backend(stack: str, cwd: str | None, *, dry_run: bool) -> None:
+    """Remove the stack metadata files a kill left unreadable in a `file://` backend (file_backend.py):
+    until then every Pulumi command on the stack fails with `failed to load checkpoint: EOF`."""
+    from . import recovery
+
+    try:
+        whoami = json.loads(recovery.run_pulumi(["whoami", "--json"], cwd))
+    except (PolytomicError, ValueError) as error:
+        raise CommandError(f"finding the stack's backend failed: {error}") from None
+    root = file_backend.local_root(str(whoami.get("url") or ""))
+    broken = file_backend.broken_metadata(root, stack) if root is not None else []
+    for path in broken:
+        if dry_run:
+            print(f"{PROG}: would remove {path}: the kill left this metadata file of the stack unreadable")
+            continue
+        path.unlink(missing_ok=True)
+        print(
+            f"{PROG}: removed {path}: the kill left this metadata file of the stack unreadable (Pulumi "
+            "reported 'failed to load checkpoint: EOF'); the checkpoint beside it is untouched"
+        )
+    if broken and dry_run:
+        raise CommandError(
+            "the stack cannot be read until those files are removed: run recover without --dry-run"
+        )
+
+
 def _recover(args: argparse.Namespace) -> int:
     from . import recovery
 
     stack, cwd = args.stack, args.cwd
+    _repair_file_backend(stack, cwd, dry_run=args.dry_run)
+    if args.cancel and not args.dry_run:
+        try:
+            recovery.run_pulumi(["cancel", "--stack", stack, "--yes"], cwd)
+        except PolytomicError as error:
+            raise CommandError(f"cancelling the killed run of stack {stack!r} failed: {error}") from None
+        print(f"{PROG}: the stack's lock, held by the killed run, is removed ('pulumi cancel')")
     try:
         export = json.loads(recovery.run_pulumi(["stack", "export", "--stack", stack, "--show-secrets"], cwd))
         config = json.loads(

@@ -11,17 +11,20 @@ must be gone within the same few seconds of the kill.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
+from polytomic_provider import file_backend
 from polytomic_provider.emulator.launcher import EmulatorProcess
-from tests.front_ends import FrontEnd
-from tests.pulumi_harness import StackFactory
+from tests.front_ends import DYNAMIC, FrontEnd
+from tests.pulumi_harness import StackFactory, StackHarness
 from tests.reliability.test_faults import assert_converged, declared, report
 
 pytestmark = pytest.mark.e2e
@@ -59,6 +62,22 @@ def session_commands(session_id: int) -> list[str]:
     return [" ".join(argv) for argv in map(command_line, live_session_members(session_id)) if argv]
 
 
+def checkpoint_on_disk(harness: StackHarness) -> dict[str, Any]:
+    """The stack's latest deployment, read from the file:// backend's checkpoint file ({} if not there)."""
+    root = file_backend.local_root(harness.cli_env["PULUMI_BACKEND_URL"])
+    assert root is not None
+    for path in (root / ".pulumi" / "stacks").glob(f"*/{harness.stack.name}.json"):
+        with contextlib.suppress(OSError, ValueError):  # replaced by rename meanwhile: read it next time
+            latest: dict[str, Any] = json.loads(path.read_bytes())["checkpoint"]["latest"]
+            return latest or {}
+    return {}
+
+
+def pending_creates_on_disk(harness: StackHarness) -> bool:
+    operations = checkpoint_on_disk(harness).get("pending_operations") or []
+    return any(operation.get("type") == "creating" for operation in operations)
+
+
 def kill_session(session_id: int) -> None:
     for pid in live_session_members(session_id):
         with contextlib.suppress(ProcessLookupError):
@@ -89,6 +108,10 @@ def test_up_killed_mid_run_then_recovered_converges(
         while len(emulator.admin.organizations()) < 9 and time.monotonic() < deadline:
             time.sleep(0.02)
         running = session_commands(run.pid)
+        # Kill while a create is in flight: its pending create is on disk before the provider is called,
+        # and the emulator holds each POST for the latency, so the kill lands before the answer.
+        while not pending_creates_on_disk(harness) and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         # SIGKILL the CLI's process group (Pulumi gives each plugin a group of its own).
         os.killpg(run.pid, signal.SIGKILL)
@@ -113,21 +136,31 @@ def test_up_killed_mid_run_then_recovered_converges(
     assert any(front_end.provider_process in command for command in running), f"no provider: {running}"
     assert leftovers == [], f"processes of the killed run outlived it: {leftovers}"
     made_before_kill = len(emulator.admin.organizations()) - 1
-    in_state_before = len(front_end.organizations_in_state(harness))
+    # Read from the backend's file: the kill may have left the stack unreadable to the CLI until recover.
+    checkpoint = checkpoint_on_disk(harness)
+    in_state_before = sum(r["type"].endswith(front_end.type_suffix) for r in checkpoint.get("resources", []))
     assert 0 < made_before_kill < len(wanted), "the kill should land mid-run"
+    assert pending_creates_on_disk(harness), "the kill should land while a create is in flight"
     emulator.admin.clear_faults()
 
     # Recovery, as documented in the README.
-    harness.cli("cancel", "--yes")
     recovered = subprocess.run(
-        [sys.executable, "-m", "polytomic_provider.cli", "recover", "--stack", harness.stack.name],
+        [
+            sys.executable,
+            "-m",
+            "polytomic_provider.cli",
+            "recover",
+            "--stack",
+            harness.stack.name,
+            "--cancel",
+        ],
         cwd=harness.work_dir,
         env=harness.cli_env,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert recovered.returncode == 0, recovered.stderr
+    assert recovered.returncode == 0, f"{recovered.stdout}\n{recovered.stderr}"
     imported = recovered.stdout.count("import: ")
     assert imported > 0, recovered.stdout
     assert len(front_end.organizations_in_state(harness)) == in_state_before + imported
@@ -149,3 +182,43 @@ def test_up_killed_mid_run_then_recovered_converges(
             "wall_s": round(elapsed, 1),
         },
     )
+
+
+def test_recover_repairs_the_stack_metadata_a_kill_left_empty(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    """A kill while the file backend rewrites `<stack>.json.attrs` (in place, after the checkpoint's atomic
+    rename) leaves it empty, and every command on the stack fails, `pulumi cancel` first; the documented
+    `recover --cancel` gives the stack back as it was last saved."""
+    harness = DYNAMIC.stack(make_stack, emulator)
+    harness.set_organizations(declared(2))
+    harness.up()
+    root = file_backend.local_root(harness.cli_env["PULUMI_BACKEND_URL"])
+    assert root is not None
+    (metadata,) = (root / ".pulumi" / "stacks").glob(f"*/{harness.stack.name}.json.attrs")
+    metadata.write_bytes(b"")
+    broken = harness.cli("cancel", "--yes", check=False)
+    assert broken.returncode != 0 and "failed to load checkpoint: EOF" in broken.stderr
+
+    recovered = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "polytomic_provider.cli",
+            "recover",
+            "--stack",
+            harness.stack.name,
+            "--cancel",
+        ],
+        cwd=harness.work_dir,
+        env=harness.cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert recovered.returncode == 0, f"{recovered.stdout}\n{recovered.stderr}"
+    assert f"removed {metadata}" in recovered.stdout
+    assert "nothing to recover" in recovered.stdout
+    assert len(DYNAMIC.organizations_in_state(harness)) == 2
+    harness.preview(expect_no_changes=True)

@@ -1,0 +1,75 @@
+"""Which metadata files of a file:// backend `recover` repairs: only the stack's own, only unreadable ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from polytomic_provider.file_backend import broken_metadata, local_root
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("file:///srv/state", Path("/srv/state")),
+        ("file:///srv/state?no_tmp_dir=true", Path("/srv/state")),
+        ("file:///srv/my%20state", Path("/srv/my state")),
+        ("file://~/state", Path.home() / "state"),
+        ("file://~", Path.home()),
+        ("s3://bucket/state", None),
+        ("https://api.pulumi.com", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_local_root_is_the_directory_of_a_file_backend_only(url: str | None, expected: Path | None) -> None:
+    assert local_root(url) == expected
+
+
+def _stack_files(root: Path, project: str, files: dict[str, bytes]) -> Path:
+    folder = root / ".pulumi" / "stacks" / project
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return folder
+
+
+def test_empty_or_cut_short_metadata_of_the_stack_is_found(tmp_path: Path) -> None:
+    valid = b'{"user.content_type":"application/octet-stream","md5":"AAAA"}\n'
+    folder = _stack_files(
+        tmp_path,
+        "project",
+        {
+            "dev.json": b"{}",
+            "dev.json.attrs": b"",  # what a kill between truncate and write leaves
+            "dev.json.bak": b"{}",
+            "dev.json.bak.attrs": valid[:20],  # cut short
+            "prod.json": b"{}",
+            "prod.json.attrs": b"",  # another stack's: not recover's to touch
+        },
+    )
+    assert broken_metadata(tmp_path, "dev") == [folder / "dev.json.attrs", folder / "dev.json.bak.attrs"]
+    assert broken_metadata(tmp_path, "acme/project/dev") == broken_metadata(tmp_path, "dev")
+
+
+def test_readable_metadata_and_other_files_are_left_alone(tmp_path: Path) -> None:
+    _stack_files(
+        tmp_path,
+        "project",
+        {
+            "dev.json": b"",  # the checkpoint itself is never judged or touched here
+            "dev.json.attrs": b'{"md5":"AAAA"}',
+            "dev.json.18ed7a98cd688ee1.tmp": b"{",  # a write the kill cut off: never renamed, never read
+        },
+    )
+    assert broken_metadata(tmp_path, "dev") == []
+    assert broken_metadata(tmp_path / "elsewhere", "dev") == []
+
+
+def test_metadata_of_a_stack_outside_any_project_folder_is_found(tmp_path: Path) -> None:
+    folder = tmp_path / ".pulumi" / "stacks"
+    folder.mkdir(parents=True)
+    (folder / "dev.json").write_bytes(b"{}")
+    (folder / "dev.json.attrs").write_bytes(b"\x00\x00")
+    assert broken_metadata(tmp_path, "dev") == [folder / "dev.json.attrs"]
