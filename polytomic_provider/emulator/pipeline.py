@@ -4,6 +4,8 @@ Why a module of its own: faults, the journal and the version header must see eac
 including requests the app never handles (413, injected errors, dropped connections), so they are applied
 around the app rather than inside the routes. The routes take only one thing from here: the per-request
 `RequestContext`, through which an idempotent write owes the plan's latency after claiming its key.
+A request whose client went away before its body was complete is journaled (fault `client_aborted`) and
+never handled, as a real server never hands a cut-off body to its application.
 """
 
 from __future__ import annotations
@@ -112,6 +114,12 @@ class ApiPipeline:
             body = await _read_body(receive)
         except PayloadTooLarge as exc:
             outcome.set_error(exc)
+        except _ClientGone as gone:
+            # As a real server does: a request cut off before its body ended is never handled, so it can
+            # neither claim an Idempotency-Key nor store an outcome (a client cancelled between writing
+            # its headers and its body would otherwise leave a 422 that refuses the real request later).
+            self._record(scope, gone.received, started_at, t0, status=None, fault="client_aborted")
+            return
         else:
             decision = self._emulator.faults.decide(scope["method"])
             context = RequestContext(decision.latency_ms)
@@ -122,17 +130,50 @@ class ApiPipeline:
                 await self._run_app(scope, receive, body, outcome)
             await context.pause()  # no-op if the route already paused after claiming an idempotency key
 
+        self._record(
+            scope,
+            body,
+            started_at,
+            t0,
+            status=outcome.status,
+            fault=decision.fault,
+            latency_ms=decision.latency_ms,
+            replayed=(b"idempotent-replayed", b"true") in outcome.headers,
+            error_key=_error_key(outcome.body) if (outcome.status or 0) >= 400 else None,
+        )
+        if decision.action in ("drop_before", "drop_after"):
+            await _drop(scope)
+            return
+        headers = [(k, v) for k, v in outcome.headers if k != b"x-polytomic-version"]
+        headers.append((b"x-polytomic-version", version))
+        await send({"type": "http.response.start", "status": outcome.status or 500, "headers": headers})
+        await send({"type": "http.response.body", "body": bytes(outcome.body)})
+
+    def _record(
+        self,
+        scope: Scope,
+        body: bytes,
+        started_at: float,
+        t0: float,
+        *,
+        status: int | None,
+        fault: str | None,
+        latency_ms: int = 0,
+        replayed: bool = False,
+        error_key: str | None = None,
+    ) -> None:
+        """Journal one /api/ request; a failure to do so never changes the answer."""
         facts = RequestFacts(
             method=scope["method"],
             path=scope["path"],
             query=scope["query_string"].decode("latin-1"),
             headers=list(scope["headers"]),
             body=body,
-            status=outcome.status,
-            fault=decision.fault,
-            latency_ms=decision.latency_ms,
-            replayed=(b"idempotent-replayed", b"true") in outcome.headers,
-            error_key=_error_key(outcome.body) if (outcome.status or 0) >= 400 else None,
+            status=status,
+            fault=fault,
+            latency_ms=latency_ms,
+            replayed=replayed,
+            error_key=error_key,
             duration_ms=(time.perf_counter() - t0) * 1000,
             started_at=started_at,
             authenticated=self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None,
@@ -141,13 +182,6 @@ class ApiPipeline:
             self._emulator.journal.record(facts)
         except Exception:  # the answer matters more than its journal entry
             logger.exception("could not journal %s %s", scope["method"], scope["path"])
-        if decision.action in ("drop_before", "drop_after"):
-            await _drop(scope)
-            return
-        headers = [(k, v) for k, v in outcome.headers if k != b"x-polytomic-version"]
-        headers.append((b"x-polytomic-version", version))
-        await send({"type": "http.response.start", "status": outcome.status or 500, "headers": headers})
-        await send({"type": "http.response.body", "body": bytes(outcome.body)})
 
     async def _run_app(self, scope: Scope, receive: Receive, body: bytes, outcome: _Outcome) -> None:
         """Run the Starlette app with the already-read body, buffering its response into `outcome`."""
@@ -184,12 +218,20 @@ def _adding_header(send: Send, version: bytes) -> Send:
     return wrapped
 
 
+class _ClientGone(Exception):
+    """The client disconnected before the request's body was complete."""
+
+    def __init__(self, received: bytes) -> None:
+        super().__init__("client disconnected mid-request")
+        self.received = received
+
+
 async def _read_body(receive: Receive) -> bytes:
     chunks = bytearray()
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise _ClientGone(bytes(chunks))
         chunks += message.get("body", b"")
         if len(chunks) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"request bodies are limited to {MAX_BODY_BYTES} bytes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -199,3 +200,32 @@ def test_a_claim_whose_process_is_gone_is_taken_over(tmp_path: Any) -> None:
     assert isinstance(survivor.claim_idempotency("partner", "key-orphaned", "fp", 3600), Claimed)
     assert not killed.finish_idempotency("partner", "key-orphaned", StoredOutcome(200, b"late"))
     assert survivor.finish_idempotency("partner", "key-orphaned", StoredOutcome(200, b"survivor"))
+
+
+def test_a_post_cut_off_before_its_body_claims_nothing(live: EmulatorProcess, http: httpx.Client) -> None:
+    """A client cancelled between writing its headers and its body (what gRPC's cancel of a provider call
+    does to httpcore when the engine dies) must not leave an outcome: the full request under the same key
+    is then the create, as with a real server, and is not refused as a reuse of the key."""
+    key = f"cut-off-{uuid.uuid4().hex}"
+    body = b'{"name":"Cut Off"}'
+    address = httpx.URL(live.url)
+    head = (
+        f"POST /api/organizations HTTP/1.1\r\nHost: {address.host}\r\n"
+        f"Authorization: {http.headers['Authorization']}\r\nIdempotency-Key: {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((address.host, address.port)) as connection:
+        connection.sendall(head)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(
+        entry.get("fault") == "client_aborted" for entry in live.admin.journal()
+    ):
+        time.sleep(0.02)
+    (aborted,) = [entry for entry in live.admin.journal() if entry.get("fault") == "client_aborted"]
+    assert aborted["status"] is None
+
+    whole = http.post("/api/organizations", content=body, headers={"Idempotency-Key": key})
+
+    assert whole.status_code == 200, whole.text
+    assert "idempotent-replayed" not in whole.headers
+    assert [o["name"] for o in live.admin.organizations()].count("Cut Off") == 1
