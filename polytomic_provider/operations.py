@@ -43,6 +43,7 @@ __all__ = [
     "inputs_for",
     "outputs_for",
     "read",
+    "read_result",
     "update",
 ]
 
@@ -352,11 +353,13 @@ async def update(
 
 async def read(
     client: AsyncPolytomicClient, id_: str, props: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
+) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record, or None when a stored organization is gone.
 
     `props` are the stored outputs (refresh), or empty when the user named an id that is not in the
-    stack yet (`Organization.get`, `pulumi import`): then a missing id is an error, not "gone".
+    stack yet (`Organization.get`, `pulumi import`): then a missing id is an error, not "gone". The inputs
+    are None when the organization is as stored: the stack's inputs stay as they are (the engine's rule
+    for a read that names none), so an unchanged refresh neither rewrites nor re-encodes them.
     """
     from .snapshot import snapshot_of
 
@@ -372,12 +375,20 @@ async def read(
         return None  # deleted outside Pulumi: it leaves the stack
     except PolytomicError as error:
         raise explain(error, label, "read", client.settings.deployment_url) from None
+    return read_result(live, props)
+
+
+def read_result(
+    live: Organization, props: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What `read` answers for the live organization (no API call: a caller holding it already uses it)."""
     if props.get("name") is None:
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
         # delete of an old entry of the same organization in this operation must spare it.
         CLAIMED.add(live.id)
     outs = outputs_for(live, props)
-    return outs, inputs_for(outs)
+    as_stored = props.get("name") is not None and all(outs.get(f) == props.get(f) for f in FIELDS)
+    return outs, None if as_stored else inputs_for(outs)
 
 
 async def delete(

@@ -89,8 +89,15 @@ class OrganizationProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from . import bridge, operations
+        from .snapshot import snapshot_of
 
-        found = bridge.run(operations.read(RUNTIME.client(), id_, props))
+        client = RUNTIME.client()
+        live = snapshot_of(client).listed(id_)  # most reads of a refresh: no hop onto the event loop
+        found = (
+            operations.read_result(live, props)
+            if live is not None
+            else bridge.run(operations.read(client, id_, props))
+        )
         if found is None:
             return ReadResult(None, {})  # refresh: deleted outside Pulumi, so it leaves the stack
         outs, inputs = found

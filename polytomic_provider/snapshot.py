@@ -77,6 +77,17 @@ class OrganizationSnapshot:
                 return found
         return await self._client.get_organization(organization_id)
 
+    def listed(self, organization_id: str) -> Organization | None:
+        """The organization as the current list holds it, or None (no list yet, too old, or not in it).
+
+        Safe from any thread, and never waits: the dynamic provider's host threads answer a refresh from
+        the list without a round trip through the event loop; on None they take `organization`.
+        """
+        listing = self._current()
+        if listing is None or listing.by_id is None:
+            return None
+        return listing.by_id.get(organization_id)
+
     def invalidate(self) -> None:
         """Drop the list: a write may have changed what it says."""
         self._writes += 1

@@ -177,7 +177,8 @@ class PolytomicProvider(rpc.Provider):
         return rpc.ReadResponse(
             resource_id=request.resource_id,
             properties=to_engine(outs, secrets=secrets),
-            inputs=to_engine(inputs, secrets=secrets),
+            # As stored: the engine's own inputs back (an empty map would replace them with nothing).
+            inputs=request.inputs if inputs is None else to_engine(inputs, secrets=secrets),
         )
 
     async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:

@@ -172,6 +172,21 @@ def test_read_for_import_returns_the_live_inputs_and_a_missing_id_fails_naming_i
         run(plugin.read(rpc.ReadRequest(URN, missing, {}, {})))
 
 
+def test_refresh_keeps_the_engines_inputs_of_an_unchanged_organization_and_records_drift(
+    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    checked = check(plugin, values(name="Steady", ssoDomain="s.example.com"))
+    made = run(plugin.create(rpc.CreateRequest(URN, checked.inputs or {}, 60, False)))
+    organization_id = made.resource_id or ""
+    stored_inputs = checked.inputs or {}
+    unchanged = run(plugin.read(rpc.ReadRequest(URN, organization_id, made.properties, stored_inputs)))
+    assert unchanged.inputs == stored_inputs, "as stored: the engine's inputs come back, key included"
+    partner_api.put(f"/api/organizations/{organization_id}", json={"name": "Drifted"}).raise_for_status()
+    next_run = configured(emulator.url)  # a new provider process: the last run's list is not its own
+    drifted = run(next_run.read(rpc.ReadRequest(URN, organization_id, made.properties, stored_inputs)))
+    assert {k: v.value for k, v in (drifted.inputs or {}).items()} == {"name": "Drifted"}
+
+
 def test_refresh_of_an_organization_deleted_outside_drops_it_and_delete_of_a_gone_one_succeeds(
     plugin: PolytomicProvider, partner_api: httpx.Client
 ) -> None:

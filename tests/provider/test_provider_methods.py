@@ -277,6 +277,16 @@ def test_read_returns_live_fields_and_keeps_write_only_ones(
     assert result.outs["client_secret"] == CLIENT_SECRET and result.outs["name"] == "Acme"
 
 
+def test_read_of_an_unchanged_organization_keeps_the_stored_inputs(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    """No inputs in the answer: the engine keeps the stack's own (create key included) untouched."""
+    created = provider.create(provider.check({}, dict(OIDC_PROPS)).inputs)
+    result = provider.read(created.id, dict(created.outs or {}))
+    assert result.id == created.id and result.outs == created.outs
+    assert result.inputs is None
+
+
 def test_read_records_drift_in_the_inputs_the_next_diff_starts_from(
     provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: Any
 ) -> None:

@@ -148,6 +148,39 @@ def test_the_snapshot_expires_by_age(emulator: EmulatorProcess, partner_api: htt
     RUNTIME.configure(Settings(partner_key=None))
 
 
+def test_listed_answers_without_waiting_only_from_a_current_list(
+    emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """The dynamic provider's host threads ask `listed` first: it must never answer from no list, an
+    old list, or a list a write has dropped."""
+    configure(emulator.url)
+    now = [1000.0]
+    client = RUNTIME.client()
+    snapshot = OrganizationSnapshot(client, max_age=5.0, clock=lambda: now[0])
+    organization_id = make(partner_api, "Listed")
+    assert snapshot.listed(organization_id) is None  # nothing listed yet
+    bridge.run(snapshot.organization(organization_id))
+    found = snapshot.listed(organization_id)
+    assert found is not None and found.name == "Listed"
+    assert snapshot.listed(MISSING_ID) is None  # not in the list: the caller confirms with a GET
+    now[0] += 5.0
+    assert snapshot.listed(organization_id) is None  # too old
+    bridge.run(snapshot.organization(organization_id))
+    snapshot.invalidate()  # what every write through the client does
+    assert snapshot.listed(organization_id) is None
+    RUNTIME.configure(Settings(partner_key=None))
+
+
+def test_a_write_through_the_provider_is_seen_by_the_next_read_from_any_thread(
+    provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    organization_id = make(partner_api, "Before")
+    assert name_read(provider, organization_id) == "Before"
+    provider.update(organization_id, stored("Before"), stored("After"))
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(lambda _: name_read(provider, organization_id), range(8))) == {"After"}
+
+
 @pytest.mark.api_key
 def test_a_key_that_may_not_list_reads_with_one_get_each(emulator: EmulatorProcess) -> None:
     """An organization-scoped key gets 403 on the list but may read its own organization."""
