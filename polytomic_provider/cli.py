@@ -202,6 +202,18 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _project_name(project_dir: Path) -> str | None:
+    """The `name` of the project's Pulumi.yaml, or None when there is none to read."""
+    import yaml  # a dependency of pulumi's
+
+    try:
+        spec = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def _repair_file_backend(stack: str, cwd: str | None, *, dry_run: bool) -> None:
     """Remove the stack metadata files a kill left unreadable in a `file://` backend (file_backend.py):
     until then every Pulumi command on the stack fails with `failed to load checkpoint: EOF`."""
@@ -211,8 +223,10 @@ def _repair_file_backend(stack: str, cwd: str | None, *, dry_run: bool) -> None:
         whoami = json.loads(recovery.run_pulumi(["whoami", "--json"], cwd))
     except (PolytomicError, ValueError) as error:
         raise CommandError(f"finding the stack's backend failed: {error}") from None
-    root = file_backend.local_root(str(whoami.get("url") or ""))
-    broken = file_backend.broken_metadata(root, stack) if root is not None else []
+    project_dir = Path(cwd or ".")
+    root = file_backend.local_root(str(whoami.get("url") or ""), project_dir.resolve())
+    project = _project_name(project_dir)
+    broken = file_backend.broken_metadata(root, stack, project) if root is not None else []
     for path in broken:
         if dry_run:
             print(f"{PROG}: would remove {path}: the kill left this metadata file of the stack unreadable")
@@ -233,6 +247,8 @@ def _recover(args: argparse.Namespace) -> int:
 
     stack, cwd = args.stack, args.cwd
     _repair_file_backend(stack, cwd, dry_run=args.dry_run)
+    if args.cancel and args.dry_run:
+        print(f"{PROG}: would run 'pulumi cancel --stack {stack} --yes' (--cancel)")
     if args.cancel and not args.dry_run:
         try:
             recovery.run_pulumi(["cancel", "--stack", stack, "--yes"], cwd)

@@ -378,9 +378,7 @@ async def read(
     return read_result(live, props)
 
 
-def read_result(
-    live: Organization, props: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def read_result(live: Organization, props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What `read` answers for the live organization (no API call: a caller holding it already uses it)."""
     if props.get("name") is None:
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a

@@ -187,9 +187,9 @@ def test_up_killed_mid_run_then_recovered_converges(
 def test_recover_repairs_the_stack_metadata_a_kill_left_empty(
     make_stack: StackFactory, emulator: EmulatorProcess
 ) -> None:
-    """A kill while the file backend rewrites `<stack>.json.attrs` (in place, after the checkpoint's atomic
-    rename) leaves it empty, and every command on the stack fails, `pulumi cancel` first; the documented
-    `recover --cancel` gives the stack back as it was last saved."""
+    """A kill while the file backend rewrites `<stack>.json.attrs` (in place, before renaming the new
+    checkpoint into place) leaves it empty, and every command on the stack fails, `pulumi cancel` first;
+    the documented `recover --cancel` gives the stack back as it was last saved."""
     harness = DYNAMIC.stack(make_stack, emulator)
     harness.set_organizations(declared(2))
     harness.up()

@@ -27,6 +27,11 @@ def test_local_root_is_the_directory_of_a_file_backend_only(url: str | None, exp
     assert local_root(url) == expected
 
 
+def test_a_relative_file_backend_is_resolved_from_the_project_directory(tmp_path: Path) -> None:
+    assert local_root("file://./state", tmp_path) == tmp_path / "state"
+    assert local_root("file://state", tmp_path) == tmp_path / "state"
+
+
 def _stack_files(root: Path, project: str, files: dict[str, bytes]) -> Path:
     folder = root / ".pulumi" / "stacks" / project
     folder.mkdir(parents=True, exist_ok=True)
@@ -49,8 +54,17 @@ def test_empty_or_cut_short_metadata_of_the_stack_is_found(tmp_path: Path) -> No
             "prod.json.attrs": b"",  # another stack's: not recover's to touch
         },
     )
-    assert broken_metadata(tmp_path, "dev") == [folder / "dev.json.attrs", folder / "dev.json.bak.attrs"]
-    assert broken_metadata(tmp_path, "acme/project/dev") == broken_metadata(tmp_path, "dev")
+    expected = [folder / "dev.json.attrs", folder / "dev.json.bak.attrs"]
+    assert broken_metadata(tmp_path, "dev") == expected
+    assert broken_metadata(tmp_path, "dev", "project") == expected
+    assert broken_metadata(tmp_path, "acme/project/dev") == expected
+
+
+def test_only_the_named_projects_stack_is_looked_at(tmp_path: Path) -> None:
+    mine = _stack_files(tmp_path, "mine", {"dev.json": b"{}", "dev.json.attrs": b""})
+    _stack_files(tmp_path, "theirs", {"dev.json": b"{}", "dev.json.attrs": b""})
+    assert broken_metadata(tmp_path, "dev", "mine") == [mine / "dev.json.attrs"]
+    assert broken_metadata(tmp_path, "organization/mine/dev", "theirs") == [mine / "dev.json.attrs"]
 
 
 def test_readable_metadata_and_other_files_are_left_alone(tmp_path: Path) -> None:
