@@ -249,7 +249,7 @@ def _recover(args: argparse.Namespace) -> int:
     _repair_file_backend(stack, cwd, dry_run=args.dry_run)
     if args.cancel and args.dry_run:
         print(f"{PROG}: would run 'pulumi cancel --stack {stack} --yes' (--cancel)")
-    if args.cancel and not args.dry_run:
+    elif args.cancel:
         try:
             recovery.run_pulumi(["cancel", "--stack", stack, "--yes"], cwd)
         except PolytomicError as error:

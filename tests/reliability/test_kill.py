@@ -78,6 +78,19 @@ def pending_creates_on_disk(harness: StackHarness) -> bool:
     return any(operation.get("type") == "creating" for operation in operations)
 
 
+def recover(harness: StackHarness) -> subprocess.CompletedProcess[str]:
+    """`polytomic-pulumi recover --cancel`, run in the project as the README's recovery says."""
+    command = [sys.executable, "-m", "polytomic_provider.cli", "recover", "--stack", harness.stack.name]
+    return subprocess.run(
+        [*command, "--cancel"],
+        cwd=harness.work_dir,
+        env=harness.cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def kill_session(session_id: int) -> None:
     for pid in live_session_members(session_id):
         with contextlib.suppress(ProcessLookupError):
@@ -144,22 +157,7 @@ def test_up_killed_mid_run_then_recovered_converges(
     emulator.admin.clear_faults()
 
     # Recovery, as documented in the README.
-    recovered = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "polytomic_provider.cli",
-            "recover",
-            "--stack",
-            harness.stack.name,
-            "--cancel",
-        ],
-        cwd=harness.work_dir,
-        env=harness.cli_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    recovered = recover(harness)
     assert recovered.returncode == 0, f"{recovered.stdout}\n{recovered.stderr}"
     imported = recovered.stdout.count("import: ")
     assert imported > 0, recovered.stdout
@@ -200,22 +198,7 @@ def test_recover_repairs_the_stack_metadata_a_kill_left_empty(
     broken = harness.cli("cancel", "--yes", check=False)
     assert broken.returncode != 0 and "failed to load checkpoint: EOF" in broken.stderr
 
-    recovered = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "polytomic_provider.cli",
-            "recover",
-            "--stack",
-            harness.stack.name,
-            "--cancel",
-        ],
-        cwd=harness.work_dir,
-        env=harness.cli_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    recovered = recover(harness)
 
     assert recovered.returncode == 0, f"{recovered.stdout}\n{recovered.stderr}"
     assert f"removed {metadata}" in recovered.stdout
