@@ -352,7 +352,7 @@ def render_readme_block(
         "trip costing the added latency (`refresh --yes` reads twice: its preview, then the refresh). API "
         "calls: P = POST, L = list, G = GET of one organization, U = PUT, D = DELETE; *API s*: from the "
         "first request's arrival at the emulator to the last one's answer; *in flight*: the most requests "
-        "it served at once.",
+        "it served at once. Provider modules load from bytecode, as a wheel installed with pip leaves them.",
         "",
         *table,
         "",

@@ -77,7 +77,7 @@ from bench.report import (
 )
 from bench.session import PARTNER_KEY, log
 from bench.stacks import EXPERIMENTS, KINDS, NOOP, PARALLEL, Variant
-from bench.workspace import Workspace, pulumi_bin_dir, pulumi_version, temporary_root
+from bench.workspace import Workspace, compile_bytecode, pulumi_bin_dir, pulumi_version, temporary_root
 from polytomic_provider.emulator.launcher import EmulatorProcess
 
 
@@ -142,6 +142,7 @@ def main() -> int:
     began = time.perf_counter()
     log(f"Pulumi CLI {version} at {bin_dir}; sizes {sizes}, {repeat} repetition(s)")
 
+    compile_bytecode()
     imports = {module: import_ms(module) for module in MEASURED_IMPORTS}
     serialized = serialized_sizes()
 
