@@ -10,11 +10,12 @@ belong to the loop they were first used on, and are shared by every call of the 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["run"]
+__all__ = ["run", "start"]
 
 _T = TypeVar("_T")
 _lock = threading.Lock()
@@ -32,8 +33,8 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def run(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run `coroutine` on the background loop and return its result (or raise its exception) here."""
+def start(coroutine: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
+    """Schedule `coroutine` on the background loop without waiting for it: its future holds the outcome."""
     loop = _background_loop()
     try:
         running = asyncio.get_running_loop()
@@ -41,5 +42,10 @@ def run(coroutine: Coroutine[Any, Any, _T]) -> _T:
         running = None
     if running is loop:
         coroutine.close()
-        raise RuntimeError("bridge.run called from the core's own loop: await the coroutine instead")
-    return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+        raise RuntimeError("bridge called from the core's own loop: await the coroutine instead")
+    return asyncio.run_coroutine_threadsafe(coroutine, loop)
+
+
+def run(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run `coroutine` on the background loop and return its result (or raise its exception) here."""
+    return start(coroutine).result()

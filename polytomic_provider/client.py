@@ -14,17 +14,17 @@ message and error key, a raw error page, the reason phrase, a transport error.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import httpx
 import stamina
 
-from . import bridge
+from . import bridge, tls
 from .config import Settings
 from .errors import TransportError, api_error_for
-from .models import Organization, OrganizationSpec
 from .retry import (
     CallBudget,
     RetryableResponse,
@@ -35,6 +35,9 @@ from .retry import (
 )
 from .scrub import Scrubber
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .models import Organization, OrganizationSpec
 
 __all__ = ["USER_AGENT", "AsyncPolytomicClient", "PolytomicClient"]
 
@@ -79,6 +82,7 @@ class AsyncPolytomicClient:
         key = settings.require_key()
         self._secrets: tuple[str, ...] = (key.reveal(),)
         self._write_listeners: list[Callable[[], None]] = []
+        self._first_request_out = threading.Event()
         self._http = httpx.AsyncClient(
             base_url=settings.deployment_url,
             headers={
@@ -89,6 +93,7 @@ class AsyncPolytomicClient:
             },
             timeout=httpx.Timeout(settings.timeout, connect=min(CONNECT_TIMEOUT_SECONDS, settings.timeout)),
             limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
+            verify=tls.default_context(),
             transport=transport,
         )
 
@@ -97,20 +102,41 @@ class AsyncPolytomicClient:
         it): its sockets go when it is collected or the process ends."""
         await self._http.aclose()
 
+    def wait_for_first_request(self, timeout: float) -> bool:
+        """Block until this client's first request is on the wire (or over), or `timeout` has passed
+        (then False).
+
+        Why: a thread that imports while the loop connects and sends holds the GIL, and the loop then
+        waits a switch interval (5 ms) for it at each step of the way; the first request of a provider
+        process went out some 80 ms late so. Waiting here hands the loop the GIL until its request is out;
+        the import then overlaps the answer's round trip instead.
+        """
+        return self._first_request_out.wait(timeout)
+
+    async def _trace(self, event: str, _info: dict[str, Any]) -> None:
+        """httpcore's trace hook, on the first request only: the request is out once the answer is awaited."""
+        if event.endswith(".receive_response_headers.started"):
+            self._first_request_out.set()
+
     def on_write(self, listener: Callable[[], None]) -> None:
         """Call `listener` after each create, update or delete made through this client (see snapshot.py)."""
         self._write_listeners.append(listener)
 
     # -- the six endpoints -------------------------------------------------------------------------------
+    # The response models (pydantic) are imported after the request is sent, not with this module: a
+    # provider process's first call then has its request on the wire while they load (see runtime.py).
 
     async def current_organization(self) -> Organization:
-        return Organization.from_envelope((await self._request("GET", "/api/organization")).json())
+        response = await self._request("GET", "/api/organization")
+        return _organization_model().from_envelope(response.json())
 
     async def list_organizations(self) -> list[Organization]:
-        return Organization.list_from_envelope((await self._request("GET", "/api/organizations")).json())
+        response = await self._request("GET", "/api/organizations")
+        return _organization_model().list_from_envelope(response.json())
 
     async def get_organization(self, organization_id: str) -> Organization:
-        return Organization.from_envelope((await self._request("GET", _org_path(organization_id))).json())
+        response = await self._request("GET", _org_path(organization_id))
+        return _organization_model().from_envelope(response.json())
 
     @_announces_write
     async def create_organization(
@@ -120,13 +146,13 @@ class AsyncPolytomicClient:
         response = await self._request(
             "POST", "/api/organizations", json=spec.payload(), idempotency_key=idempotency_key, spec=spec
         )
-        return Organization.from_envelope(response.json())
+        return _organization_model().from_envelope(response.json())
 
     @_announces_write
     async def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
         """PUT the whole desired payload: the API replaces SSO/OIDC settings in full."""
         response = await self._request("PUT", _org_path(organization_id), json=spec.payload(), spec=spec)
-        return Organization.from_envelope(response.json())
+        return _organization_model().from_envelope(response.json())
 
     @_announces_write
     async def delete_organization(self, organization_id: str) -> None:
@@ -149,6 +175,7 @@ class AsyncPolytomicClient:
         attempts = 0
         last_failure = ""
         budget = CallBudget(self.settings.retry_budget, RETRY_WAIT_INITIAL, RETRY_WAIT_MAX, RETRY_WAIT_JITTER)
+        extensions = None if self._first_request_out.is_set() else {"trace": self._trace}
         try:
             # The budget is enforced by CallBudget (exactly); stamina's own timeout would let a wait cross it.
             async for attempt in stamina.retry_context(
@@ -157,7 +184,9 @@ class AsyncPolytomicClient:
                 with attempt:
                     attempts += 1
                     try:
-                        response = await self._http.request(method, path, json=json, headers=headers)
+                        response = await self._http.request(
+                            method, path, json=json, headers=headers, extensions=extensions
+                        )
                     except httpx.TransportError as exc:
                         last_failure = type(exc).__name__
                         raise
@@ -172,6 +201,8 @@ class AsyncPolytomicClient:
             ) from None
         except RetryableResponse as exc:
             response = exc.response
+        finally:
+            self._first_request_out.set()  # over, however it ended: nobody waits for a request that failed
         if response.is_success:
             return response
         key, message = _error_details(response, Scrubber(secrets))
@@ -214,6 +245,12 @@ class PolytomicClient:
 
     def delete_organization(self, organization_id: str) -> None:
         bridge.run(self.inner.delete_organization(organization_id))
+
+
+def _organization_model() -> type[Organization]:
+    from .models import Organization
+
+    return Organization
 
 
 def _org_path(organization_id: str) -> str:

@@ -34,6 +34,10 @@ from .watchdog import start_engine_watchdog
 
 __all__ = ["ADOPT_ID", "CREATE_KEY", "OrganizationProvider", "is_unknown"]
 
+SEND_FIRST_SECONDS = 2.0
+"""How long a first read lets the list call connect and go out before it loads the rest of the core (which
+needs the GIL the loop is sending with); past it, a slow connect overlaps the loading instead."""
+
 
 def is_unknown(value: Any) -> bool:
     """True for values the engine does not know yet (during preview)."""
@@ -88,11 +92,17 @@ class OrganizationProvider(ResourceProvider):
         return UpdateResult(bridge.run(operations.update(RUNTIME.client(), id_, news)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from . import bridge, operations
         from .snapshot import snapshot_of
 
         client = RUNTIME.client()
-        live = snapshot_of(client).listed(id_)  # most reads of a refresh: no hop onto the event loop
+        snapshot = snapshot_of(client)
+        live = snapshot.listed(id_)  # most reads of a refresh: no hop onto the event loop
+        if live is None:
+            # The list call goes out first, and the rest of the core loads during its round trip.
+            snapshot.start_listing()
+            client.wait_for_first_request(timeout=SEND_FIRST_SECONDS)
+        from . import bridge, models, operations  # noqa: F401 - models: loaded during that round trip
+
         found = (
             operations.read_result(live, props)
             if live is not None

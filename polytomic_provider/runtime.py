@@ -14,6 +14,7 @@ client it replaces: another call may be in the middle of using it. It is only dr
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
 
 __all__ = ["RUNTIME", "ProviderRuntime"]
+
+PREWARM_SEND_FIRST_SECONDS = 0.5
+"""How long the prewarm holds the models back for a call that may be about to send its first request:
+importing them meanwhile would hold the GIL that the event loop sends with (client.py)."""
 
 
 @dataclass(frozen=True)
@@ -81,25 +86,41 @@ class ProviderRuntime:
     def settings(self) -> Settings:
         return _settings_of(self._configuration())
 
-    def prewarm(self) -> None:
-        """Build the client (importing httpx, pydantic and the async backends httpx uses) now, so the first
-        call does not pay for it; a no-op when the settings are unusable (`check` reports them)."""
+    def prewarm(self, client_built: Callable[[], None] = lambda: None) -> None:
+        """Build the client and import what calls need (httpx's async backends, then the pydantic models)
+        now, so the first call does not pay for it; a no-op when the settings are unusable (`check` reports
+        them). `client_built` is called once the client is built (or could not be), before the models load:
+        a call waiting for the client then sends its request while they do.
+        """
         try:
-            if self.problems():
-                return
-            self.client()
-            import anyio._backends._asyncio  # noqa: F401 - what httpx loads on its first request
-            import httpcore._backends.anyio  # noqa: F401
+            try:
+                if self.problems():
+                    return
+                client = self.client()
+                import anyio._backends._asyncio  # noqa: F401 - what httpx loads on its first request
+                import httpcore._backends.anyio  # noqa: F401
+            finally:
+                client_built()
+            client.wait_for_first_request(timeout=PREWARM_SEND_FIRST_SECONDS)  # a call may be sending
+            from . import models  # noqa: F401 - what every response is parsed with
         except Exception:  # a head start only: the first real call meets (and reports) any failure
             return
 
-    def client(self) -> AsyncPolytomicClient:
-        from .client import AsyncPolytomicClient  # httpx is loaded only once a call needs the API
+    def built_client(self) -> AsyncPolytomicClient | None:
+        """The configuration's client if it is built already, else None; never imports or waits."""
+        current = self._current
+        return None if current is None else current.client
 
+    def client(self) -> AsyncPolytomicClient:
         while True:
             current = self._configuration()
             if current.client is not None:
                 return current.client
+            from . import tls
+
+            tls.start_building()  # loads the CA bundle beside the import of httpx, not after it
+            from .client import AsyncPolytomicClient  # httpx is loaded only once a call needs the API
+
             # Built outside the lock (it takes tens of milliseconds), so concurrent first calls do not queue.
             fresh = AsyncPolytomicClient(_settings_of(current))
             with self._lock:

@@ -10,8 +10,9 @@ Three rules keep it from ever serving a wrong answer:
 
 - An id missing from the list is confirmed with its own GET before anyone is told it is gone: a list can
   lag a write, and "gone" makes the engine drop the organization from the stack.
-- A write through the client (create, update, delete, successful or not) drops the list, and a list
-  fetched while a write was under way is never kept: it may predate that write.
+- A write through the client (create, update, delete, successful or not) drops the list for every read
+  that begins after it ends, and a list fetched while a write was under way serves no such read: it may
+  predate that write. (A read that overlapped the write may be answered from either side of it.)
 - Concurrent first reads (the dynamic provider host runs four at once, the plugin as many as the engine
   sends) wait for one list call, not one each.
 
@@ -44,10 +45,12 @@ does not answer from a list taken before someone changed the account by hand."""
 
 @dataclass(frozen=True)
 class _Listing:
-    """One list call's answer (or its failure: `by_id` is None), and when that call started."""
+    """One list call's answer (or its failure: `by_id` is None), when that call started, and how many
+    writes had ended by then: the list holds every one of those, and maybe none of the later ones."""
 
     by_id: dict[str, Organization] | None
     taken_at: float
+    writes_before: int
 
 
 class OrganizationSnapshot:
@@ -64,13 +67,14 @@ class OrganizationSnapshot:
         self._max_age = max_age
         self._clock = clock
         self._fetching = asyncio.Lock()  # one list call at a time; the others wait for its answer
-        self._listing: _Listing | None = None
-        self._writes = 0  # bumped by every write: a list started before a bump is not kept
+        self._listing: _Listing | None = None  # the latest list call's, kept even when a write overtook it
+        self._writes = 0  # bumped as each write ends
         client.on_write(self.invalidate)
 
     async def organization(self, organization_id: str) -> Organization:
         """The organization as listed, else as its own GET returns it (NotFound when it is truly gone)."""
-        listing = self._current() or await self._refill()
+        began_after = self._writes
+        listing = self._usable(began_after) or await self._refill(began_after)
         if listing.by_id is not None:
             found = listing.by_id.get(organization_id)
             if found is not None:
@@ -83,25 +87,44 @@ class OrganizationSnapshot:
         Safe from any thread, and never waits: the dynamic provider's host threads answer a refresh from
         the list without a round trip through the event loop; on None they take `organization`.
         """
-        listing = self._current()
+        listing = self._usable(self._writes)
         if listing is None or listing.by_id is None:
             return None
         return listing.by_id.get(organization_id)
 
-    def invalidate(self) -> None:
-        """Drop the list: a write may have changed what it says."""
-        self._writes += 1
-        self._listing = None
+    def start_listing(self) -> None:
+        """From a thread other than the loop's: have the list call under way, without waiting for it.
 
-    def _current(self) -> _Listing | None:
+        The dynamic provider's first read calls this before it loads what it answers with (the pydantic
+        models, the operations), so the list's round trip and those imports overlap instead of adding up.
+        A list that is current already, or being fetched, is not fetched again (`_refill` waits for it).
+        """
+        from . import bridge
+
+        began_after = self._writes
+        if self._usable(began_after) is None:
+            bridge.start(self._refill(began_after))
+
+    def invalidate(self) -> None:
+        """A write has ended: no read that begins from now on is served from a list taken before it."""
+        self._writes += 1
+
+    def _usable(self, began_after: int) -> _Listing | None:
+        """The latest list if it may serve a read that began once `began_after` writes had ended: it was
+        taken after all of them (a write that ended later overlapped that read, which may see either
+        side of it), and it is not too old."""
         listing = self._listing
-        if listing is None or self._clock() - listing.taken_at >= self._max_age:
+        if (
+            listing is None
+            or listing.writes_before < began_after
+            or self._clock() - listing.taken_at >= self._max_age
+        ):
             return None
         return listing
 
-    async def _refill(self) -> _Listing:
+    async def _refill(self, began_after: int) -> _Listing:
         async with self._fetching:
-            waited_for = self._current()  # another thread may have listed while this one waited
+            waited_for = self._usable(began_after)  # the call this one waited for may answer it
             if waited_for is not None:
                 return waited_for
             writes_before = self._writes
@@ -109,11 +132,10 @@ class OrganizationSnapshot:
             try:
                 organizations = await self._client.list_organizations()
             except PolytomicError:
-                listing = _Listing(None, taken_at)
+                listing = _Listing(None, taken_at, writes_before)
             else:
-                listing = _Listing({o.id: o for o in organizations}, taken_at)
-            if self._writes == writes_before:
-                self._listing = listing
+                listing = _Listing({o.id: o for o in organizations}, taken_at, writes_before)
+            self._listing = listing
             return listing
 
 

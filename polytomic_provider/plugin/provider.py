@@ -9,24 +9,25 @@ loop, so the engine's `--parallel` calls run at once over one shared `httpx.Asyn
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.provider.experimental import provider as rpc
 
 from .. import operations, queries
-from ..client import AsyncPolytomicClient
 from ..config import CONFIG_NAMESPACE, ConfigLookup, check_settings
 from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
 from ..frontend import PLUGIN, camel_case
-from ..models import Organization
 from ..runtime import ProviderRuntime
 from ..version import __version__
 from .engine_log import CURRENT_URN
 from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
+
+if TYPE_CHECKING:  # httpx and pydantic load after the plugin has told the engine its port (runtime.prewarm)
+    from ..client import AsyncPolytomicClient
+    from ..models import Organization
 
 __all__ = ["ORGANIZATION", "PACKAGE", "PolytomicProvider", "schema"]
 
@@ -88,7 +89,7 @@ class PolytomicProvider(rpc.Provider):
 
     def __init__(self) -> None:
         self._runtime = ProviderRuntime()
-        self._warming: asyncio.Future[None] | None = None
+        self._client_built: asyncio.Event | None = None
 
     # -- the provider's own configuration ------------------------------------------------------------
 
@@ -112,15 +113,21 @@ class PolytomicProvider(rpc.Provider):
             values = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
         # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
         self._runtime.configure_from(_config_lookup(values))
-        # Build the client and import what it needs off the event loop, while the engine sends checks.
-        self._warming = asyncio.get_running_loop().run_in_executor(None, self._runtime.prewarm)
+        # Build the client and import what calls need off the event loop, while the engine sends checks.
+        loop, built = asyncio.get_running_loop(), asyncio.Event()
+        self._client_built = built
+
+        def client_built() -> None:
+            loop.call_soon_threadsafe(built.set)
+
+        loop.run_in_executor(None, self._runtime.prewarm, client_built)
         return rpc.ConfigureResponse(accept_secrets=True, supports_preview=False)
 
     async def _client(self) -> AsyncPolytomicClient:
-        """The configuration's client, once the prewarm started by `configure` is over."""
-        if self._warming is not None:
-            with contextlib.suppress(Exception):  # a failed prewarm leaves the error to the real call
-                await self._warming
+        """The configuration's client, once the prewarm started by `configure` has built it (the models
+        may still be loading: the first request is sent meanwhile)."""
+        if self._client_built is not None:
+            await self._client_built.wait()  # set however the prewarm ended: a failure is the call's to meet
         return self._runtime.client()
 
     # -- the resource --------------------------------------------------------------------------------

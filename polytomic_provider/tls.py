@@ -1,0 +1,64 @@
+"""The process's one TLS context, built on a thread of its own as soon as a call will need the API.
+
+Why: loading the CA bundle takes tens of milliseconds, most of them in OpenSSL with the GIL released. Built
+on its own thread, it overlaps the import of httpx that the first call waits for anyway; built inside
+`httpx.AsyncClient()`, as by default, it adds to it. One context serves every client of the process: a
+client rebuilt for new settings does not load the bundle again.
+
+The context is the one httpx builds by default (`httpx.create_ssl_context()`): certifi's CA bundle, unless
+`SSL_CERT_FILE` or `SSL_CERT_DIR` names another.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import ssl
+import threading
+
+__all__ = ["default_context", "start_building"]
+
+_lock = threading.Lock()
+_building: concurrent.futures.Future[ssl.SSLContext] | None = None
+
+
+def _build() -> ssl.SSLContext:
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def start_building() -> concurrent.futures.Future[ssl.SSLContext]:
+    """Start building the context on a daemon thread (once per process) and return its future."""
+    global _building
+    with _lock:
+        if _building is None:
+            future: concurrent.futures.Future[ssl.SSLContext] = concurrent.futures.Future()
+
+            def build() -> None:
+                try:
+                    future.set_result(_build())
+                except BaseException as exc:  # the caller of default_context() meets it
+                    future.set_exception(exc)
+
+            threading.Thread(target=build, name="polytomic-tls", daemon=True).start()
+            _building = future
+        return _building
+
+
+def default_context() -> ssl.SSLContext:
+    """The context, waiting for its build if under way. A failed build (an unreadable SSL_CERT_FILE) is
+    raised here, to the call that needed it, and tried again by the next one."""
+    global _building
+    future = start_building()
+    try:
+        return future.result()
+    except BaseException:
+        with _lock:
+            if _building is future:
+                _building = None
+        raise

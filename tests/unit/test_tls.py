@@ -1,0 +1,46 @@
+"""The process's one TLS context (polytomic_provider/tls.py): built once, shared, and as httpx builds it."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import certifi
+import pytest
+
+from polytomic_provider import tls
+
+
+@pytest.fixture(autouse=True)
+def fresh_build(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with no context built, and leaves none behind."""
+    monkeypatch.setattr(tls, "_building", None)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    yield
+
+
+def test_every_caller_gets_the_same_verifying_context() -> None:
+    first = tls.default_context()
+    assert tls.default_context() is first
+    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname
+    assert first.cert_store_stats()["x509_ca"] > 50  # certifi's bundle, not an empty store
+
+
+def test_ssl_cert_file_names_the_bundle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    one_ca = tmp_path / "one.pem"
+    bundle = Path(certifi.where()).read_text()
+    one_ca.write_text(bundle[: bundle.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")])
+    monkeypatch.setenv("SSL_CERT_FILE", str(one_ca))
+    assert tls.default_context().cert_store_stats()["x509_ca"] == 1
+
+
+def test_a_failed_build_is_raised_to_its_caller_and_tried_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(FileNotFoundError):
+        tls.default_context()
+    monkeypatch.delenv("SSL_CERT_FILE")
+    assert tls.default_context().cert_store_stats()["x509_ca"] > 50
