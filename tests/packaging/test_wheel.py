@@ -38,7 +38,7 @@ def test_sdist_and_wheel_carry_the_version(distributions: Distributions) -> None
 def test_wheel_requires_no_server_package(distributions: Distributions) -> None:
     requirements = [Requirement(r) for r in distributions.wheel_metadata().get_all("Requires-Dist") or []]
     always = {r.name for r in requirements if r.marker is None}
-    assert always == {"pulumi", "httpx", "pydantic", "stamina", "pyyaml"}
+    assert always == {"pulumi", "httpx", "pydantic", "stamina", "certifi", "pyyaml"}
     with_emulator = {r.name for r in requirements if r.marker and r.marker.evaluate({"extra": "emulator"})}
     assert with_emulator == SERVER_PACKAGES
 
