@@ -114,7 +114,9 @@ class AsyncPolytomicClient:
         return self._first_request_out.wait(timeout)
 
     async def _trace(self, event: str, _info: dict[str, Any]) -> None:
-        """httpcore's trace hook, on the first request only: the request is out once the answer is awaited."""
+        """httpcore's trace hook, on the requests that start before the first one is out: a request is out
+        once its answer is awaited. (Through a proxy, the CONNECT request's counts: the signal comes a TLS
+        handshake early, which costs only some of the overlap.)"""
         if event.endswith(".receive_response_headers.started"):
             self._first_request_out.set()
 

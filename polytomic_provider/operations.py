@@ -352,7 +352,7 @@ async def update(
 
 
 async def read(
-    client: AsyncPolytomicClient, id_: str, props: dict[str, Any]
+    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, began_after: int | None = None
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record, or None when a stored organization is gone.
 
@@ -360,12 +360,13 @@ async def read(
     stack yet (`Organization.get`, `pulumi import`): then a missing id is an error, not "gone". The inputs
     are None when the organization is as stored: the stack's inputs stay as they are (the engine's rule
     for a read that names none), so an unchanged refresh neither rewrites nor re-encodes them.
+    `began_after`: see `OrganizationSnapshot.organization`.
     """
     from .snapshot import snapshot_of
 
     label = _label(props, id_)
     try:
-        live = await snapshot_of(client).organization(id_)
+        live = await snapshot_of(client).organization(id_, began_after=began_after)
     except NotFound:
         if props.get("name") is None:
             raise OrganizationError(

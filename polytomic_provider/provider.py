@@ -96,17 +96,18 @@ class OrganizationProvider(ResourceProvider):
 
         client = RUNTIME.client()
         snapshot = snapshot_of(client)
+        began_after = snapshot.writes_ended  # the read begins now, not once the core has loaded
         live = snapshot.listed(id_)  # most reads of a refresh: no hop onto the event loop
         if live is None:
             # The list call goes out first, and the rest of the core loads during its round trip.
-            snapshot.start_listing()
+            snapshot.start_listing(began_after)
             client.wait_for_first_request(timeout=SEND_FIRST_SECONDS)
         from . import bridge, models, operations  # noqa: F401 - models: loaded during that round trip
 
         found = (
             operations.read_result(live, props)
             if live is not None
-            else bridge.run(operations.read(client, id_, props))
+            else bridge.run(operations.read(client, id_, props, began_after=began_after))
         )
         if found is None:
             return ReadResult(None, {})  # refresh: deleted outside Pulumi, so it leaves the stack

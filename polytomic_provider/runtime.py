@@ -106,11 +106,6 @@ class ProviderRuntime:
         except Exception:  # a head start only: the first real call meets (and reports) any failure
             return
 
-    def built_client(self) -> AsyncPolytomicClient | None:
-        """The configuration's client if it is built already, else None; never imports or waits."""
-        current = self._current
-        return None if current is None else current.client
-
     def client(self) -> AsyncPolytomicClient:
         while True:
             current = self._configuration()

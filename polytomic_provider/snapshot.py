@@ -16,8 +16,9 @@ Three rules keep it from ever serving a wrong answer:
 - Concurrent first reads (the dynamic provider host runs four at once, the plugin as many as the engine
   sends) wait for one list call, not one each.
 
-If the list cannot be had (an organization-scoped key may not list, or the API fails), reads fall back to
-one GET each for `MAX_AGE_SECONDS`, which is exactly what they did before the snapshot existed.
+If the list cannot be had (an organization-scoped key may not list, the API fails, or its answer does not
+parse), reads fall back to one GET each for `MAX_AGE_SECONDS`, which is exactly what they did before the
+snapshot existed: each read then meets (and reports) the failure for its own organization, if it persists.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from .errors import PolytomicError
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
@@ -54,7 +53,8 @@ class _Listing:
 
 
 class OrganizationSnapshot:
-    """Reads of one client, served from one list of organizations; used from the client's event loop."""
+    """Reads of one client, served from one list of organizations. The list calls and writes run on the
+    client's event loop; `writes_ended`, `listed` and `start_listing` may be called from any thread."""
 
     def __init__(
         self,
@@ -68,12 +68,22 @@ class OrganizationSnapshot:
         self._clock = clock
         self._fetching = asyncio.Lock()  # one list call at a time; the others wait for its answer
         self._listing: _Listing | None = None  # the latest list call's, kept even when a write overtook it
+        self._lists_done = 0  # list calls answered (or failed) so far: a waiter joins the one it waited for
         self._writes = 0  # bumped as each write ends
         client.on_write(self.invalidate)
 
-    async def organization(self, organization_id: str) -> Organization:
-        """The organization as listed, else as its own GET returns it (NotFound when it is truly gone)."""
-        began_after = self._writes
+    @property
+    def writes_ended(self) -> int:
+        """How many writes through the client have ended: a read notes it when it begins."""
+        return self._writes
+
+    async def organization(self, organization_id: str, *, began_after: int | None = None) -> Organization:
+        """The organization as listed, else as its own GET returns it (NotFound when it is truly gone).
+
+        `began_after`: `writes_ended` when the read began, if that was before this call (the dynamic
+        provider's read notes it on arrival, then loads the core); by default, now.
+        """
+        began_after = self._writes if began_after is None else began_after
         listing = self._usable(began_after) or await self._refill(began_after)
         if listing.by_id is not None:
             found = listing.by_id.get(organization_id)
@@ -92,16 +102,17 @@ class OrganizationSnapshot:
             return None
         return listing.by_id.get(organization_id)
 
-    def start_listing(self) -> None:
-        """From a thread other than the loop's: have the list call under way, without waiting for it.
+    def start_listing(self, began_after: int) -> None:
+        """From a thread other than the loop's: have a list call under way for a read that began once
+        `began_after` writes had ended, without waiting for it.
 
         The dynamic provider's first read calls this before it loads what it answers with (the pydantic
-        models, the operations), so the list's round trip and those imports overlap instead of adding up.
-        A list that is current already, or being fetched, is not fetched again (`_refill` waits for it).
+        models, the operations), so the list's round trip and those imports overlap instead of adding up;
+        its `organization` call then joins this list call. A list that is current already is not fetched
+        again, and one under way is joined (`_refill`).
         """
         from . import bridge
 
-        began_after = self._writes
         if self._usable(began_after) is None:
             bridge.start(self._refill(began_after))
 
@@ -110,33 +121,44 @@ class OrganizationSnapshot:
         self._writes += 1
 
     def _usable(self, began_after: int) -> _Listing | None:
-        """The latest list if it may serve a read that began once `began_after` writes had ended: it was
-        taken after all of them (a write that ended later overlapped that read, which may see either
-        side of it), and it is not too old."""
+        """The latest list if it may serve a read that began once `began_after` writes had ended, and is
+        not too old."""
         listing = self._listing
-        if (
-            listing is None
-            or listing.writes_before < began_after
-            or self._clock() - listing.taken_at >= self._max_age
-        ):
+        if listing is None or self._clock() - listing.taken_at >= self._max_age:
             return None
-        return listing
+        return listing if _may_serve(listing, began_after) else None
 
     async def _refill(self, began_after: int) -> _Listing:
+        lists_done_before = self._lists_done
         async with self._fetching:
-            waited_for = self._usable(began_after)  # the call this one waited for may answer it
-            if waited_for is not None:
-                return waited_for
+            listing = self._listing
+            if (
+                listing is not None
+                and self._lists_done > lists_done_before
+                and _may_serve(listing, began_after)
+            ):
+                return listing  # the call this one waited for, however long it took
+            current = self._usable(began_after)
+            if current is not None:
+                return current
             writes_before = self._writes
             taken_at = self._clock()  # the age counts from the call's start: its answer is that old
             try:
                 organizations = await self._client.list_organizations()
-            except PolytomicError:
+            except Exception:  # any failure at all: each read then asks for its own organization
                 listing = _Listing(None, taken_at, writes_before)
             else:
                 listing = _Listing({o.id: o for o in organizations}, taken_at, writes_before)
             self._listing = listing
+            self._lists_done += 1
             return listing
+
+
+def _may_serve(listing: _Listing, began_after: int) -> bool:
+    """Whether a list may answer a read that began once `began_after` writes had ended: only if it was
+    taken after all of them. A write that ended later overlapped that read, which may see either side
+    of it; a read that begins after a write never sees a list taken before that write ended."""
+    return listing.writes_before >= began_after
 
 
 _SNAPSHOTS: weakref.WeakKeyDictionary[AsyncPolytomicClient, OrganizationSnapshot]

@@ -107,7 +107,8 @@ def test_the_first_request_counts_as_out_once_sent_not_once_answered(
     provider: OrganizationProvider, emulator: EmulatorProcess, partner_api: httpx.Client
 ) -> None:
     emulator.admin.set_faults(latency_ms=1500)  # the answer is 1.5 s away; sending takes milliseconds
-    client = RUNTIME.client()
+    client = AsyncPolytomicClient(RUNTIME.settings)
+    assert not client.wait_for_first_request(timeout=0)  # nothing sent yet
     listing = bridge.start(client.list_organizations())
     began = time.monotonic()
     assert client.wait_for_first_request(timeout=5)
@@ -123,6 +124,7 @@ def test_a_first_request_that_fails_releases_its_waiters() -> None:
         url = f"http://127.0.0.1:{unused.getsockname()[1]}"  # bound, not listening: connections refused
         settings = Settings(partner_key=Secret("pk-x"), deployment_url=url, max_attempts=1)
         client = AsyncPolytomicClient(settings)
+        assert not client.wait_for_first_request(timeout=0)
         with pytest.raises(TransportError):
             bridge.run(client.list_organizations())
     assert client.wait_for_first_request(timeout=0)

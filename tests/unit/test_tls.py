@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import certifi
+import httpx
 import pytest
 
 from polytomic_provider import tls
@@ -44,3 +45,31 @@ def test_a_failed_build_is_raised_to_its_caller_and_tried_again(
         tls.default_context()
     monkeypatch.delenv("SSL_CERT_FILE")
     assert tls.default_context().cert_store_stats()["x509_ca"] > 50
+
+
+def settings_of(context: ssl.SSLContext) -> tuple[object, ...]:
+    """What decides which servers a context trusts and how it talks to them."""
+    return (
+        context.verify_mode,
+        context.check_hostname,
+        context.options,
+        context.minimum_version,
+        context.maximum_version,
+        context.verify_flags,
+        context.cert_store_stats(),
+        sorted(ca["serialNumber"] for ca in context.get_ca_certs()),
+    )
+
+
+@pytest.mark.parametrize("variable", [None, "SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_the_context_is_the_one_httpx_builds_by_default(
+    variable: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same trust and settings as `httpx.create_ssl_context()`, with and without the variables that
+    name another bundle (an SSL_CERT_DIR's certificates are loaded on use, so both count none)."""
+    if variable == "SSL_CERT_FILE":
+        monkeypatch.setenv(variable, str(tmp_path / "bundle.pem"))
+        (tmp_path / "bundle.pem").write_text(Path(certifi.where()).read_text())
+    elif variable == "SSL_CERT_DIR":
+        monkeypatch.setenv(variable, str(tmp_path))
+    assert settings_of(tls.default_context()) == settings_of(httpx.create_ssl_context())

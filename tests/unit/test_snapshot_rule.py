@@ -1,0 +1,156 @@
+"""The snapshot's rule, step by step, with a client whose list call answers when the test says so.
+
+tests/provider/test_snapshot.py checks the same promises against the emulator through the provider; here
+each interleaving (a write ending while a list is in flight, a list slower than the snapshot's age limit,
+a list whose answer does not parse) is set up exactly, on one event loop, with a clock the test moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from polytomic_provider.errors import NotFound
+from polytomic_provider.models import Organization
+from polytomic_provider.snapshot import OrganizationSnapshot
+
+
+class GatedAccount:
+    """The client's side of the snapshot: each list call answers (with the names as they are when it
+    was sent) once the test opens its gate; GETs answer at once, with the names as they are now."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.lists: list[asyncio.Event] = []
+        self.gets: list[str] = []
+        self.fail_lists_with: Exception | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_write(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def write(self, organization_id: str, name: str) -> None:
+        """A write through the client has ended."""
+        self.names[organization_id] = name
+        for listener in self._listeners:
+            listener()
+
+    async def list_organizations(self) -> list[Organization]:
+        as_sent = [Organization(id=i, name=n) for i, n in self.names.items()]
+        gate = asyncio.Event()
+        self.lists.append(gate)
+        await gate.wait()
+        if self.fail_lists_with is not None:
+            raise self.fail_lists_with
+        return as_sent
+
+    async def get_organization(self, organization_id: str) -> Organization:
+        self.gets.append(organization_id)
+        if organization_id not in self.names:
+            raise NotFound(404, "not_found", "no such organization")
+        return Organization(id=organization_id, name=self.names[organization_id])
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def snapshot_of(account: GatedAccount, clock: Clock) -> OrganizationSnapshot:
+    client: Any = account  # the snapshot uses only the four members GatedAccount has
+    return OrganizationSnapshot(client, max_age=5.0, clock=clock)
+
+
+async def until_listed(account: GatedAccount, calls: int) -> None:
+    while len(account.lists) < calls:
+        await asyncio.sleep(0)
+
+
+def run(scenario: Callable[[], Any]) -> Any:
+    """Run on a fresh loop; a read left waiting for a list call nobody answers fails, after 5 s."""
+    return asyncio.run(asyncio.wait_for(scenario(), timeout=5))
+
+
+def test_a_read_that_overlapped_a_write_may_be_served_by_the_list_it_waited_for() -> None:
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "Before"}), Clock()
+        snapshot = snapshot_of(account, clock)
+        began_after = snapshot.writes_ended  # the read begins...
+        read = asyncio.create_task(snapshot.organization("a", began_after=began_after))
+        await until_listed(account, 1)
+        account.write("a", "After")  # ...a write ends while its list is in flight...
+        account.lists[0].set()
+        assert (await read).name == "Before"  # ...and the list it waited for answers it
+        assert len(account.lists) == 1
+
+    run(scenario)
+
+
+def test_no_read_that_begins_after_a_write_is_served_by_a_list_taken_before_it() -> None:
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "Before"}), Clock()
+        snapshot = snapshot_of(account, clock)
+        early = asyncio.create_task(snapshot.organization("a"))
+        await until_listed(account, 1)
+        account.write("a", "After")
+        late = asyncio.create_task(snapshot.organization("a"))  # begins with the old list still in flight
+        account.lists[0].set()
+        assert (await early).name == "Before"
+        await until_listed(account, 2)  # the late read does not join the old list: it lists afresh
+        account.lists[1].set()
+        assert (await late).name == "After"
+        assert snapshot.listed("a") is not None and snapshot.listed("a").name == "After"  # type: ignore[union-attr]
+
+    run(scenario)
+
+
+def test_concurrent_reads_join_one_list_call_even_when_it_outlasts_the_age_limit() -> None:
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "A", "b": "B", "c": "C", "d": "D"}), Clock()
+        snapshot = snapshot_of(account, clock)
+        reads = [asyncio.create_task(snapshot.organization(i)) for i in "abcd"]
+        await until_listed(account, 1)
+        clock.now = 12.0  # the list answers 12 s after it was sent: older than max_age on arrival
+        account.lists[0].set()
+        assert [(await read).name for read in reads] == ["A", "B", "C", "D"]
+        assert len(account.lists) == 1 and account.gets == []
+        assert snapshot.listed("a") is None  # too old to serve a read that begins now
+
+    run(scenario)
+
+
+def test_an_id_missing_from_the_list_gets_its_own_get_before_it_counts_as_gone() -> None:
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "A"}), Clock()
+        snapshot = snapshot_of(account, clock)
+        read = asyncio.create_task(snapshot.organization("a"))
+        await until_listed(account, 1)
+        account.lists[0].set()
+        await read
+        account.names["late"] = "Late"  # made behind the snapshot's back: not in its list
+        assert (await snapshot.organization("late")).name == "Late"
+        with pytest.raises(NotFound):
+            await snapshot.organization("gone")
+        assert account.gets == ["late", "gone"] and len(account.lists) == 1
+
+    run(scenario)
+
+
+def test_a_list_that_fails_in_any_way_leaves_each_read_to_its_own_get() -> None:
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "A", "b": "B"}), Clock()
+        account.fail_lists_with = ValueError("an answer that does not parse")
+        snapshot = snapshot_of(account, clock)
+        reads = [asyncio.create_task(snapshot.organization(i)) for i in "ab"]
+        await until_listed(account, 1)
+        account.lists[0].set()
+        assert [(await read).name for read in reads] == ["A", "B"]
+        assert len(account.lists) == 1 and sorted(account.gets) == ["a", "b"]
+
+    run(scenario)
