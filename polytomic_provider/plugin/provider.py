@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -113,14 +114,18 @@ class PolytomicProvider(rpc.Provider):
             values = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
         # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
         self._runtime.configure_from(_config_lookup(values))
-        # Build the client and import what calls need off the event loop, while the engine sends checks.
+        # Build the client and import what calls need off the event loop, while the engine sends checks. On
+        # a daemon thread, not the loop's executor: the interpreter joins executor threads before it exits,
+        # and the engine waits for the plugin's exit (a destroy's preview exited 0.4 s late so).
         loop, built = asyncio.get_running_loop(), asyncio.Event()
         self._client_built = built
 
         def client_built() -> None:
             loop.call_soon_threadsafe(built.set)
 
-        loop.run_in_executor(None, self._runtime.prewarm, client_built)
+        threading.Thread(
+            target=self._runtime.prewarm, args=(client_built,), name="polytomic-prewarm", daemon=True
+        ).start()
         return rpc.ConfigureResponse(accept_secrets=True, supports_preview=False)
 
     async def _client(self) -> AsyncPolytomicClient:
