@@ -17,13 +17,15 @@ Three rules keep it from ever serving a wrong answer:
   sends) wait for one list call, not one each.
 
 If the list cannot be had (an organization-scoped key may not list, the API fails, or its answer does not
-parse), reads fall back to one GET each for `MAX_AGE_SECONDS`, which is exactly what they did before the
-snapshot existed: each read then meets (and reports) the failure for its own organization, if it persists.
+parse, which is also logged), reads fall back to one GET each for `MAX_AGE_SECONDS`, which is exactly what
+they did before the snapshot existed: each read then meets (and reports) the failure for its own
+organization, if it persists.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import weakref
@@ -31,11 +33,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import PolytomicError
+
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
     from .models import Organization
 
 __all__ = ["MAX_AGE_SECONDS", "OrganizationSnapshot", "snapshot_of"]
+
+_log = logging.getLogger(__name__)
+# What parsing an answer of an unexpected shape raises (pydantic's ValidationError is a ValueError); a bug
+# of ours raises something else, and the read fails with it, traceback and all.
+_UNPARSABLE = (ValueError, LookupError, TypeError, AttributeError)
 
 MAX_AGE_SECONDS = 5.0
 """A few seconds: long enough for every read of one refresh, short enough that a long-lived process
@@ -54,7 +63,8 @@ class _Listing:
 
 class OrganizationSnapshot:
     """Reads of one client, served from one list of organizations. The list calls and writes run on the
-    client's event loop; `writes_ended`, `listed` and `start_listing` may be called from any thread."""
+    client's event loop; `writes_ended` and `listed` may be called from any thread, `start_listing` from
+    any thread but the loop's."""
 
     def __init__(
         self,
@@ -145,7 +155,14 @@ class OrganizationSnapshot:
             taken_at = self._clock()  # the age counts from the call's start: its answer is that old
             try:
                 organizations = await self._client.list_organizations()
-            except Exception:  # any failure at all: each read then asks for its own organization
+            except PolytomicError:  # refused or failed (a key that may not list): each read GETs its own
+                listing = _Listing(None, taken_at, writes_before)
+            except _UNPARSABLE as exc:  # an answer of another shape: say so, then each read GETs its own
+                _log.warning(
+                    "polytomic: GET /api/organizations: the answer could not be read (%s); each "
+                    "organization is read with its own GET instead",
+                    type(exc).__name__,
+                )
                 listing = _Listing(None, taken_at, writes_before)
             else:
                 listing = _Listing({o.id: o for o in organizations}, taken_at, writes_before)

@@ -19,7 +19,7 @@ from polytomic_provider.config import Settings
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
-from polytomic_provider.snapshot import OrganizationSnapshot, snapshot_of
+from polytomic_provider.snapshot import OrganizationSnapshot
 from tests.support import API_KEY, configure
 
 LIST = ("GET", "/api/organizations")
@@ -101,14 +101,12 @@ def test_a_list_under_way_during_a_write_is_not_kept(
     """The list is computed before the PUT lands and arrives after it: it may serve the read that asked
     for it (that read began before the write ended), but no read after the write."""
     organization_id = make(partner_api, "Before")
-    snapshot = snapshot_of(RUNTIME.client())
+    client = RUNTIME.client()  # fresh: its first request is the early read's list call
     emulator.admin.set_faults(latency_ms=1500, methods=["GET"])
     with ThreadPoolExecutor(1) as pool:
         early = pool.submit(name_read, provider, organization_id)
-        deadline = time.monotonic() + 5
-        while not snapshot._fetching.locked() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.4)  # the list has reached the emulator and been answered; its reply is delayed
+        assert client.wait_for_first_request(timeout=10)  # the list call is on the wire...
+        time.sleep(0.3)  # ...and answered on arrival at the emulator, which holds the reply for 1.5 s
         provider.update(organization_id, stored("Before"), stored("After"))
         assert early.result() == "Before"
     emulator.admin.clear_faults()

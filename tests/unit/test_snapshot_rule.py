@@ -63,7 +63,7 @@ class Clock:
 
 
 def snapshot_of(account: GatedAccount, clock: Clock) -> OrganizationSnapshot:
-    client: Any = account  # the snapshot uses only the four members GatedAccount has
+    client: Any = account  # the snapshot uses on_write, list_organizations and get_organization
     return OrganizationSnapshot(client, max_age=5.0, clock=clock)
 
 
@@ -142,6 +142,29 @@ def test_an_id_missing_from_the_list_gets_its_own_get_before_it_counts_as_gone()
     run(scenario)
 
 
+def test_a_read_that_noted_its_start_before_a_write_joins_the_list_it_started() -> None:
+    """The dynamic provider's read notes `writes_ended` on arrival and starts the list (start_listing),
+    then loads the core; a write that ends meanwhile must not make its lookup list a second time."""
+
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "Before"}), Clock()
+        snapshot = snapshot_of(account, clock)
+        noted = snapshot.writes_ended
+        prefetch = asyncio.create_task(snapshot._refill(noted))  # what start_listing schedules
+        await until_listed(account, 1)
+        account.write("a", "After")  # ends while the read is still loading the core
+        lookup = asyncio.create_task(snapshot.organization("a", began_after=noted))
+        account.lists[0].set()
+        assert (await lookup).name == "Before" and len(account.lists) == 1
+        await prefetch
+        fresh = asyncio.create_task(snapshot.organization("a"))  # a read that begins after the write
+        await until_listed(account, 2)
+        account.lists[1].set()
+        assert (await fresh).name == "After"
+
+    run(scenario)
+
+
 def test_a_list_that_fails_in_any_way_leaves_each_read_to_its_own_get() -> None:
     async def scenario() -> None:
         account, clock = GatedAccount({"a": "A", "b": "B"}), Clock()
@@ -152,5 +175,37 @@ def test_a_list_that_fails_in_any_way_leaves_each_read_to_its_own_get() -> None:
         account.lists[0].set()
         assert [(await read).name for read in reads] == ["A", "B"]
         assert len(account.lists) == 1 and sorted(account.gets) == ["a", "b"]
+
+    run(scenario)
+
+
+def test_an_answer_that_does_not_parse_is_logged_by_its_kind_only(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "A"}), Clock()
+        account.fail_lists_with = ValueError("an answer echoing pk-secret-value")
+        snapshot = snapshot_of(account, clock)
+        read = asyncio.create_task(snapshot.organization("a"))
+        await until_listed(account, 1)
+        account.lists[0].set()
+        assert (await read).name == "A"
+
+    run(scenario)
+    assert [r.getMessage() for r in caplog.records] == [
+        "polytomic: GET /api/organizations: the answer could not be read (ValueError); each organization "
+        "is read with its own GET instead"
+    ]
+
+
+def test_a_bug_in_listing_fails_the_read_instead_of_hiding_behind_gets() -> None:
+    async def scenario() -> None:
+        account, clock = GatedAccount({"a": "A"}), Clock()
+        account.fail_lists_with = ZeroDivisionError("a bug of ours")
+        snapshot = snapshot_of(account, clock)
+        read = asyncio.create_task(snapshot.organization("a"))
+        await until_listed(account, 1)
+        account.lists[0].set()
+        with pytest.raises(ZeroDivisionError):
+            await read
+        assert account.gets == []
 
     run(scenario)

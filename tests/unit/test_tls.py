@@ -67,9 +67,11 @@ def test_the_context_is_the_one_httpx_builds_by_default(
 ) -> None:
     """The same trust and settings as `httpx.create_ssl_context()`, with and without the variables that
     name another bundle (an SSL_CERT_DIR's certificates are loaded on use, so both count none)."""
-    if variable == "SSL_CERT_FILE":
+    if variable == "SSL_CERT_FILE":  # one CA only: a context that ignored the variable would hold many
+        bundle = Path(certifi.where()).read_text()
+        end = "-----END CERTIFICATE-----"
+        (tmp_path / "bundle.pem").write_text(bundle[: bundle.index(end) + len(end)])
         monkeypatch.setenv(variable, str(tmp_path / "bundle.pem"))
-        (tmp_path / "bundle.pem").write_text(Path(certifi.where()).read_text())
     elif variable == "SSL_CERT_DIR":
         monkeypatch.setenv(variable, str(tmp_path))
     assert settings_of(tls.default_context()) == settings_of(httpx.create_ssl_context())
