@@ -153,20 +153,20 @@ class OrganizationSnapshot:
                 return current
             writes_before = self._writes
             taken_at = self._clock()  # the age counts from the call's start: its answer is that old
+            by_id: dict[str, Organization] | None = None  # None: each read GETs its own organization
             try:
                 organizations = await self._client.list_organizations()
-            except PolytomicError:  # refused or failed (a key that may not list): each read GETs its own
-                listing = _Listing(None, taken_at, writes_before)
-            except _UNPARSABLE as exc:  # an answer of another shape: say so, then each read GETs its own
+            except PolytomicError:  # refused or failed (a key that may not list)
+                pass
+            except _UNPARSABLE as exc:  # an answer of another shape: say so
                 _log.warning(
                     "polytomic: GET /api/organizations: the answer could not be read (%s); each "
                     "organization is read with its own GET instead",
                     type(exc).__name__,
                 )
-                listing = _Listing(None, taken_at, writes_before)
             else:
-                listing = _Listing({o.id: o for o in organizations}, taken_at, writes_before)
-            self._listing = listing
+                by_id = {o.id: o for o in organizations}
+            listing = self._listing = _Listing(by_id, taken_at, writes_before)
             self._lists_done += 1
             return listing
 
