@@ -62,14 +62,21 @@ class Clock:
         return self.now
 
 
-def snapshot_of(account: GatedAccount, clock: Clock) -> OrganizationSnapshot:
+def snapshot_of(account: GatedAccount, clock: Clock | None = None) -> OrganizationSnapshot:
+    """The snapshot over `account`, on `clock` (a clock that stays at 0 unless given)."""
     client: Any = account  # the snapshot uses on_write, list_organizations and get_organization
-    return OrganizationSnapshot(client, max_age=5.0, clock=clock)
+    return OrganizationSnapshot(client, max_age=5.0, clock=clock or Clock())
 
 
 async def until_listed(account: GatedAccount, calls: int) -> None:
     while len(account.lists) < calls:
         await asyncio.sleep(0)
+
+
+async def answer(account: GatedAccount, call: int) -> None:
+    """Wait for the account's `call`-th list call (from 1), then let it answer."""
+    await until_listed(account, call)
+    account.lists[call - 1].set()
 
 
 def run(scenario: Callable[[], Any]) -> Any:
@@ -79,8 +86,8 @@ def run(scenario: Callable[[], Any]) -> Any:
 
 def test_a_read_that_overlapped_a_write_may_be_served_by_the_list_it_waited_for() -> None:
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "Before"}), Clock()
-        snapshot = snapshot_of(account, clock)
+        account = GatedAccount({"a": "Before"})
+        snapshot = snapshot_of(account)
         began_after = snapshot.writes_ended  # the read begins...
         read = asyncio.create_task(snapshot.organization("a", began_after=began_after))
         await until_listed(account, 1)
@@ -94,16 +101,15 @@ def test_a_read_that_overlapped_a_write_may_be_served_by_the_list_it_waited_for(
 
 def test_no_read_that_begins_after_a_write_is_served_by_a_list_taken_before_it() -> None:
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "Before"}), Clock()
-        snapshot = snapshot_of(account, clock)
+        account = GatedAccount({"a": "Before"})
+        snapshot = snapshot_of(account)
         early = asyncio.create_task(snapshot.organization("a"))
         await until_listed(account, 1)
         account.write("a", "After")
         late = asyncio.create_task(snapshot.organization("a"))  # begins with the old list still in flight
         account.lists[0].set()
         assert (await early).name == "Before"
-        await until_listed(account, 2)  # the late read does not join the old list: it lists afresh
-        account.lists[1].set()
+        await answer(account, 2)  # the late read does not join the old list: it lists afresh
         assert (await late).name == "After"
         assert snapshot.listed("a") is not None and snapshot.listed("a").name == "After"  # type: ignore[union-attr]
 
@@ -127,11 +133,10 @@ def test_concurrent_reads_join_one_list_call_even_when_it_outlasts_the_age_limit
 
 def test_an_id_missing_from_the_list_gets_its_own_get_before_it_counts_as_gone() -> None:
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "A"}), Clock()
-        snapshot = snapshot_of(account, clock)
+        account = GatedAccount({"a": "A"})
+        snapshot = snapshot_of(account)
         read = asyncio.create_task(snapshot.organization("a"))
-        await until_listed(account, 1)
-        account.lists[0].set()
+        await answer(account, 1)
         await read
         account.names["late"] = "Late"  # made behind the snapshot's back: not in its list
         assert (await snapshot.organization("late")).name == "Late"
@@ -147,8 +152,8 @@ def test_a_read_that_noted_its_start_before_a_write_joins_the_list_it_started() 
     then loads the core; a write that ends meanwhile must not make its lookup list a second time."""
 
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "Before"}), Clock()
-        snapshot = snapshot_of(account, clock)
+        account = GatedAccount({"a": "Before"})
+        snapshot = snapshot_of(account)
         noted = snapshot.writes_ended
         prefetch = asyncio.create_task(snapshot._refill(noted))  # what start_listing schedules
         await until_listed(account, 1)
@@ -158,8 +163,7 @@ def test_a_read_that_noted_its_start_before_a_write_joins_the_list_it_started() 
         assert (await lookup).name == "Before" and len(account.lists) == 1
         await prefetch
         fresh = asyncio.create_task(snapshot.organization("a"))  # a read that begins after the write
-        await until_listed(account, 2)
-        account.lists[1].set()
+        await answer(account, 2)
         assert (await fresh).name == "After"
 
     run(scenario)
@@ -167,12 +171,11 @@ def test_a_read_that_noted_its_start_before_a_write_joins_the_list_it_started() 
 
 def test_a_list_that_fails_in_any_way_leaves_each_read_to_its_own_get() -> None:
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "A", "b": "B"}), Clock()
+        account = GatedAccount({"a": "A", "b": "B"})
         account.fail_lists_with = ValueError("an answer that does not parse")
-        snapshot = snapshot_of(account, clock)
+        snapshot = snapshot_of(account)
         reads = [asyncio.create_task(snapshot.organization(i)) for i in "ab"]
-        await until_listed(account, 1)
-        account.lists[0].set()
+        await answer(account, 1)
         assert [(await read).name for read in reads] == ["A", "B"]
         assert len(account.lists) == 1 and sorted(account.gets) == ["a", "b"]
 
@@ -181,12 +184,11 @@ def test_a_list_that_fails_in_any_way_leaves_each_read_to_its_own_get() -> None:
 
 def test_an_answer_that_does_not_parse_is_logged_by_its_kind_only(caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "A"}), Clock()
+        account = GatedAccount({"a": "A"})
         account.fail_lists_with = ValueError("an answer echoing pk-secret-value")
-        snapshot = snapshot_of(account, clock)
+        snapshot = snapshot_of(account)
         read = asyncio.create_task(snapshot.organization("a"))
-        await until_listed(account, 1)
-        account.lists[0].set()
+        await answer(account, 1)
         assert (await read).name == "A"
 
     run(scenario)
@@ -198,12 +200,11 @@ def test_an_answer_that_does_not_parse_is_logged_by_its_kind_only(caplog: pytest
 
 def test_a_bug_in_listing_fails_the_read_instead_of_hiding_behind_gets() -> None:
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "A"}), Clock()
+        account = GatedAccount({"a": "A"})
         account.fail_lists_with = ZeroDivisionError("a bug of ours")
-        snapshot = snapshot_of(account, clock)
+        snapshot = snapshot_of(account)
         read = asyncio.create_task(snapshot.organization("a"))
-        await until_listed(account, 1)
-        account.lists[0].set()
+        await answer(account, 1)
         with pytest.raises(ZeroDivisionError):
             await read
         assert account.gets == []
