@@ -173,7 +173,8 @@ def check(
     """The inputs to record and every problem with them or with the provider's settings.
 
     Values not known yet (`unknown`, during preview) are passed through unchecked. A resource not yet in
-    the stack (`olds` empty) gets a create key of its own; one in the stack has finished any adoption.
+    the stack (`olds` empty) gets a create key of its own; one in the stack keeps the key it has and has
+    finished any adoption.
     `foreign` names inputs the front end's users wrote that are not its properties, though the core might
     take them for its own (`sso_domain` written in a YAML program, whose schema says `ssoDomain`).
     """
@@ -199,8 +200,12 @@ def check(
     failures += [CheckProblem(problem.setting, problem.reason) for problem in problems]
     checked = dict(news)
     if olds:
-        # In the stack already: adoption is over, and a create now could only be a replacement.
+        # In the stack already: adoption is over, and a create now could only be a replacement (which
+        # draws a key of its own). The stored create key stays, so a resource's inputs are the same from
+        # run to run: the engine rewrites the whole state file for each resource whose inputs changed.
         checked.pop(ADOPT_ID, None)
+        if CREATE_KEY in olds:
+            checked[CREATE_KEY] = olds[CREATE_KEY]
     else:
         # A key of this create's own: it can never replay one another run, stack or resource made.
         checked[CREATE_KEY] = FRESH_KEYS.draw()
