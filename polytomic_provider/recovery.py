@@ -7,9 +7,11 @@ with that key again is the same create operation: Polytomic replays its outcome 
 the first POST never arrived, makes the organization now. Either way what comes back is provably the
 stack's own, and it is written into the state where the engine would have written it.
 
-Everything else is left to the user, named with its id: a replacement's create (it sends a private key,
-since the resource's recorded key was spent by the original create), a pending create from polytomic-pulumi
-0.1 (no key), and a key the API will not replay. An adoption's pending create is simply dropped: the next
+Everything else is left to the user, named with its id: a pending create holding the key its resource
+in the state was created with (that key was spent, so such a create sent a private key; the engine checks
+a replacement again without its old inputs, so a replacement normally draws a key of its own and is
+replayed like a first create), a pending create from polytomic-pulumi 0.1 (no key), and a key the API
+will not replay. An adoption's pending create is simply dropped: the next
 `up` adopts again if the program still names the id.
 
 The decisions are pure functions of the stack export and the API, so `--dry-run` can show them without

@@ -23,6 +23,7 @@ import pytest
 from pulumi import automation as auto
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.version import __version__
 from tests.pulumi_harness import REPO, StackFactory, StackHarness
 from tests.support import ADMIN_TOKEN, CLIENT_SECRET, PARTNER_KEY
@@ -164,6 +165,8 @@ def assert_organization_lifecycle(
 
     run(harness, "preview", expect_no_changes=True)
     plain_inputs = stored_inputs(harness, "Plain Org")
+    sent_keys = {e["body"]["name"]: e["headers"].get("idempotency-key") for e in created}
+    assert plain_inputs.get(CREATE_KEY) == sent_keys["Plain Org"], "the state records the key the POST sent"
 
     # one field changed: one PUT of the whole payload, the secret included
     harness.stack.set_config("ssoDomain", auto.ConfigValue("renamed.example.com"))

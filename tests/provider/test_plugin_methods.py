@@ -19,6 +19,7 @@ from pulumi.provider.experimental.property_value import PropertyValue, PropertyV
 from polytomic_provider import bridge
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import CREATE_KEY
+from polytomic_provider.operations import CLAIMED
 from polytomic_provider.plugin.properties import engine_value
 from polytomic_provider.plugin.provider import ORGANIZATION, PolytomicProvider
 from polytomic_provider.queries import OrganizationLookupError
@@ -134,6 +135,23 @@ def test_diff_names_each_changed_field_with_its_kind_and_ignores_what_the_progra
     }
     assert sorted(diff(["name", "issuer", "ssoDomain"]).diffs) == []
     assert diff(["name", "issuer", "ssoDomain"]).changes is False
+
+
+def test_a_create_that_comes_with_a_stored_key_never_sends_it_again(
+    plugin: PolytomicProvider, emulator: EmulatorProcess
+) -> None:
+    """The engine checks a replacement again without its old inputs (a fresh key); should inputs that
+    carry the stored key ever reach a create, that key was spent, and a key of its own is sent instead."""
+    checked = check(plugin, values(name="Replaced")).inputs or {}
+    original = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
+    CLAIMED.clear()  # the replacement comes in a later operation
+    run(plugin.delete(rpc.DeleteRequest(URN, original.resource_id, original.properties or {}, 60)))
+    again = check(plugin, values(name="Replaced"), olds=checked).inputs or {}
+    assert again[CREATE_KEY].value == checked[CREATE_KEY].value
+    replacement = run(plugin.create(rpc.CreateRequest(URN, again, 60, False)))
+    assert replacement.resource_id != original.resource_id
+    keys = [e["headers"]["idempotency-key"] for e in emulator.admin.journal() if e["method"] == "POST"]
+    assert len(keys) == 2 and keys[0] == checked[CREATE_KEY].value and keys[1] != keys[0]
 
 
 def test_diff_of_an_unchanged_resource_is_no_change_whatever_its_create_key(
