@@ -8,11 +8,11 @@ the first POST never arrived, makes the organization now. Either way what comes 
 stack's own, and it is written into the state where the engine would have written it.
 
 Everything else is left to the user, named with its id: a pending create holding the key its resource
-in the state was created with (that key was spent, so such a create sent a private key; the engine checks
-a replacement again without its old inputs, so a replacement draws a key of its own and is replayed
-like a first create, except under `pulumi up --replace`, which keeps the inputs checked with the stored key), a pending create from polytomic-pulumi 0.1 (no key), and a key the API
-will not replay. An adoption's pending create is simply dropped: the next
-`up` adopts again if the program still names the id.
+in the state was created with (that key was spent, so the create sent a private key instead: this is
+`pulumi up --replace`, which keeps the inputs checked with the stored key; any other replacement is
+checked again without its old inputs, draws a key of its own, and is replayed like a first create), a
+pending create from polytomic-pulumi 0.1 (no key), and a key the API will not replay. An adoption's
+pending create is simply dropped: the next `up` adopts again if the program still names the id.
 
 The decisions are pure functions of the stack export and the API, so `--dry-run` can show them without
 writing anything, anywhere; nothing secret is printed (the export is read with its secrets only in memory).
