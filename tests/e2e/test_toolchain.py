@@ -1,5 +1,5 @@
-"""The toolchain itself: the real CLI with Pulumi's own language hosts runs Python, YAML and TypeScript
-programs end to end."""
+"""The toolchain itself: the real CLI with its language hosts (an installed CLI's, or this project's own
+from toolchain/ beside a CLI built from Go modules) runs Python, YAML and TypeScript programs end to end."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_noop_dynamic_resource_lifecycle(make_stack: StackFactory) -> None:
 def stamped_host_version(bin_dir: Path, language: str) -> str:
     """The version the language host next to the CLI was built with, checking it is Pulumi's Go program."""
     host = bin_dir / f"pulumi-language-{language}"
-    assert GO_BUILDINFO_MAGIC in host.read_bytes(), f"{host} is not a Go binary: not Pulumi's own host"
+    assert GO_BUILDINFO_MAGIC in host.read_bytes(), f"{host} is not a Go binary: not a language host"
     if language == "yaml":  # the YAML host has no -version flag; `pulumi about` shows what it reports
         return ""
     stamped = subprocess.run(
