@@ -166,7 +166,7 @@ func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
 	}
 	requirements := filepath.Join(program.Directory, "requirements.txt")
 	if !exists(requirements) {
-		return say("no requirements.txt in %s: nothing to install", program.Directory)
+		return nil // nothing to install: a plugin or program whose virtualenv is made elsewhere
 	}
 	pythonPath := python.python
 	if python.virtualenv == "" {
