@@ -30,14 +30,20 @@ demo-yaml: $(STAMP)
 outputs: $(STAMP)
 	$(PY) scripts/demo.py --outputs
 
-## lint: ruff and mypy
+## lint: ruff and mypy; gofmt and go vet for the language hosts (toolchain/) where Go is installed
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	@if command -v go >/dev/null; then \
+	  unformatted="$$(cd toolchain && gofmt -l .)"; test -z "$$unformatted" || { echo "gofmt: $$unformatted" >&2; exit 1; }; \
+	  echo "cd toolchain && go vet ./..."; cd toolchain && go vet ./...; \
+	else echo "no Go: toolchain/ not linted"; fi
 
-## test: lint, then the whole suite (unit, emulator, contract, end-to-end with the real Pulumi CLI)
+## test: lint, the language hosts' Go tests, then the whole suite (unit, emulator, contract, end-to-end with
+##   the real Pulumi CLI)
 test: $(STAMP) lint
+	@if command -v go >/dev/null; then echo "cd toolchain && go test ./..."; cd toolchain && go test ./...; fi
 	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) -m pytest
 
 ## bench: the benchmark table at 0 and 100 ms per API call, N up to 1,000, for the dynamic provider and the
