@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,7 +41,9 @@ func ConfigEnv(config map[string]string, secretKeys []string) ([]string, error) 
 // RunProgram runs a program with the host's own stdout and stderr, which the engine shows as the program's
 // output, and turns the way it ended into the engine's answer.
 func RunProgram(cmd *exec.Cmd) *pulumirpc.RunResponse {
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	// Through pipes of the host's own, not the host's files: a program may set its output non-blocking
+	// (Node.js does), which would change the descriptors the host itself writes to.
+	cmd.Stdout, cmd.Stderr = struct{ io.Writer }{os.Stdout}, struct{ io.Writer }{os.Stderr}
 	err := running.run(cmd)
 	if err == nil {
 		return &pulumirpc.RunResponse{}
