@@ -18,22 +18,14 @@ import (
 
 	"github.com/polytomic-pulumi/toolchain/internal/langhost"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engineAddress string
-}
+type host struct{ langhost.Base }
 
 func main() {
 	langhost.Main("go", func(flags langhost.Flags) pulumirpc.LanguageRuntimeServer {
-		return &host{engineAddress: flags.EngineAddress}
+		return &host{langhost.Base{Flags: flags}}
 	})
-}
-
-func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: langhost.Version()}, nil
 }
 
 // findGo is the go on PATH, with an error that says what to do.
@@ -54,7 +46,7 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 	if req.GetAttachDebugger() {
 		return &pulumirpc.RunResponse{Error: "this Go language host cannot attach a debugger (Delve) to a program"}, nil
 	}
-	env, err := runEnv(req, program, h.engineAddress)
+	env, err := runEnv(req, program, h.EngineAddress)
 	if err != nil {
 		return nil, err
 	}
@@ -116,24 +108,6 @@ func (h *host) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.About
 		Executable: gobin,
 		Version:    strings.TrimPrefix(strings.TrimSpace(string(out)), "go"),
 	}, nil
-}
-
-// RuntimeOptionsPrompts: `pulumi new` asks nothing about Go options; building from source is the default.
-func (h *host) RuntimeOptionsPrompts(context.Context, *pulumirpc.RuntimeOptionsRequest) (
-	*pulumirpc.RuntimeOptionsResponse, error,
-) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
-}
-
-// Template: Go templates need no rewriting (the module name comes from the template's go.mod).
-func (h *host) Template(context.Context, *pulumirpc.TemplateRequest) (*pulumirpc.TemplateResponse, error) {
-	return &pulumirpc.TemplateResponse{}, nil
-}
-
-// Cancel stops what the host runs: a build, a program, an install.
-func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	langhost.CancelAll()
-	return &emptypb.Empty{}, nil
 }
 
 // removeQuietly is a cleanup that ignores what is already gone.

@@ -320,13 +320,7 @@ func (h *host) GetRequiredPlugins(_ context.Context, req *pulumirpc.GetRequiredP
 	if err != nil {
 		return nil, err
 	}
-	plugins := []*pulumirpc.PluginDependency{}
-	for _, p := range packages {
-		if p.Parameterization == nil && p.Extension == nil {
-			plugins = append(plugins, &pulumirpc.PluginDependency{Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server})
-		}
-	}
-	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
+	return langhost.PluginsOf(packages), nil
 }
 
 // programDependencies are what `pulumi about` lists: the go.mod's direct requirements (all of them with

@@ -17,23 +17,14 @@ import (
 
 	"github.com/polytomic-pulumi/toolchain/internal/langhost"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engineAddress string
-	tracing       string
-}
+type host struct{ langhost.Base }
 
 func main() {
 	langhost.Main("nodejs", func(flags langhost.Flags) pulumirpc.LanguageRuntimeServer {
-		return &host{engineAddress: flags.EngineAddress, tracing: flags.Tracing}
+		return &host{langhost.Base{Flags: flags}}
 	})
-}
-
-func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: langhost.Version()}, nil
 }
 
 // findNode is the node on PATH, with an error that says what to do.
@@ -87,7 +78,7 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 		args = append(args, "--inspect-brk")
 	}
 	args = append(args, runScript)
-	args = append(args, runArguments(req, program, h.engineAddress, h.tracing)...)
+	args = append(args, runArguments(req, program, h.EngineAddress, h.Tracing)...)
 	cmd := exec.Command(node, args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Env = append(append(os.Environ(), configEnv...), options.env()...)
@@ -129,21 +120,4 @@ func (h *host) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.About
 		return nil, fmt.Errorf("could not ask %s its version: %w", node, err)
 	}
 	return &pulumirpc.AboutResponse{Executable: node, Version: strings.TrimPrefix(strings.TrimSpace(string(out)), "v")}, nil
-}
-
-// RuntimeOptionsPrompts: `pulumi new` asks nothing about Node.js options; the defaults (npm, TypeScript) hold.
-func (h *host) RuntimeOptionsPrompts(context.Context, *pulumirpc.RuntimeOptionsRequest) (
-	*pulumirpc.RuntimeOptionsResponse, error,
-) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
-}
-
-// Template: templates need no Node.js-specific rewriting.
-func (h *host) Template(context.Context, *pulumirpc.TemplateRequest) (*pulumirpc.TemplateResponse, error) {
-	return &pulumirpc.TemplateResponse{}, nil
-}
-
-func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	langhost.CancelAll()
-	return &emptypb.Empty{}, nil
 }

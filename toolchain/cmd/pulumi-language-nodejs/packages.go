@@ -204,15 +204,7 @@ func (h *host) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequired
 func (h *host) GetRequiredPlugins(_ context.Context, req *pulumirpc.GetRequiredPluginsRequest) (
 	*pulumirpc.GetRequiredPluginsResponse, error,
 ) {
-	plugins := []*pulumirpc.PluginDependency{}
-	for _, p := range programPackages(req.GetInfo()) {
-		if p.Parameterization == nil {
-			plugins = append(plugins, &pulumirpc.PluginDependency{
-				Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server,
-			})
-		}
-	}
-	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
+	return langhost.PluginsOf(programPackages(req.GetInfo())), nil
 }
 
 // programDependencies are what `pulumi about` lists: the program's declared dependencies with the version

@@ -106,15 +106,7 @@ func (h *host) GetRequiredPlugins(_ context.Context, req *pulumirpc.GetRequiredP
 	if err != nil {
 		return nil, err
 	}
-	plugins := make([]*pulumirpc.PluginDependency, 0, len(packages))
-	for _, p := range packages {
-		if p.Parameterization == nil {
-			plugins = append(plugins, &pulumirpc.PluginDependency{
-				Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server,
-			})
-		}
-	}
-	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
+	return langhost.PluginsOf(packages), nil
 }
 
 // InstallDependencies makes the program's virtualenv if it has none yet and installs requirements.txt into it

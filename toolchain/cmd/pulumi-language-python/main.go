@@ -18,26 +18,17 @@ import (
 
 	"github.com/polytomic-pulumi/toolchain/internal/langhost"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // execScript is the runner that configures the Python SDK from its arguments and runs the program.
 const execScript = "pulumi-language-python-exec"
 
-type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engineAddress string
-	tracing       string
-}
+type host struct{ langhost.Base }
 
 func main() {
 	langhost.Main("python", func(flags langhost.Flags) pulumirpc.LanguageRuntimeServer {
-		return &host{engineAddress: flags.EngineAddress, tracing: flags.Tracing}
+		return &host{langhost.Base{Flags: flags}}
 	})
-}
-
-func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: langhost.Version()}, nil
 }
 
 // findExecScript looks beside this binary first (where scripts/install-pulumi puts it), then on PATH.
@@ -63,13 +54,13 @@ func (h *host) runArguments(req *pulumirpc.RunRequest, program langhost.Program)
 		}
 	}
 	add("monitor", req.GetMonitorAddress())
-	add("engine", h.engineAddress)
+	add("engine", h.EngineAddress)
 	add("project", req.GetProject())
 	add("stack", req.GetStack())
 	add("pwd", req.GetPwd())
 	add("dry_run", strconv.FormatBool(req.GetDryRun()))
 	add("parallel", strconv.Itoa(int(req.GetParallel())))
-	add("tracing", h.tracing)
+	add("tracing", h.Tracing)
 	add("organization", req.GetOrganization())
 	add("root_directory", program.Root)
 	entry := program.EntryPoint
@@ -164,19 +155,4 @@ func (h *host) About(_ context.Context, req *pulumirpc.AboutRequest) (*pulumirpc
 		return nil, fmt.Errorf("could not ask %s its version: %w", executable, err)
 	}
 	return &pulumirpc.AboutResponse{Executable: executable, Version: parsePythonVersion(string(version))}, nil
-}
-
-func (h *host) RuntimeOptionsPrompts(context.Context, *pulumirpc.RuntimeOptionsRequest) (
-	*pulumirpc.RuntimeOptionsResponse, error,
-) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
-}
-
-func (h *host) Template(context.Context, *pulumirpc.TemplateRequest) (*pulumirpc.TemplateResponse, error) {
-	return &pulumirpc.TemplateResponse{}, nil
-}
-
-func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	langhost.CancelAll()
-	return &emptypb.Empty{}, nil
 }

@@ -63,7 +63,7 @@ func TestWithoutVirtualenvTheMachinesPythonRunsUnchanged(t *testing.T) {
 }
 
 func TestRunArgumentsCarryEverySettingTheRunnerReads(t *testing.T) {
-	h := &host{engineAddress: "127.0.0.1:1234", tracing: "http://trace"}
+	h := &host{langhost.Base{Flags: langhost.Flags{EngineAddress: "127.0.0.1:1234", Tracing: "http://trace"}}}
 	program := programWith(t, "/p", map[string]any{})
 	args := h.runArguments(&pulumirpc.RunRequest{
 		MonitorAddress: "127.0.0.1:99", Project: "proj", Stack: "dev", Pwd: "/p", DryRun: true, Parallel: 8,
