@@ -26,6 +26,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import file_backend
 from .client import PolytomicClient
@@ -36,13 +37,18 @@ from .config import (
     ENV_API_KEY,
     ENV_DEPLOYMENT_URL,
     ENV_PARTNER_KEY,
+    ConfigLookup,
     Settings,
+    check_settings,
     deployment_url_problem,
     resolve_settings,
 )
 from .errors import ApiError, Forbidden, PolytomicError, Unauthorized
 from .models import Organization
 from .version import __version__
+
+if TYPE_CHECKING:
+    from . import recovery
 
 __all__ = ["main"]
 
@@ -242,6 +248,40 @@ def _repair_file_backend(stack: str, cwd: str | None, *, dry_run: bool) -> None:
         )
 
 
+def _by_provider(pending: list[recovery.PendingCreate]) -> dict[str, list[recovery.PendingCreate]]:
+    """The pending creates per provider: every default provider's are one group (the stack's config)."""
+    groups: dict[str, list[recovery.PendingCreate]] = {}
+    for create in pending:
+        groups.setdefault("" if create.by_default_provider else create.provider, []).append(create)
+    return groups
+
+
+def _recovery_settings(
+    export: dict[str, Any], provider: str, from_stack_config: ConfigLookup
+) -> tuple[Settings | None, str]:
+    """The settings a group of pending creates was sent with: the stack's config for the default provider,
+    an explicit provider's own inputs from the state. None and why, when they cannot be had."""
+    if not provider:
+        try:
+            settings = resolve_settings(from_stack_config)
+        except PolytomicError as error:
+            raise CommandError(str(error)) from None
+        if settings.partner_key is None:
+            raise CommandError(f"no partner key: set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}")
+        return settings, ""
+    from . import recovery
+
+    name = provider.rpartition("::")[0].rpartition("::")[2]
+    inputs = recovery.provider_inputs(export, provider)
+    if inputs is None:
+        return None, f"its provider {name!r} is not in the stack's state"
+    found, problems = check_settings(lambda key: None if inputs.get(key) is None else str(inputs[key]))
+    if found is None or found.partner_key is None:
+        why = "; ".join(p.reason for p in problems) or "it has no partner key"
+        return None, f"the settings of its provider {name!r} cannot be used ({why})"
+    return found, ""
+
+
 def _recover(args: argparse.Namespace) -> int:
     from . import recovery
 
@@ -262,21 +302,9 @@ def _recover(args: argparse.Namespace) -> int:
         )
     except (PolytomicError, ValueError) as error:
         raise CommandError(f"reading stack {stack!r} failed: {error}") from None
-    pending = recovery.pending_creates(export)
-    if not pending:
-        print(f"{PROG}: stack {stack!r} has no pending creates of organizations: nothing to recover")
+    if not (export.get("deployment") or {}).get("pending_operations"):
+        print(f"{PROG}: stack {stack!r} has no pending operations: nothing to recover")
         return 0
-
-    def from_stack_config(key: str) -> str | None:
-        entry = config.get(f"{CONFIG_NAMESPACE}:{key}")
-        return str(entry["value"]) if isinstance(entry, dict) and entry.get("value") is not None else None
-
-    try:
-        settings = resolve_settings(from_stack_config)
-    except PolytomicError as error:
-        raise CommandError(str(error)) from None
-    if settings.partner_key is None:
-        raise CommandError(f"no partner key: set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}")
     unsettled = recovery.unsettled_operations(export)
     if unsettled:
         raise CommandError(
@@ -284,11 +312,30 @@ def _recover(args: argparse.Namespace) -> int:
             f"Settle them first (an interactive 'pulumi refresh --stack {stack}' offers a choice for each), "
             f"then run recover again; nothing was changed"
         )
-    with PolytomicClient(settings) as client:
-        try:
-            resolutions = [recovery.resolve(client, p, replay=not args.dry_run) for p in pending]
-        except (PolytomicError, ValueError) as error:
-            raise CommandError(f"resolving the pending creates failed: {error}") from None
+
+    def from_stack_config(key: str) -> str | None:
+        entry = config.get(f"{CONFIG_NAMESPACE}:{key}")
+        return str(entry["value"]) if isinstance(entry, dict) and entry.get("value") is not None else None
+
+    groups = [
+        (group, *_recovery_settings(export, provider, from_stack_config))
+        for provider, group in _by_provider(recovery.pending_creates(export)).items()
+    ]
+    unknown = [f"{p.urn} ({p.name!r}): {why}" for group, found, why in groups if not found for p in group]
+    if unknown:
+        # `pulumi stack import` would drop these pending creates, and with them the keys that prove them.
+        raise CommandError(
+            f"pending creates whose account is unknown: {'; '.join(unknown)}. Restore the provider (or its "
+            f"settings) in the program and state, then run recover again; nothing was sent or changed"
+        )
+    resolutions = []
+    for group, settings, _ in groups:
+        assert settings is not None
+        with PolytomicClient(settings) as client:
+            try:
+                resolutions += [recovery.resolve(client, p, replay=not args.dry_run) for p in group]
+            except (PolytomicError, ValueError) as error:
+                raise CommandError(f"resolving the pending creates failed: {error}") from None
     for resolution in resolutions:
         print(f"{PROG}: {resolution.describe()}")
     if any(r.outcome in recovery.BLOCKING for r in resolutions):

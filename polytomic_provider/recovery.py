@@ -14,6 +14,11 @@ checked again without its old inputs, draws a key of its own, and is replayed li
 pending create from polytomic-pulumi 0.1 (no key), and a key the API will not replay. An adoption's
 pending create is simply dropped: the next `up` adopts again if the program still names the id.
 
+Each pending create is settled in its own provider's account: one of the default provider (the dynamic
+provider's, or the plugin's default) with the stack's config, one of an explicit provider resource with
+that provider's inputs as the state holds them. When a create's provider settings cannot be read, recover
+names it and stops before sending or writing anything: it is never sent to another account.
+
 The decisions are pure functions of the stack export and the API, so `--dry-run` can show them without
 writing anything, anywhere; nothing secret is printed (the export is read with its secrets only in memory).
 """
@@ -21,6 +26,7 @@ writing anything, anywhere; nothing secret is printed (the export is read with i
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +47,9 @@ __all__ = [
     "PendingCreate",
     "Resolution",
     "complete_in_state",
+    "is_default_provider",
     "pending_creates",
+    "provider_inputs",
     "resolve",
     "unsettled_operations",
 ]
@@ -71,6 +79,12 @@ class PendingCreate:
     inputs: Mapping[str, Any]
     in_state: Mapping[str, Any] | None = None
     resource_type: str = "pulumi-python:dynamic/polytomic:Organization"
+    provider: str = ""
+    """The provider reference (`<provider urn>::<id>`); empty or a default provider's: the stack's config."""
+
+    @property
+    def by_default_provider(self) -> bool:
+        return is_default_provider(self.provider)
 
     @property
     def name(self) -> str:
@@ -108,22 +122,37 @@ def _plain(value: Any) -> Any:
 
 
 def _is_ours(operation: Mapping[str, Any]) -> bool:
-    """A pending create of an organization served by the default provider: `recover` reads that
-    provider's settings from stack config, so a create under an explicit provider (another partner
-    account, perhaps) is not its to replay."""
+    """A pending create of an organization, under any provider: each is settled in its own account."""
     resource = operation.get("resource") or {}
-    if operation.get("type") != "creating" or resource.get("type") not in ORGANIZATION_TYPES:
-        return False
-    return _is_default_provider(str(resource.get("provider") or ""))
+    return operation.get("type") == "creating" and resource.get("type") in ORGANIZATION_TYPES
 
 
-def _is_default_provider(reference: str) -> bool:
-    """`urn:...::pulumi:providers:polytomic::default_0_2_0::<id>`: the engine names default providers
-    `default` or `default_<version>`; an empty reference is the default too."""
+# The names the engine gives default providers (pkg/resource/deploy/providers, ProviderRequest.DefaultName):
+# `default`, or `default_<major>_<minor>_<patch>`, then `_<pre-release part>`s, `_<build part>`s and the
+# plugin download URL as a name. An explicit provider named `defaultEu` or `default_eu` is not one.
+_DEFAULT_PROVIDER_NAME = re.compile(r"default(_\d+_\d+_\d+(_.*)?)?")
+
+
+def is_default_provider(reference: str) -> bool:
+    """`urn:...::pulumi:providers:polytomic::default_0_2_0::<id>` is; an empty reference is one too."""
     if not reference:
         return True
     parts = reference.split("::")
-    return len(parts) >= 2 and parts[-2].startswith("default")
+    return (
+        len(parts) >= 3
+        and parts[-3].startswith("pulumi:providers:")
+        and _DEFAULT_PROVIDER_NAME.fullmatch(parts[-2]) is not None
+    )
+
+
+def provider_inputs(export: Mapping[str, Any], reference: str) -> dict[str, Any] | None:
+    """The inputs of the provider resource a reference names, as `stack export --show-secrets` holds them
+    (its settings when the create was sent), or None when the state has no such provider."""
+    urn, _, provider_id = reference.rpartition("::")
+    for resource in (export.get("deployment") or {}).get("resources") or []:
+        if resource.get("urn") == urn and str(resource.get("id")) == provider_id:
+            return {key: _plain(value) for key, value in (resource.get("inputs") or {}).items()}
+    return None
 
 
 def unsettled_operations(export: Mapping[str, Any]) -> list[str]:
@@ -147,7 +176,11 @@ def pending_creates(export: Mapping[str, Any]) -> list[PendingCreate]:
         inputs = {key: _plain(value) for key, value in (resource.get("inputs") or {}).items()}
         found.append(
             PendingCreate(
-                urn=urn, inputs=inputs, in_state=by_urn.get(urn), resource_type=str(resource.get("type"))
+                urn=urn,
+                inputs=inputs,
+                in_state=by_urn.get(urn),
+                resource_type=str(resource.get("type")),
+                provider=str(resource.get("provider") or ""),
             )
         )
     return found

@@ -14,7 +14,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +22,7 @@ import httpx
 import pytest
 from pulumi import automation as auto
 
+from polytomic_provider import file_backend
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.version import __version__
@@ -479,3 +480,109 @@ def test_retries_are_reported_in_the_run_output_under_the_resource(
     faulted = [e for e in emulator.admin.journal() if e.get("fault") == "fail_next"]
     assert retried == {"plain", "oidc"} and len(faulted) == 2, printed
     assert len(children(emulator)) == 2, "retried, not duplicated"
+
+
+def checkpoint_file(harness: StackHarness) -> Path:
+    """The stack's checkpoint in the file:// backend, where a killed run leaves its pending operations."""
+    root = file_backend.local_root(harness.cli_env["PULUMI_BACKEND_URL"])
+    assert root is not None
+    (path,) = (root / ".pulumi" / "stacks").glob(f"*/{harness.stack.name}.json")
+    return path
+
+
+def edit_checkpoint(harness: StackHarness, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Change the latest deployment on disk, as a killed run leaves it (`pulumi stack import` would drop
+    pending operations)."""
+    path = checkpoint_file(harness)
+    checkpoint = json.loads(path.read_text())
+    edit(checkpoint["checkpoint"]["latest"])
+    path.write_text(json.dumps(checkpoint))
+
+
+def interrupt_create_of(harness: StackHarness, resource_name: str) -> dict[str, Any]:
+    """Turn the stack's entry of one organization back into the pending create a killed run leaves: the
+    state then holds that create's inputs (its create key included) and no resource, as after a SIGKILL
+    between the POST and the engine's checkpoint. Returns the pending resource."""
+    pending: dict[str, Any] = {}
+
+    def interrupt(deployment: dict[str, Any]) -> None:
+        (entry,) = [r for r in deployment["resources"] if r["urn"].endswith(f"::{resource_name}")]
+        deployment["resources"].remove(entry)
+        pending.update({key: value for key, value in entry.items() if key not in ("id", "outputs")})
+        deployment["pending_operations"] = [{"resource": pending, "type": "creating"}]
+
+    edit_checkpoint(harness, interrupt)
+    return pending
+
+
+def recover_stack(harness: StackHarness) -> subprocess.CompletedProcess[str]:
+    """`polytomic-pulumi recover`, run in the project as the README's recovery says."""
+    command = [sys.executable, "-m", "polytomic_provider.cli", "recover", "--stack", harness.stack.name]
+    result = subprocess.run(
+        command, cwd=harness.work_dir, env=harness.cli_env, capture_output=True, text=True, check=False
+    )
+    harness.output.extend((result.stdout + result.stderr).splitlines())
+    return result
+
+
+@pytest.mark.parametrize("provider_name", ["defaultEu", "accountB"])
+def test_recover_settles_a_create_under_an_explicit_provider_in_its_own_account(
+    make_plugin_stack: PluginStackFactory,
+    emulator: EmulatorProcess,
+    second_emulator: EmulatorProcess,
+    provider_name: str,
+) -> None:
+    """A pending create under an explicit provider is replayed with that provider's own settings (from the
+    state) in its own account, never with the default provider's: `defaultEu` only looks like the engine's
+    name for a default provider (`default`, `default_0_2_0`)."""
+    harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
+    program = harness.work_dir / "Pulumi.yaml"
+    text = program.read_text().replace("  other:\n", f"  {provider_name}:\n")
+    program.write_text(text.replace("${other}", "${" + provider_name + "}"))
+    harness.stack.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_secret("otherKey", SECOND_PARTNER_KEY)
+    run(harness, "up")
+    away_id = children(second_emulator)["Other Account Org"]["id"]
+
+    pending = interrupt_create_of(harness, "away")
+    assert pending["provider"].split("::")[-2] == provider_name
+    home_writes, away_writes = last_seq(emulator), last_seq(second_emulator)
+
+    recovered = recover_stack(harness)
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert f"import: {pending['urn']} ('Other Account Org') -> {away_id}" in recovered.stdout
+    assert writes(emulator, since=home_writes) == [], "nothing is sent to the default provider's account"
+    assert [w["method"] for w in writes(second_emulator, since=away_writes)] == ["POST"]  # the replay
+    assert set(children(emulator)) == {"Home Account Org"}
+    assert set(children(second_emulator)) == {"Other Account Org"}
+    (away,) = [r for r in harness.state_resources(ORGANIZATION) if r["urn"] == pending["urn"]]
+    assert away["id"] == away_id
+    run(harness, "preview", expect_no_changes=True)
+    assert_never_shown(harness, harness.exported_state(), PARTNER_KEY, SECOND_PARTNER_KEY)
+
+
+def test_recover_leaves_a_create_pending_when_its_provider_is_unknown(
+    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+) -> None:
+    """Nothing says which account a create went to when its provider is not in the state: recover names it
+    and stops before any request or write, so the pending create (and its key) stays in the state."""
+    harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
+    harness.stack.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_secret("otherKey", SECOND_PARTNER_KEY)
+    run(harness, "up")
+    pending = interrupt_create_of(harness, "away")
+    provider_urn = pending["provider"].rsplit("::", 1)[0]
+
+    def forget_provider(deployment: dict[str, Any]) -> None:
+        deployment["resources"] = [r for r in deployment["resources"] if r["urn"] != provider_urn]
+
+    edit_checkpoint(harness, forget_provider)
+    before = last_seq(emulator), last_seq(second_emulator)
+
+    recovered = recover_stack(harness)
+    assert recovered.returncode != 0
+    assert f"{pending['urn']} ('Other Account Org'): its provider" in recovered.stderr, recovered.stderr
+    assert "is not in the stack's state" in recovered.stderr
+    assert (writes(emulator, since=before[0]), writes(second_emulator, since=before[1])) == ([], [])
+    operations = json.loads(harness.exported_state())["deployment"].get("pending_operations") or []
+    assert [o["resource"]["urn"] for o in operations] == [pending["urn"]], "the create stays pending"

@@ -18,7 +18,9 @@ from polytomic_provider.recovery import (
     PendingCreate,
     Resolution,
     complete_in_state,
+    is_default_provider,
     pending_creates,
+    provider_inputs,
     resolve,
     unsettled_operations,
 )
@@ -166,9 +168,10 @@ def test_operations_recover_does_not_settle_are_listed() -> None:
     ]
 
 
-def test_a_pending_create_under_an_explicit_provider_is_left_to_the_user() -> None:
-    """`recover` replays with the default provider's settings: a create under another provider (another
-    partner account, perhaps) would be sent to the wrong account, so it stops recover before any write."""
+def test_a_pending_create_under_an_explicit_provider_is_settled_with_that_providers_own_inputs() -> None:
+    """Each pending create keeps the provider it was sent with: the default provider's are settled with the
+    stack's config, an explicit provider's with its own inputs as the state holds them (another partner
+    account, perhaps), so none is ever replayed into another account."""
     plugin_type = "polytomic:index:Organization"
     default = "urn:pulumi:dev::p::pulumi:providers:polytomic::default_0_2_0::0d1f"
     explicit = "urn:pulumi:dev::p::pulumi:providers:polytomic::accountB::5e2a"
@@ -179,9 +182,42 @@ def test_a_pending_create_under_an_explicit_provider_is_left_to_the_user() -> No
     ops[0]["resource"]["provider"] = default
     ops[1]["resource"]["provider"] = explicit
     export = export_with(ops)
-    assert [p.urn.rsplit("::", 1)[-1] for p in pending_creates(export)] == ["mine"]
-    assert unsettled_operations(export) == [f"creating urn:pulumi:dev::p::{plugin_type}::theirs"]
-    assert pending_creates(export)[0].fields == {"name": "Mine", "client_secret": None}
+    shown_key = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps("pk-account-b")}
+    export["deployment"]["resources"].append(
+        {
+            "urn": explicit.rsplit("::", 1)[0],
+            "id": "5e2a",
+            "type": "pulumi:providers:polytomic",
+            "inputs": {"deploymentUrl": "https://b.example.com", "partnerKey": shown_key},
+        }
+    )
+    mine, theirs = pending_creates(export)
+    assert (mine.by_default_provider, theirs.by_default_provider) == (True, False)
+    assert theirs.provider == explicit and mine.fields == {"name": "Mine", "client_secret": None}
+    assert unsettled_operations(export) == []
+    assert provider_inputs(export, explicit) == {
+        "deploymentUrl": "https://b.example.com",
+        "partnerKey": "pk-account-b",
+    }
+    assert provider_inputs(export, "urn:pulumi:dev::p::pulumi:providers:polytomic::gone::9") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "default"),
+    [
+        ("default", True),
+        ("default_0_2_0", True),
+        ("default_1_0_0_alpha_1", True),
+        ("default_0_3_0_https___example_com_plugins", True),
+        ("defaultEu", False),
+        ("default_eu", False),
+        ("defaults", False),
+        ("accountB", False),
+    ],
+)
+def test_default_providers_are_recognised_exactly_as_the_engine_names_them(name: str, default: bool) -> None:
+    assert is_default_provider(f"urn:pulumi:dev::p::pulumi:providers:polytomic::{name}::0d1f") is default
+    assert is_default_provider("") is True
 
 
 def test_complete_in_state_turns_imports_into_resources_and_drops_the_rest() -> None:
