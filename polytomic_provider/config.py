@@ -10,11 +10,12 @@ variable, or a URL with a password in it, must not reach a log). A blank value c
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -30,6 +31,7 @@ __all__ = [
     "ENV_DEPLOYMENT_URL",
     "ENV_PARTNER_KEY",
     "MISSING_KEY",
+    "SETTINGS",
     "ConfigProblem",
     "Secret",
     "Settings",
@@ -37,6 +39,7 @@ __all__ = [
     "deployment_url_problem",
     "normalize_url",
     "resolve_settings",
+    "unknown_settings",
 ]
 
 CONFIG_NAMESPACE = "polytomic"
@@ -54,6 +57,9 @@ ENV_API_VERSION = "POLYTOMIC_API_VERSION"
 ENV_TIMEOUT = "POLYTOMIC_REQUEST_TIMEOUT"
 ENV_MAX_ATTEMPTS = "POLYTOMIC_MAX_ATTEMPTS"
 ENV_RETRY_BUDGET = "POLYTOMIC_RETRY_BUDGET"
+
+# Every setting of the provider, as stack config (`polytomic:<name>`) and provider inputs spell them.
+SETTINGS = ("partnerKey", "deploymentUrl", "apiVersion", "requestTimeout", "maxAttempts", "retryBudget")
 
 _API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Characters RFC 3986 allows in a URL; anything else (spaces, quotes, non-ASCII) is refused, not guessed at.
@@ -251,12 +257,13 @@ _RETRY_BUDGET = _Number(
 
 
 def check_settings(
-    lookup: ConfigLookup, env: Mapping[str, str] | None = None
+    lookup: ConfigLookup, env: Mapping[str, str] | None = None, *, given: Iterable[str] = ()
 ) -> tuple[Settings | None, list[ConfigProblem]]:
     """Settings from a config lookup (key without namespace) and the environment, or None and every
-    problem found, each naming its setting; nothing is sent anywhere."""
+    problem found, each naming its setting; nothing is sent anywhere. `given` are the names the user set
+    (the stack's `polytomic:*` keys, a provider's inputs): one that is not a setting is a problem too."""
     environ = os.environ if env is None else env
-    problems: list[ConfigProblem] = []
+    problems: list[ConfigProblem] = unknown_settings(given)
 
     def pick(key: str, *env_names: str) -> tuple[str, str] | None:
         """The first non-blank value, and a label saying where it came from."""
@@ -306,6 +313,29 @@ def check_settings(
         retry_budget=budget,
     )
     return settings, []
+
+
+def unknown_settings(names: Iterable[str], *, allowed: Iterable[str] = ()) -> list[ConfigProblem]:
+    """A problem for each name given that is not a setting (nor `allowed`), naming the closest one.
+
+    A misspelt setting must not be ignored: `polytomic:deploymentURL` would leave the URL at its default and
+    send the partner key to production. Only names are shown, never a value."""
+    known = {*SETTINGS, *allowed}
+    problems = []
+    for name in names:
+        if name in known:
+            continue
+        same_but_case = [setting for setting in SETTINGS if setting.lower() == name.lower()]
+        closest = same_but_case or difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.5)
+        hint = f"did you mean {CONFIG_NAMESPACE}:{closest[0]}? " if closest else ""
+        problems.append(
+            ConfigProblem(
+                f"{CONFIG_NAMESPACE}:{name}",
+                f"{CONFIG_NAMESPACE}:{name} is not a setting of the Polytomic provider: {hint}(settings: "
+                f"{', '.join(SETTINGS)}; names are case-sensitive)",
+            )
+        )
+    return problems
 
 
 def resolve_settings(lookup: ConfigLookup, env: Mapping[str, str] | None = None) -> Settings:

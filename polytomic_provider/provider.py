@@ -19,6 +19,7 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
+    Config,
     ConfigureRequest,
     CreateResult,
     DiffResult,
@@ -37,6 +38,18 @@ __all__ = ["ADOPT_ID", "CREATE_KEY", "OrganizationProvider", "is_unknown"]
 SEND_FIRST_SECONDS = 2.0
 """How long a first read lets the list call connect and go out before it loads the rest of the core (which
 needs the GIL the loop is sending with); past it, a slow connect overlaps the loading instead."""
+
+
+def _settings_given(config: Config) -> list[str]:
+    """The names of the stack's `polytomic:*` config keys, so that a misspelt one is reported, not ignored.
+
+    pulumi.dynamic's Config offers get and require only, no listing: the dict it was built from (the whole
+    stack config, as the engine sent it) is read; without it (another SDK), nothing is listed."""
+    raw = getattr(config, "_props", None)
+    if not isinstance(raw, dict):
+        return []
+    prefix = f"{CONFIG_NAMESPACE}:"
+    return [key.removeprefix(prefix) for key in raw if key.startswith(prefix)]
 
 
 def is_unknown(value: Any) -> bool:
@@ -58,7 +71,9 @@ class OrganizationProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         start_engine_watchdog()
         # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
-        RUNTIME.configure_from(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
+        RUNTIME.configure_from(
+            lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"), given=_settings_given(req.config)
+        )
         # The host serves calls on other threads meanwhile; the first of them then finds the client built.
         threading.Thread(target=RUNTIME.prewarm, name="polytomic-prewarm", daemon=True).start()
 

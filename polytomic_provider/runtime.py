@@ -14,7 +14,7 @@ client it replaces: another call may be in the middle of using it. It is only dr
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -50,10 +50,11 @@ class ProviderRuntime:
     def configure(self, settings: Settings) -> None:
         self._install(_Configuration(settings))
 
-    def configure_from(self, lookup: ConfigLookup) -> None:
-        """Read the settings from stack config (then the environment); bad values are kept as problems for
-        `check` to report, not raised here, where the engine would show them as a crash."""
-        settings, problems = check_settings(lookup)
+    def configure_from(self, lookup: ConfigLookup, given: Iterable[str] = ()) -> None:
+        """Read the settings from stack config (then the environment); bad values, and `given` names that
+        are no setting, are kept as problems for `check` to report, not raised here, where the engine would
+        show them as a crash."""
+        settings, problems = check_settings(lookup, given=given)
         self._install(_Configuration(settings, tuple(problems)))
 
     def _install(self, wanted: _Configuration) -> None:

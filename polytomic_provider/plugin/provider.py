@@ -98,8 +98,10 @@ class PolytomicProvider(rpc.Provider):
         return rpc.GetSchemaResponse(json.dumps(schema()))
 
     async def check_config(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
-        """Reject a malformed setting at preview, naming it; a missing key is reported by each resource."""
-        _, problems = check_settings(_config_lookup(from_engine(request.new_inputs)))
+        """Reject a malformed or unknown setting at preview, naming it (an input the engine keeps for itself,
+        `version` or `__internal`, is not the user's); a missing key is reported by each resource."""
+        given = [key for key in request.new_inputs if key != "version" and not key.startswith("__")]
+        _, problems = check_settings(_config_lookup(from_engine(request.new_inputs)), given=given)
         inputs = {
             key: value.with_secret(True) if key == SECRET_SETTING else value
             for key, value in request.new_inputs.items()

@@ -261,3 +261,21 @@ def test_any_number_setting_either_parses_within_bounds_or_names_the_setting(
     assert math.isfinite(value) and minimum <= value <= maximum
     if key == "maxAttempts":
         assert isinstance(value, int)
+
+
+@pytest.mark.parametrize(
+    ("name", "closest"),
+    [("deploymentURL", "deploymentUrl"), ("PARTNERKEY", "partnerKey"), ("maxAttempt", "maxAttempts")],
+)
+def test_an_unknown_setting_is_a_problem_naming_the_closest(name: str, closest: str) -> None:
+    settings, problems = check_settings(lookup_from({}), env={}, given=[name, "apiVersion"])
+    assert settings is None
+    (problem,) = problems
+    assert problem.setting == f"polytomic:{name}"
+    assert f"did you mean polytomic:{closest}?" in problem.reason
+
+
+def test_known_settings_and_engine_keys_are_not_problems() -> None:
+    given = ["partnerKey", "deploymentUrl", "apiVersion", "requestTimeout", "maxAttempts", "retryBudget"]
+    settings, problems = check_settings(lookup_from({}), env={}, given=given)
+    assert problems == [] and settings is not None
