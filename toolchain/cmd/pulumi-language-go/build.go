@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -96,7 +97,7 @@ func buildPackage(program langhost.Program) string {
 
 // build compiles a program (or plugin) into out. The compiler's output is kept and becomes the error, so that
 // a program that does not compile tells the user why, and a plugin's stdout carries nothing but the plugin's.
-func build(program langhost.Program, out string) error {
+func build(ctx context.Context, program langhost.Program, out string) error {
 	gobin, err := findGo()
 	if err != nil {
 		return err
@@ -104,7 +105,7 @@ func build(program langhost.Program, out string) error {
 	var output bytes.Buffer
 	cmd := exec.Command(gobin, "build", "-o", out, buildPackage(program))
 	cmd.Dir = program.Directory
-	err = langhost.StreamCommand(cmd, func(stdout, stderr []byte) error {
+	err = langhost.StreamCommandContext(ctx, cmd, func(stdout, stderr []byte) error {
 		output.Write(stdout)
 		output.Write(stderr)
 		return nil
@@ -127,6 +128,10 @@ func buildError(dir, output string, err error) error {
 	}
 	message := fmt.Sprintf("the Go program in %s does not build (`go build` exit code %d):\n%s",
 		dir, exitErr.ExitCode(), strings.TrimRight(output, "\n"))
+	if strings.Contains(output, "go.mod file not found") {
+		return errors.New(message + "\n\nA Go program needs a module: run `go mod init <module name>` in its folder, " +
+			"then `pulumi install`.")
+	}
 	for _, clue := range []string{"go.sum", "go mod tidy", "go mod download", "no required module provides"} {
 		if strings.Contains(output, clue) {
 			message += "\n\nRun `pulumi install` (which runs `go mod tidy`) to install the program's modules."

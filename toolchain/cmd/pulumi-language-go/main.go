@@ -57,7 +57,7 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 			return nil, err
 		}
 		defer cleanup()
-		if err := build(program, out); err != nil {
+		if err := build(context.Background(), program, out); err != nil {
 			return &pulumirpc.RunResponse{Error: err.Error()}, nil
 		}
 		binary = out
@@ -71,6 +71,9 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 // RunPlugin builds and runs a source-based plugin: a Go main package in a folder with PulumiPlugin.yaml
 // (`runtime: go`). The build's output is kept out of the plugin's stdout, where the engine reads the port.
 func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if err := langhost.PluginKindProblem(req); err != nil {
+		return err
+	}
 	program := langhost.ProgramFrom(req.GetInfo(), req.GetPwd())
 	options, err := optionsFrom(program)
 	if err != nil {
@@ -83,7 +86,7 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 			return err
 		}
 		defer cleanup()
-		if err := build(program, out); err != nil {
+		if err := build(server.Context(), program, out); err != nil {
 			return err
 		}
 		binary = out

@@ -41,7 +41,7 @@ func goCommand(gobin, dir string, args ...string) ([]byte, error) {
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := langhost.Output(cmd)
 	if err != nil {
 		return out, fmt.Errorf("go %s in %s: %w\n%s", strings.Join(args, " "), dir, err, strings.TrimSpace(stderr.String()))
 	}
@@ -177,9 +177,6 @@ func pulumiPluginJSONPath(dir string) string {
 // pulumi-plugin.json existed named their plugin only by their path.
 var providerSDKPath = regexp.MustCompile(`^github\.com/pulumi/pulumi-([a-z0-9-]+)/sdk(/|$)`)
 
-// semverPattern is a semantic version (https://semver.org), without the leading "v".
-var semverPattern = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-
 // pseudoVersion is a Go pseudo-version's tail: a timestamp and a commit, after "-" (no release before it) or
 // "." (after "vX.Y.(Z+1)-0" or "vX.Y.Z-pre.0").
 var pseudoVersion = regexp.MustCompile(`^(.*)([-.])\d{14}-[0-9a-f]{12}$`)
@@ -207,10 +204,7 @@ func pluginVersion(version string) string {
 			version = strings.TrimSuffix(base, ".0")
 		}
 	}
-	if !semverPattern.MatchString(version) {
-		return ""
-	}
-	return version
+	return langhost.PluginVersion(version)
 }
 
 // packageFor is the Pulumi package a module is, if it is one: what its pulumi-plugin.json says, or for an old

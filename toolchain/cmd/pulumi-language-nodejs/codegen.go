@@ -226,7 +226,7 @@ func setDependency(manifest []byte, name, spec string) ([]byte, error) {
 
 // Pack builds a generated SDK and packs it with npm into the destination: `npm install`, `npm run build` (tsc
 // into bin/), package.json copied into bin/, then `npm pack bin`. Progress goes to the host's stderr, which the
-// engine shows.
+// engine shows; Cancel stops it.
 func (h *host) Pack(_ context.Context, req *pulumirpc.PackRequest) (*pulumirpc.PackResponse, error) {
 	npm, err := findPackageManager("npm")
 	if err != nil {
@@ -239,8 +239,11 @@ func (h *host) Pack(_ context.Context, req *pulumirpc.PackRequest) (*pulumirpc.P
 	run := func(args ...string) error {
 		fmt.Fprintf(stderr, "$ npm %s\n", strings.Join(args, " "))
 		cmd := exec.Command(npm, args...)
-		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, stderr, stderr
-		if err := cmd.Run(); err != nil {
+		cmd.Dir = dir
+		if err := langhost.StreamCommand(cmd, func(out, errs []byte) error {
+			_, err := stderr.Write(append(out, errs...))
+			return err
+		}); err != nil {
 			return fmt.Errorf("npm %s failed in %s: %w", strings.Join(args, " "), dir, err)
 		}
 		return nil
@@ -265,7 +268,7 @@ func (h *host) Pack(_ context.Context, req *pulumirpc.PackRequest) (*pulumirpc.P
 	fmt.Fprintln(stderr, "$ npm pack bin --pack-destination", destination)
 	pack := exec.Command(npm, "pack", filepath.Join(dir, "bin"), "--pack-destination", destination)
 	pack.Dir, pack.Stderr = dir, stderr
-	out, err := pack.Output()
+	out, err := langhost.Output(pack)
 	if err != nil {
 		return nil, fmt.Errorf("npm pack failed in %s: %w", dir, err)
 	}

@@ -89,6 +89,9 @@ func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.Run
 // serves the plugin. It runs through @pulumi/pulumi's cmd/run-plugin (which compiles TypeScript) when the
 // plugin depends on the SDK, else with node directly. The engine reads the port the plugin prints.
 func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if err := langhost.PluginKindProblem(req); err != nil {
+		return err
+	}
 	program := langhost.ProgramFrom(req.GetInfo(), req.GetPwd())
 	options, err := optionsFrom(program)
 	if err != nil {

@@ -71,7 +71,8 @@ func TestOptions(t *testing.T) {
 	if !reflect.DeepEqual(set, want) {
 		t.Errorf("options = %+v, want %+v", set, want)
 	}
-	if got := set.env(); !reflect.DeepEqual(got, []string{"PULUMI_NODEJS_TSCONFIG_PATH=tsconfig.pulumi.json"}) {
+	wantEnv := []string{"PULUMI_NODEJS_TYPESCRIPT=false", "PULUMI_NODEJS_TSCONFIG_PATH=tsconfig.pulumi.json"}
+	if got := set.env(); !reflect.DeepEqual(got, wantEnv) {
 		t.Errorf("env = %q", got)
 	}
 	if _, err := optionsFrom(programWith(t, map[string]any{"packagemanager": "cargo"})); err == nil {

@@ -43,10 +43,8 @@ func optionsFrom(program langhost.Program) (nodeOptions, error) {
 
 // env is what the SDK's run script reads from the environment rather than from its flags.
 func (o nodeOptions) env() []string {
-	var env []string
-	if o.typescript {
-		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
-	}
+	// Always set, so that a value left in the user's shell cannot turn TypeScript on against Pulumi.yaml.
+	env := []string{fmt.Sprintf("PULUMI_NODEJS_TYPESCRIPT=%t", o.typescript)}
 	if o.tsconfig != "" {
 		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+o.tsconfig)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -123,18 +122,8 @@ func installedPackages(dir string) []installedPackage {
 	return found
 }
 
-// semverPattern is a semantic version (https://semver.org), without the leading "v".
-var semverPattern = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-
-// cleanVersion makes a package.json version what the engine expects, or "" when it is no version at all (a
-// generated SDK's "${VERSION}" placeholder).
-func cleanVersion(version string) string {
-	version = strings.TrimPrefix(strings.TrimSpace(version), "v")
-	if !semverPattern.MatchString(version) {
-		return ""
-	}
-	return version
-}
+// cleanVersion makes a package.json version what the engine expects (see langhost.PluginVersion).
+func cleanVersion(version string) string { return langhost.PluginVersion(version) }
 
 // pluginName is the plugin a Pulumi SDK needs when its `pulumi` section does not name it: @pulumi/aws and
 // pulumi-aws both need "aws".

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/polytomic-pulumi/toolchain/internal/langhost"
@@ -111,13 +112,20 @@ func (h *host) Pack(_ context.Context, req *pulumirpc.PackRequest) (*pulumirpc.P
 		return nil, err
 	}
 	destination := req.GetDestinationDirectory()
+	before, _ := filepath.Glob(filepath.Join(destination, "*.whl"))
 	cmd := python.command(req.GetPackageDirectory(), "-m", "build", "--wheel", "--outdir", destination, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("python -m build failed (is the `build` package installed?): %w\n%s", err, out)
+	var output strings.Builder
+	if err := langhost.StreamCommand(cmd, func(stdout, stderr []byte) error {
+		output.Write(stdout)
+		output.Write(stderr)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("python -m build failed (is the `build` package installed?): %w\n%s", err, output.String())
 	}
-	wheels, err := filepath.Glob(filepath.Join(destination, "*.whl"))
-	if err != nil || len(wheels) == 0 {
-		return nil, fmt.Errorf("python -m build left no wheel in %s", destination)
+	after, _ := filepath.Glob(filepath.Join(destination, "*.whl"))
+	made := slices.DeleteFunc(after, func(wheel string) bool { return slices.Contains(before, wheel) })
+	if len(made) != 1 {
+		return nil, fmt.Errorf("python -m build left %d new wheels in %s, not one", len(made), destination)
 	}
-	return &pulumirpc.PackResponse{ArtifactPath: wheels[0]}, nil
+	return &pulumirpc.PackResponse{ArtifactPath: made[0]}, nil
 }

@@ -50,9 +50,9 @@ func packagesFrom(files []pluginFile) []*pulumirpc.PackageDependency {
 			continue
 		}
 		dependency := &pulumirpc.PackageDependency{
-			Kind: "resource", Name: file.Name, Version: file.Version, Server: file.Server,
+			Kind: "resource", Name: file.Name, Version: langhost.PluginVersion(file.Version), Server: file.Server,
 		}
-		key := file.Name + "@" + file.Version
+		key := dependency.Name + "@" + dependency.Version
 		if p := file.Parameterization; p != nil {
 			dependency.Parameterization = &pulumirpc.PackageParameterization{
 				Name: p.Name, Version: p.Version, Value: p.Value,

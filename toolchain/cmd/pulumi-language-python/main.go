@@ -110,8 +110,12 @@ func typecheck(python interpreter, checker, dir string) *pulumirpc.RunResponse {
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf(
 			"unknown typechecker %q (runtime option `typechecker` in Pulumi.yaml): use mypy or pyright", checker)}
 	}
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
+	// Its findings go where the program's output goes (the engine shows them); Cancel stops it.
+	if err := langhost.StreamCommand(cmd, func(stdout, stderr []byte) error {
+		_, errOut := os.Stdout.Write(stdout)
+		_, errErr := os.Stderr.Write(stderr)
+		return errors.Join(errOut, errErr)
+	}); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			return &pulumirpc.RunResponse{Error: fmt.Sprintf("%s found type errors (exit code %d)", checker, exitErr.ExitCode())}
@@ -124,6 +128,9 @@ func typecheck(python interpreter, checker, dir string) *pulumirpc.RunResponse {
 // RunPlugin runs a source-based plugin: a folder with PulumiPlugin.yaml (`runtime: python`) whose __main__.py
 // serves the plugin. Its output goes back to the engine, which reads the port the plugin prints.
 func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if err := langhost.PluginKindProblem(req); err != nil {
+		return err
+	}
 	program := langhost.ProgramFrom(req.GetInfo(), req.GetPwd())
 	python, err := interpreterFor(program)
 	if err != nil {

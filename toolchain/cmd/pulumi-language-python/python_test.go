@@ -82,12 +82,16 @@ func TestRunArgumentsCarryEverySettingTheRunnerReads(t *testing.T) {
 func TestPackagesComeFromResourcePluginFilesOnceEach(t *testing.T) {
 	packages := packagesFrom([]pluginFile{
 		{Resource: true, Name: "polytomic", Version: "0.3.0", Server: "https://example.test"},
-		{Resource: true, Name: "polytomic", Version: "0.3.0"},
+		{Resource: true, Name: "polytomic", Version: "v0.3.0"},
+		{Resource: true, Name: "unversioned", Version: "${VERSION}"},
 		{Resource: false, Name: "not-a-provider"},
 		{Resource: true, Name: ""},
 	})
-	if len(packages) != 1 || packages[0].Name != "polytomic" || packages[0].Kind != "resource" ||
-		packages[0].Server != "https://example.test" {
+	if len(packages) != 2 || packages[0].Name != "polytomic" || packages[0].Kind != "resource" ||
+		packages[0].Version != "0.3.0" || packages[0].Server != "https://example.test" {
+		t.Fatalf("got %v", packages)
+	}
+	if packages[1].Name != "unversioned" || packages[1].Version != "" {
 		t.Fatalf("got %v", packages)
 	}
 }

@@ -1,6 +1,7 @@
 package langhost
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,7 +45,7 @@ func RunProgram(cmd *exec.Cmd) *pulumirpc.RunResponse {
 	// Through pipes of the host's own, not the host's files: a program may set its output non-blocking
 	// (Node.js does), which would change the descriptors the host itself writes to.
 	cmd.Stdout, cmd.Stderr = struct{ io.Writer }{os.Stdout}, struct{ io.Writer }{os.Stderr}
-	err := running.run(cmd)
+	err := running.run(context.Background(), cmd, true)
 	if err == nil {
 		return &pulumirpc.RunResponse{}
 	}
@@ -88,12 +89,39 @@ func (w streamWriter) Write(p []byte) (int, error) {
 }
 
 // StreamCommand runs cmd and sends its stdout and stderr to sink as they are written, for the RPCs that stream
-// a command's progress back to the engine (InstallDependencies, RunPlugin).
+// a command's progress back to the engine (InstallDependencies, a plugin's build).
 func StreamCommand(cmd *exec.Cmd, sink OutputSink) error {
+	return StreamCommandContext(context.Background(), cmd, sink)
+}
+
+// StreamCommandContext is StreamCommand for work that stops when ctx ends (a RunPlugin stream closing).
+func StreamCommandContext(ctx context.Context, cmd *exec.Cmd, sink OutputSink) error {
+	return streamCommand(ctx, cmd, sink, true)
+}
+
+func streamCommand(ctx context.Context, cmd *exec.Cmd, sink OutputSink, cancellable bool) error {
 	var mu sync.Mutex
 	cmd.Stdout = streamWriter{mu: &mu, sink: sink}
 	cmd.Stderr = streamWriter{mu: &mu, sink: sink, stderr: true}
-	return running.run(cmd)
+	return running.run(ctx, cmd, cancellable)
+}
+
+// syncBuffer collects a command's output; the command's copying goroutine writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
 }
 
 // InstallSink sends a command's output as InstallDependencies answers.
@@ -106,6 +134,16 @@ func InstallSink(server interface {
 	}
 }
 
+// PluginKindProblem refuses what the hosts do not run: a policy pack (kind "analyzer", PulumiPolicy.yaml)
+// also comes through RunPlugin, and would be started as if it were a provider.
+func PluginKindProblem(req *pulumirpc.RunPluginRequest) error {
+	if kind := req.GetKind(); kind != "" && kind != "resource" {
+		return fmt.Errorf("this project's language hosts run provider plugins only, not %s plugins "+
+			"(policy packs need Pulumi's own language host: install the Pulumi CLI)", kind)
+	}
+	return nil
+}
+
 // RunPluginServer is the stream a RunPlugin call answers on.
 type RunPluginServer interface {
 	Send(*pulumirpc.RunPluginResponse) error
@@ -114,23 +152,14 @@ type RunPluginServer interface {
 
 // RunPluginCommand runs a plugin's command, streams its output to the engine (which reads the port the plugin
 // prints from it), and ends the stream with the plugin's exit code. The plugin is stopped when the engine
-// closes the stream.
+// closes the stream (or goes away), not by Cancel.
 func RunPluginCommand(cmd *exec.Cmd, server RunPluginServer) error {
-	stopped := make(chan struct{})
-	defer close(stopped)
-	go func() {
-		select {
-		case <-server.Context().Done():
-			running.stop(cmd)
-		case <-stopped:
-		}
-	}()
-	err := StreamCommand(cmd, func(stdout, stderr []byte) error {
+	err := streamCommand(server.Context(), cmd, func(stdout, stderr []byte) error {
 		if stdout != nil {
 			return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: stdout}})
 		}
 		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: stderr}})
-	})
+	}, false)
 	code := 0
 	var exitErr *exec.ExitError
 	switch {

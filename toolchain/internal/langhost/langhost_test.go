@@ -1,11 +1,13 @@
 package langhost
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -90,4 +92,79 @@ func TestProgramOptionsAndPaths(t *testing.T) {
 	if fallback := ProgramFrom(nil, "/dir"); fallback.Root != "/dir" || fallback.EntryPoint != "." {
 		t.Fatalf("no info: %+v", fallback)
 	}
+}
+
+// fakePluginStream is the engine's side of a RunPlugin stream.
+type fakePluginStream struct {
+	ctx  context.Context
+	mu   sync.Mutex
+	sent []*pulumirpc.RunPluginResponse
+}
+
+func (f *fakePluginStream) Send(r *pulumirpc.RunPluginResponse) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, r)
+	return nil
+}
+
+func (f *fakePluginStream) Context() context.Context { return f.ctx }
+
+func TestAPluginWhoseStreamIsAlreadyClosedIsStoppedAtOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	started := time.Now()
+	if err := RunPluginCommand(exec.Command("sleep", "20"), &fakePluginStream{ctx: ctx}); err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(started); elapsed > 3*time.Second {
+		t.Fatalf("the plugin ran %v after its stream had closed", elapsed)
+	}
+}
+
+func TestCancelStopsProgramsButNotPlugins(t *testing.T) {
+	stream := &fakePluginStream{ctx: context.Background()}
+	pluginDone := make(chan error, 1)
+	go func() { pluginDone <- RunPluginCommand(exec.Command("sleep", "3"), stream) }()
+	programDone := make(chan *pulumirpc.RunResponse, 1)
+	go func() { programDone <- RunProgram(exec.Command("sleep", "20")) }()
+	waitUntil(t, func() bool { return runningCount() == 2 })
+
+	CancelAll()
+	select {
+	case answer := <-programDone:
+		if answer.Error == "" {
+			t.Fatalf("a cancelled program must fail: %+v", answer)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Cancel did not stop the program")
+	}
+	select {
+	case <-pluginDone:
+		t.Fatal("Cancel stopped a plugin")
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := <-pluginDone; err != nil {
+		t.Fatal(err)
+	}
+	last := stream.sent[len(stream.sent)-1].GetExitcode()
+	if last != 0 {
+		t.Fatalf("the plugin ended with %d", last)
+	}
+}
+
+func runningCount() int {
+	running.mu.Lock()
+	defer running.mu.Unlock()
+	return len(running.running)
+}
+
+func waitUntil(t *testing.T, condition func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if condition() {
+			return
+		}
+	}
+	t.Fatal("timed out")
 }

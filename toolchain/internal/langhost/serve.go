@@ -65,7 +65,7 @@ func Main(language string, newHost func(Flags) pulumirpc.LanguageRuntimeServer) 
 	cancel := make(chan bool)
 	go func() {
 		<-ctx.Done()
-		CancelAll()
+		stopEverything()
 		close(cancel)
 	}()
 	if engineAddress != "" {
