@@ -46,11 +46,21 @@ def schema() -> dict[str, Any]:
     return {**json.loads(text), "version": __version__}
 
 
+def _folded(name: str) -> str:
+    return "".join(character for character in name.lower() if character.isalnum())
+
+
 # The engine prints a failure as "property P value {V} has a problem: R", V in clear text unless the
 # program marked it secret. For a secret by nature, and for every provider setting (a key, a URL with a
 # password in it), the property is left out: R names it already, and V is never printed.
-_NEVER_SHOWN = {camel_case(field) for field in SECRET_FIELDS}
+_SECRET_NAMES = {_folded(name) for name in (*SECRET_FIELDS, SECRET_SETTING)}
 _SCHEMA_PROPERTIES = {camel_case(field) for field in FIELDS}
+
+
+def _may_be_secret(name: str) -> bool:
+    """A property whose value is, or may be, a secret, however it is spelt (`client_secret`, `ClientSecret`,
+    `partner-key`): a failure never names it, so the engine never prints its value beside the reason."""
+    return _folded(name) in _SECRET_NAMES
 
 
 def _is_foreign(key: str) -> bool:
@@ -63,7 +73,7 @@ def _is_foreign(key: str) -> bool:
 
 def _failures(problems: list[operations.CheckProblem]) -> list[rpc.CheckFailure]:
     return [
-        rpc.CheckFailure("" if problem.property in _NEVER_SHOWN else problem.property, problem.reason)
+        rpc.CheckFailure("" if _may_be_secret(problem.property) else problem.property, problem.reason)
         for problem in problems
     ]
 

@@ -319,6 +319,20 @@ def test_a_property_in_python_spelling_is_not_taken_for_the_schemas(
     assert emulator.admin.journal() == []
 
 
+@pytest.mark.parametrize("spelling", ["client_secret", "ClientSecret", "CLIENT-SECRET", "partner_key"])
+def test_a_secret_in_another_spelling_is_refused_without_naming_the_property(
+    plugin: PolytomicProvider, emulator: EmulatorProcess, spelling: str
+) -> None:
+    """The engine prints a failure as "property P value {V} has a problem": for a property whose value may
+    be a secret, however it is spelt, the failure names no property, so the value is never printed."""
+    failures = check(plugin, values(name="Acme", **{spelling: CLIENT_SECRET})).failures or []
+    assert failures, "a misspelt secret must not be ignored: the organization would lose its OIDC secret"
+    assert [f.property for f in failures] == [""] * len(failures)
+    assert any(spelling in f.reason for f in failures), failures
+    assert all(CLIENT_SECRET not in f.reason for f in failures)
+    assert emulator.admin.journal() == []
+
+
 def test_settings_fall_back_to_the_environment_like_the_dynamic_provider(
     emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
