@@ -195,8 +195,14 @@ def check(
             CheckProblem(frontend.property_name(problem.property), frontend.spell(problem.reason))
         )
     adopt = news.get(ADOPT_ID)
-    if adopt is not None and not unknown(adopt) and (not isinstance(adopt, str) or not adopt.strip()):
-        failures.append(CheckProblem(ADOPT_ID, "adopt_id must be the id of an existing organization"))
+    if adopt is not None and not unknown(adopt) and not _is_organization_id(adopt):
+        failures.append(
+            CheckProblem(
+                ADOPT_ID,
+                "adopt_id must be the id of an existing organization, a UUID such as "
+                "248df4b7-aa70-47b8-a036-33ac447e668d (polytomic-pulumi generate lists them)",
+            )
+        )
     failures += [CheckProblem(problem.setting, problem.reason) for problem in problems]
     checked = dict(news)
     if olds:
@@ -210,6 +216,16 @@ def check(
         # A key of this create's own: it can never replay one another run, stack or resource made.
         checked[CREATE_KEY] = FRESH_KEYS.draw()
     return checked, failures
+
+
+def _is_organization_id(value: object) -> bool:
+    """Polytomic's organization ids are UUIDs (the API's path parameters are `format: uuid`)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return str(uuid.UUID(value)) == value.lower()  # the canonical form only: no braces, no urn:
+    except ValueError:
+        return False
 
 
 def _foreign_reason(name: str, frontend: Frontend) -> str:

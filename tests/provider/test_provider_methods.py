@@ -388,3 +388,20 @@ def test_a_secret_rotated_after_a_lost_create_stops_with_the_adopt_hint(
     assert message.count("create failed") == 1
     assert CLIENT_SECRET not in message
     assert [o["id"] for o in children(emulator)] == [first.id]
+
+
+@pytest.mark.parametrize(
+    "adopt_id", ["x", "org-42", " 248df4b7-aa70-47b8-a036-33ac447e668d", "{248df4b7-aa70}"]
+)
+def test_a_malformed_adopt_id_fails_check_before_any_request(
+    provider: OrganizationProvider, emulator: EmulatorProcess, adopt_id: str
+) -> None:
+    result = provider.check({}, {"name": "Adopted", "adopt_id": adopt_id})
+    assert [f.property for f in result.failures] == ["adopt_id"]
+    assert "a UUID" in result.failures[0].reason
+    assert emulator.admin.journal() == []
+
+
+def test_a_well_formed_adopt_id_passes_check(provider: OrganizationProvider) -> None:
+    result = provider.check({}, {"name": "Adopted", "adopt_id": "248DF4B7-AA70-47B8-A036-33AC447E668D"})
+    assert result.failures == []
