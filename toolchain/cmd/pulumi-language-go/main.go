@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,11 +29,7 @@ func main() {
 
 // findGo is the go on PATH, with an error that says what to do.
 func findGo() (string, error) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		return "", errors.New("go is not on PATH: install Go (https://go.dev/dl) to build and run Go programs")
-	}
-	return gobin, nil
+	return langhost.Tool("go", "install Go (https://go.dev/dl) to build and run Go programs")
 }
 
 func (h *host) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {

@@ -34,12 +34,8 @@ func packageManager(choice, dir string) string {
 }
 
 func findPackageManager(name string) (string, error) {
-	path, err := exec.LookPath(name)
-	if err != nil {
-		return "", fmt.Errorf("the package manager %s is not on PATH: install it, or choose another with "+
-			"`runtime.options.packagemanager` in Pulumi.yaml (npm, yarn, pnpm or bun)", name)
-	}
-	return path, nil
+	return langhost.Tool(name, "install it, or choose another package manager with "+
+		"`runtime.options.packagemanager` in Pulumi.yaml (npm, yarn, pnpm or bun)")
 }
 
 // InstallDependencies installs the program's (or plugin's) package.json with its package manager, streaming

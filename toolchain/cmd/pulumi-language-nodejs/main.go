@@ -29,11 +29,7 @@ func main() {
 
 // findNode is the node on PATH, with an error that says what to do.
 func findNode() (string, error) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return "", fmt.Errorf("node is not on PATH: install Node.js (https://nodejs.org) to run Node.js programs")
-	}
-	return node, nil
+	return langhost.Tool("node", "install Node.js (https://nodejs.org) to run Node.js programs")
 }
 
 // findSDKScript finds one of @pulumi/pulumi's runner scripts (cmd/run, cmd/run-plugin) as the program in dir

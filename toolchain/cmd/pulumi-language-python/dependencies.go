@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -211,9 +210,5 @@ func exists(path string) bool {
 }
 
 func lookPath(name string) (string, error) {
-	path, err := exec.LookPath(name)
-	if err != nil {
-		return "", fmt.Errorf("%s is not on PATH: install it to install the program's dependencies", name)
-	}
-	return path, nil
+	return langhost.Tool(name, "install it to install the program's dependencies")
 }
