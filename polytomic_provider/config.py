@@ -325,17 +325,39 @@ def unknown_settings(names: Iterable[str], *, allowed: Iterable[str] = ()) -> li
     for name in names:
         if name in known:
             continue
-        same_but_case = [setting for setting in SETTINGS if setting.lower() == name.lower()]
-        closest = same_but_case or difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.5)
+        folded = _folded(name)
+        same_but_case = [setting for setting in SETTINGS if _folded(setting) == folded]
+        alias = [_ALIASES[folded]] if folded in _ALIASES else []
+        closest = same_but_case or alias or difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.5)
         hint = f"did you mean {CONFIG_NAMESPACE}:{closest[0]}? " if closest else ""
+        shown = f"{CONFIG_NAMESPACE}:{_shown_name(name)}"
         problems.append(
             ConfigProblem(
-                f"{CONFIG_NAMESPACE}:{name}",
-                f"{CONFIG_NAMESPACE}:{name} is not a setting of the Polytomic provider: {hint}(settings: "
+                shown,
+                f"{shown} is not a setting of the Polytomic provider: {hint}(settings: "
                 f"{', '.join(SETTINGS)}; names are case-sensitive)",
             )
         )
     return problems
+
+
+# What other tools call the settings, folded: the Terraform provider's and common guesses.
+_ALIASES = {
+    **{alias: "deploymentUrl" for alias in ("url", "apiurl", "baseurl", "endpoint", "host", "deployment")},
+    **{alias: "partnerKey" for alias in ("apikey", "key", "token", "partnertoken", "deploymentkey")},
+    "version": "apiVersion",
+    "timeout": "requestTimeout",
+    "retries": "maxAttempts",
+}
+
+
+def _folded(name: str) -> str:
+    return "".join(character for character in name.lower() if character.isalnum())
+
+
+def _shown_name(name: str) -> str:
+    """A name as a message may show it: a long one may be a key pasted where a name belongs."""
+    return name if len(name) <= 24 else f"{name[:4]}... ({len(name)} characters)"
 
 
 def resolve_settings(lookup: ConfigLookup, env: Mapping[str, str] | None = None) -> Settings:

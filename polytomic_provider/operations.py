@@ -205,6 +205,8 @@ def check(
         )
     failures += [CheckProblem(problem.setting, problem.reason) for problem in problems]
     checked = dict(news)
+    if isinstance(adopt, str) and _is_organization_id(adopt):
+        checked[ADOPT_ID] = adopt.lower()  # as the API spells ids, so they compare with what it returns
     if olds:
         # In the stack already: adoption is over, and a create now could only be a replacement (which
         # draws a key of its own). The stored create key stays, so a resource's inputs are the same from

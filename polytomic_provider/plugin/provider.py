@@ -57,10 +57,18 @@ _SECRET_NAMES = {_folded(name) for name in (*SECRET_FIELDS, SECRET_SETTING)}
 _SCHEMA_PROPERTIES = {camel_case(field) for field in FIELDS}
 
 
-def _may_be_secret(name: str) -> bool:
-    """A property whose value is, or may be, a secret, however it is spelt (`client_secret`, `ClientSecret`,
-    `partner-key`): a failure never names it, so the engine never prints its value beside the reason."""
-    return _folded(name) in _SECRET_NAMES
+# Provider inputs the engine keeps for itself (older engines put the download URL and checksums at the top).
+_ENGINE_INPUTS = frozenset({"version", "pluginDownloadURL", "pluginChecksums"})
+
+
+def _shown_property(name: str) -> str:
+    """The property a failure names: only the schema's own, and never a secret one. The engine prints the
+    value beside a named property, in clear unless the program marked it secret, and an input the schema
+    does not have may be a secret under any spelling (`client_secret`, `clientSecrt`, `apiKey`); the reason
+    names it already."""
+    if name in _SCHEMA_PROPERTIES and _folded(name) not in _SECRET_NAMES:
+        return name
+    return "" if not name.startswith(f"{CONFIG_NAMESPACE}:") else name
 
 
 def _is_foreign(key: str) -> bool:
@@ -72,10 +80,7 @@ def _is_foreign(key: str) -> bool:
 
 
 def _failures(problems: list[operations.CheckProblem]) -> list[rpc.CheckFailure]:
-    return [
-        rpc.CheckFailure("" if _may_be_secret(problem.property) else problem.property, problem.reason)
-        for problem in problems
-    ]
+    return [rpc.CheckFailure(_shown_property(problem.property), problem.reason) for problem in problems]
 
 
 def _config_lookup(values: Mapping[str, Any]) -> ConfigLookup:
@@ -110,7 +115,7 @@ class PolytomicProvider(rpc.Provider):
     async def check_config(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
         """Reject a malformed or unknown setting at preview, naming it (an input the engine keeps for itself,
         `version` or `__internal`, is not the user's); a missing key is reported by each resource."""
-        given = [key for key in request.new_inputs if key != "version" and not key.startswith("__")]
+        given = [key for key in request.new_inputs if key not in _ENGINE_INPUTS and not key.startswith("__")]
         _, problems = check_settings(_config_lookup(from_engine(request.new_inputs)), given=given)
         inputs = {
             key: value.with_secret(True) if key == SECRET_SETTING else value

@@ -279,3 +279,17 @@ def test_known_settings_and_engine_keys_are_not_problems() -> None:
     given = ["partnerKey", "deploymentUrl", "apiVersion", "requestTimeout", "maxAttempts", "retryBudget"]
     settings, problems = check_settings(lookup_from({}), env={}, given=given)
     assert problems == [] and settings is not None
+
+
+@pytest.mark.parametrize(("name", "meant"), [("apiUrl", "deploymentUrl"), ("apiKey", "partnerKey")])
+def test_what_other_tools_call_a_setting_points_at_ours(name: str, meant: str) -> None:
+    _, (problem,) = check_settings(lookup_from({}), env={}, given=[name])
+    assert f"did you mean polytomic:{meant}?" in problem.reason
+
+
+def test_a_long_unknown_name_is_not_shown_whole() -> None:
+    """`pulumi config set --secret polytomic:<the key>`: a key pasted where the name belongs."""
+    pasted = "pk_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+    _, (problem,) = check_settings(lookup_from({}), env={}, given=[pasted])
+    assert pasted not in problem.reason and pasted not in problem.setting
+    assert "(40 characters)" in problem.reason
