@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -249,37 +250,57 @@ def _repair_file_backend(stack: str, cwd: str | None, *, dry_run: bool) -> None:
 
 
 def _by_provider(pending: list[recovery.PendingCreate]) -> dict[str, list[recovery.PendingCreate]]:
-    """The pending creates per provider: every default provider's are one group (the stack's config)."""
+    """The pending creates per provider reference: each group was sent with one provider's settings."""
     groups: dict[str, list[recovery.PendingCreate]] = {}
     for create in pending:
-        groups.setdefault("" if create.by_default_provider else create.provider, []).append(create)
+        groups.setdefault(create.provider, []).append(create)
     return groups
 
 
 def _recovery_settings(
     export: dict[str, Any], provider: str, from_stack_config: ConfigLookup
 ) -> tuple[Settings | None, str]:
-    """The settings a group of pending creates was sent with: the stack's config for the default provider,
-    an explicit provider's own inputs from the state. None and why, when they cannot be had."""
-    if not provider:
-        try:
-            settings = resolve_settings(from_stack_config)
-        except PolytomicError as error:
-            raise CommandError(str(error)) from None
-        if settings.partner_key is None:
-            raise CommandError(f"no partner key: set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}")
-        return settings, ""
+    """The settings a group of pending creates was sent with, and where they come from (or None and why).
+
+    The provider's own inputs as the state holds them, whichever provider it is: the stack's config may have
+    changed since the run, and a replay sent to another account proves nothing there (the API would make a
+    new organization). The default provider's settings fall back to the stack's current config only when
+    the state has no record of it; an explicit one's never do."""
     from . import recovery
 
-    name = provider.rpartition("::")[0].rpartition("::")[2]
-    inputs = recovery.provider_inputs(export, provider)
-    if inputs is None:
+    name = provider.rpartition("::")[0].rpartition("::")[2] or "default"
+    inputs = recovery.provider_inputs(export, provider) if provider else None
+    if inputs is not None:
+        # The plugin's provider has the settings as inputs; a dynamic provider's default provider holds
+        # the whole stack config, namespaced.
+        plugin = "::pulumi:providers:polytomic::" in provider
+        prefix = "" if plugin else f"{CONFIG_NAMESPACE}:"
+        lookup: ConfigLookup = lambda key: _plain_setting(inputs.get(f"{prefix}{key}"))  # noqa: E731
+        source = f"provider {name!r} as the state records it"
+    elif not provider or recovery.is_default_provider(provider):
+        lookup, source = (
+            from_stack_config,
+            f"the stack's current config (provider {name!r} is not in the state)",
+        )
+    else:
         return None, f"its provider {name!r} is not in the stack's state"
-    found, problems = check_settings(lambda key: None if inputs.get(key) is None else str(inputs[key]))
+    found, problems = check_settings(lookup)
     if found is None or found.partner_key is None:
         why = "; ".join(p.reason for p in problems) or "it has no partner key"
         return None, f"the settings of its provider {name!r} cannot be used ({why})"
-    return found, ""
+    key_from = "its settings" if lookup("partnerKey") else _key_variable()
+    return found, f"{source}: {found.deployment_url}, partner key from {key_from}"
+
+
+def _plain_setting(value: Any) -> str | None:
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _key_variable() -> str:
+
+    return next(
+        (name for name in (ENV_PARTNER_KEY, ENV_API_KEY) if os.environ.get(name, "").strip()), "nowhere"
+    )
 
 
 def _recover(args: argparse.Namespace) -> int:
@@ -328,14 +349,24 @@ def _recover(args: argparse.Namespace) -> int:
             f"pending creates whose account is unknown: {'; '.join(unknown)}. Restore the provider (or its "
             f"settings) in the program and state, then run recover again; nothing was sent or changed"
         )
+    for group, settings, source in groups:
+        print(f"{PROG}: {len(group)} pending create(s) settled with {source}")
+        assert settings is not None
+        with PolytomicClient(settings) as client:
+            try:  # every account answers before any create is sent again to any of them
+                client.current_organization()
+            except PolytomicError as error:
+                raise CommandError(
+                    f"{source}: the account cannot be reached ({error}); nothing was sent or changed"
+                ) from None
     resolutions = []
-    for group, settings, _ in groups:
+    for group, settings, source in groups:
         assert settings is not None
         with PolytomicClient(settings) as client:
             try:
                 resolutions += [recovery.resolve(client, p, replay=not args.dry_run) for p in group]
             except (PolytomicError, ValueError) as error:
-                raise CommandError(f"resolving the pending creates failed: {error}") from None
+                raise CommandError(f"resolving the pending creates with {source} failed: {error}") from None
     for resolution in resolutions:
         print(f"{PROG}: {resolution.describe()}")
     if any(r.outcome in recovery.BLOCKING for r in resolutions):

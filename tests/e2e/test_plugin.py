@@ -586,3 +586,29 @@ def test_recover_leaves_a_create_pending_when_its_provider_is_unknown(
     assert (writes(emulator, since=before[0]), writes(second_emulator, since=before[1])) == ([], [])
     operations = json.loads(harness.exported_state())["deployment"].get("pending_operations") or []
     assert [o["resource"]["urn"] for o in operations] == [pending["urn"]], "the create stays pending"
+
+
+def test_recover_replays_a_default_provider_create_with_the_settings_of_the_run_not_todays_config(
+    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+) -> None:
+    """The stack's config changed after the kill (a pipeline variable now names another account): the
+    default provider's create is replayed in the account the run sent it to, as the provider's inputs in the
+    state record it; a replay elsewhere would prove nothing and make a second organization."""
+    harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
+    harness.stack.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_secret("otherKey", SECOND_PARTNER_KEY)
+    run(harness, "up")
+    home_id = children(emulator)["Home Account Org"]["id"]
+    pending = interrupt_create_of(harness, "home")
+    harness.stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_secret("polytomic:partnerKey", SECOND_PARTNER_KEY)
+    before = last_seq(second_emulator)
+
+    recovered = recover_stack(harness)
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert f"import: {pending['urn']} ('Home Account Org') -> {home_id}" in recovered.stdout
+    assert f"as the state records it: {emulator.url}" in recovered.stdout
+    assert writes(second_emulator, since=before) == [], "nothing is sent to the account today's config names"
+    assert set(children(emulator)) == {"Home Account Org"}
+    assert_never_shown(harness, harness.exported_state(), PARTNER_KEY, SECOND_PARTNER_KEY)
+    assert PARTNER_KEY not in recovered.stdout + recovered.stderr
