@@ -7,6 +7,7 @@ here lets both stay free of pydantic and httpx until a provider method actually 
 from __future__ import annotations
 
 __all__ = [
+    "ACCOUNT",
     "ADOPT_ID",
     "CREATE_KEY",
     "FIELDS",
@@ -29,3 +30,5 @@ ADOPT_ID = "adopt_id"  # an existing organization to take over on create
 # checked inputs in a pending create before calling Create, so a killed run leaves the key in the stack's
 # state, where `polytomic-pulumi recover` finds it: the proof that an organization is this stack's own.
 CREATE_KEY = "__create_key"
+# The partner account that holds the organization (accounts.py): recorded in inputs and outputs.
+ACCOUNT = "__account"

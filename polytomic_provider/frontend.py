@@ -8,13 +8,34 @@ provider is used from Python (`sso_domain`, `adopt_id=...`), the plugin from any
 
 from __future__ import annotations
 
+import contextvars
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .fields import FIELDS
 
-__all__ = ["DYNAMIC", "PLUGIN", "Frontend", "camel_case", "frontend_of", "snake_case"]
+__all__ = [
+    "DYNAMIC",
+    "NAME_IS_SECRET",
+    "PLUGIN",
+    "Frontend",
+    "camel_case",
+    "frontend_of",
+    "shown_name",
+    "snake_case",
+]
+
+NAME_IS_SECRET: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "polytomic_name_is_secret", default=False
+)
+"""Set by a front end for a call whose `name` the program marked secret: messages then never repeat it.
+(The plugin knows; the dynamic provider host strips the secret marks before its calls, so it cannot.)"""
+
+
+def shown_name(name: object) -> str:
+    """An organization's name as a message quotes it: `'acme'`, or `[secret]` when the program hid it."""
+    return "[secret]" if NAME_IS_SECRET.get() else repr(name)
 
 
 def camel_case(name: str) -> str:
@@ -48,6 +69,8 @@ class Frontend:
     """How to make a replacement delete the old organization before it creates the new one."""
     adopt_elsewhere: str = ""
     """Where this front end's users name an organization to take over, when not in the resource's inputs."""
+    adopt_by_id: str = ""
+    """How to put an existing organization, known by id, under a resource (the id written `<id>`)."""
 
     def spell(self, text: str) -> str:
         """`text` with every field name written the user's way (a no-op where both spellings agree)."""
@@ -56,22 +79,24 @@ class Frontend:
 
 def _dynamic_adoption(name: str, organization_id: str) -> str:
     """The exact ways to bring an existing organization under this resource."""
+    quoted = shown_name(name)
     return (
         f"To manage that organization with this resource, adopt it: add adopt_id={organization_id!r} to the "
-        f"resource's arguments (or generate the code with: polytomic-pulumi generate --name-filter {name!r}) "
+        f"resource's arguments (or generate the code with: polytomic-pulumi generate --name-filter {quoted}) "
         f"and run 'pulumi up' again. If an interrupted 'pulumi up' of this stack made it, run "
         f"'polytomic-pulumi recover --stack <stack>' instead: it adopts only what that run provably created"
     )
 
 
 def _plugin_adoption(name: str, organization_id: str) -> str:
+    quoted = shown_name(name)
     return (
         f"If this resource was renamed in the program, that is its own organization: give it the "
         f"aliases option with the old name (or run 'pulumi state rename'), and do not import it, since the "
         f"stack still holds it under the old name and would delete it. Otherwise, to manage that "
         f"organization with this resource, import it: run 'pulumi import polytomic:index:Organization "
         f"<resource name> {organization_id}' (it adopts exactly that id and prints the declaration for the "
-        f"program), then declare it with name {name!r}"
+        f"program), then declare it with name {quoted}"
     )
 
 
@@ -82,6 +107,7 @@ DYNAMIC = Frontend(
     delete_first=(
         "remove delete_before_replace=False from the resource (replacements delete first by default)"
     ),
+    adopt_by_id="add adopt_id='<id>' to the resource's arguments and run 'pulumi up'",
 )
 PLUGIN = Frontend(
     property_name=camel_case,
@@ -92,6 +118,7 @@ PLUGIN = Frontend(
         "to take over an existing organization, run 'pulumi import polytomic:index:Organization "
         "<resource name> <id>'"
     ),
+    adopt_by_id="run 'pulumi import polytomic:index:Organization <resource name> <id>'",
 )
 
 

@@ -12,16 +12,26 @@ stored outputs with the new inputs; create, update and read return every output,
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .accounts import Account, account_of, recorded_account
 from .config import ConfigProblem
 from .errors import ConfigurationError, Conflict, Forbidden, NotFound, PolytomicError
-from .fields import ADOPT_ID, CREATE_KEY, FIELDS, OIDC_FIELDS, READABLE_FIELDS, WRITE_ONLY_FIELDS
-from .frontend import DYNAMIC, Frontend
+from .fields import (
+    ACCOUNT,
+    ADOPT_ID,
+    CREATE_KEY,
+    FIELDS,
+    OIDC_FIELDS,
+    READABLE_FIELDS,
+    WRITE_ONLY_FIELDS,
+)
+from .frontend import DYNAMIC, Frontend, shown_name
 from .hints import hint_for
 from .ownership import name_taken_message
 
@@ -35,9 +45,11 @@ __all__ = [
     "CheckProblem",
     "ClaimedThisRun",
     "FreshKeys",
+    "Holder",
     "OrganizationError",
     "changed_fields",
     "check",
+    "check_account",
     "create",
     "delete",
     "inputs_for",
@@ -45,6 +57,7 @@ __all__ = [
     "read",
     "read_result",
     "update",
+    "verify_account",
 ]
 
 
@@ -136,6 +149,8 @@ class ClaimedThisRun:
     def __init__(self) -> None:
         self._claimed = _SharedSet()
         self._deleted = _SharedSet()
+        self._holders: dict[str, Holder] = {}
+        self._holders_lock = threading.Lock()
 
     def add(self, organization_id: str) -> None:
         self._claimed.add(organization_id)
@@ -149,13 +164,58 @@ class ClaimedThisRun:
     def was_deleted(self, organization_id: object) -> bool:
         return organization_id in self._deleted
 
+    def hold(self, organization_id: str, holder: Holder) -> Holder | None:
+        """Note that `holder` manages the organization; the other resource that does already, if any.
+
+        An organization belongs to one resource: two resources adopting one id, or one adopting an id that
+        another resource of the stack holds, would take turns overwriting its settings."""
+        with self._holders_lock:
+            current = self._holders.setdefault(organization_id, holder)
+        return None if current.key == holder.key else current
+
     def clear(self) -> None:
         """Forget everything: a new operation begins (tests run several in one process)."""
         self._claimed.clear()
         self._deleted.clear()
+        with self._holders_lock:
+            self._holders.clear()
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A resource that manages an organization: `key` tells resources apart, `description` names one."""
+
+    key: str
+    description: str
+
+    @classmethod
+    def in_stack(cls, props: dict[str, Any], urn: str = "") -> Holder:
+        """A resource the stack holds (its stored outputs): the plugin knows its URN, the dynamic provider
+        only its organization's stored name (its host does not pass URNs)."""
+        if urn:
+            return cls(urn, urn)
+        name = shown_name(props.get("name"))
+        return cls(f"stack:{name}", f"the stack's resource for organization {name}")
+
+    @classmethod
+    def adopting(cls, news: dict[str, Any], urn: str = "") -> Holder:
+        """A new resource naming the organization to adopt: every one is a resource of its own."""
+        if urn:
+            return cls(urn, urn)
+        name = shown_name(news.get("name"))
+        return cls(f"adopt:{uuid.uuid4().hex}", f"a new resource adopting it for organization {name}")
 
 
 CLAIMED = ClaimedThisRun()
+
+
+def _held_twice(organization_id: str, first: Holder, second: Holder) -> str:
+    return (
+        f"organization {organization_id} is claimed by two resources of this stack: {first.description} "
+        f"and {second.description}. An organization belongs to one resource, or the two would take turns "
+        f"overwriting its settings: keep adopt_id (or the import) on one of them only; if both are in "
+        f"the stack already, run 'pulumi state delete <urn>' for the one that should let it go"
+    )
 
 
 # -- planning (no API calls) -------------------------------------------------------------------------------
@@ -257,15 +317,137 @@ def changed_fields(
     ]
 
 
+# -- accounts (one request per process: accounts.py) -----------------------------------------------------
+
+
+def _moved(label: str, recorded: Account, current: Account, frontend: Frontend, nothing: str) -> str:
+    """Why an organization recorded in one account is not touched through settings that reach another."""
+    return (
+        f"{label} is recorded in the partner account {recorded}, but the provider's settings now reach "
+        f"another account, {current}. {nothing}: a change of settings never moves, forgets or re-creates "
+        f"an organization. If the settings changed by mistake, restore those of {recorded.url} "
+        f"(deploymentUrl and partnerKey, in the stack's polytomic config or the provider resource). To "
+        f"move it on purpose, either delete it with the old settings (remove it from the program and run "
+        f"'pulumi up') and declare it again under the new ones, or keep it where it is: run 'pulumi state "
+        f"delete <urn>' and, for an organization of the new account, {frontend.adopt_by_id}"
+    )
+
+
+def _unproven(label: str, current: Account, frontend: Frontend) -> str:
+    """Why an organization of a state that records no account, missing from this one, is left alone."""
+    return (
+        f"{label} is not in the partner account the provider's settings reach, {current}, and the stack does "
+        f"not record which account holds it (polytomic-pulumi 0.2 and older did not), so it is neither "
+        f"dropped from the stack nor created again. If the settings point at another account by mistake, "
+        f"restore them. If the organization was deleted outside Pulumi, run 'pulumi state delete <urn>'; "
+        f"to manage another organization in its place, {frontend.adopt_by_id}"
+    )
+
+
+async def _account(client: AsyncPolytomicClient, label: str, verb: str) -> Account:
+    try:
+        return await account_of(client)
+    except PolytomicError as error:
+        raise explain(error, label, verb, client.settings.deployment_url) from None
+
+
+def _refuse_other_account(
+    props: dict[str, Any] | None, current: Account, label: str, frontend: Frontend, nothing: str
+) -> Account | None:
+    """The account `props` record (None for a state of 0.2 or older); raises if it is not `current`."""
+    recorded = recorded_account(props)
+    if recorded is not None and not recorded.same_as(current):
+        raise OrganizationError(_moved(label, recorded, current, frontend, nothing))
+    return recorded
+
+
+async def check_account(
+    client: AsyncPolytomicClient,
+    olds: dict[str, Any],
+    checked: dict[str, Any],
+    *,
+    frontend: Frontend = DYNAMIC,
+    urn: str = "",
+) -> list[CheckProblem]:
+    """The second half of `check`, for settings without problems: record the account the settings reach
+    in `checked`, refuse a resource recorded in another one, and prove an `adopt_id` (it names an
+    organization of this account, and no other resource of the stack claims it).
+
+    In `check`, not only in `diff`, so that an `up` with nothing to change still records the account in
+    the inputs it writes for each resource (a state of 0.2 or older gains it so)."""
+    label = _label(olds or checked)
+    try:
+        account = await account_of(client)
+    except PolytomicError as error:
+        return [CheckProblem("", str(explain(error, label, "check", client.settings.deployment_url)))]
+    recorded = recorded_account(olds)
+    if recorded is not None and not recorded.same_as(account):
+        return [CheckProblem("", _moved(label, recorded, account, frontend, "Nothing will be changed"))]
+    checked[ACCOUNT] = account.recorded
+    adopt = checked.get(ADOPT_ID)
+    if olds or not isinstance(adopt, str) or not _is_organization_id(adopt) or CLAIMED.was_deleted(adopt):
+        return []
+    other = CLAIMED.hold(adopt, Holder.adopting(checked, urn))
+    if other is not None:
+        return [CheckProblem(ADOPT_ID, _held_twice(adopt, other, Holder.adopting(checked, urn)))]
+    from .snapshot import snapshot_of
+
+    try:
+        await snapshot_of(client).organization(adopt)
+    except NotFound:
+        return [
+            CheckProblem(
+                ADOPT_ID,
+                f"adopt_id {adopt!r} names no organization in the partner account {account}: check the id "
+                f"(polytomic-pulumi generate lists them)",
+            )
+        ]
+    except PolytomicError:
+        pass  # the create meets it again, and says so
+    return []
+
+
+async def verify_account(
+    client: AsyncPolytomicClient,
+    id_: str,
+    olds: dict[str, Any],
+    *,
+    frontend: Frontend = DYNAMIC,
+    urn: str = "",
+) -> None:
+    """For `diff`: the organization is in the account the settings reach, and no other resource holds it.
+
+    A state of 0.2 or older records no account: the organization proves it by being visible (one list
+    call serves the whole run), and `check` has recorded the account in the inputs the run writes."""
+    label = _label(olds, id_)
+    account = await _account(client, label, "check")
+    recorded = _refuse_other_account(olds, account, label, frontend, "Nothing will be changed")
+    if recorded is None:
+        from .snapshot import snapshot_of
+
+        try:
+            await snapshot_of(client).organization(id_)
+        except NotFound:
+            raise OrganizationError(_unproven(label, account, frontend)) from None
+        except PolytomicError as error:
+            raise explain(error, label, "check", client.settings.deployment_url) from None
+    this = Holder.in_stack(olds, urn)
+    other = CLAIMED.hold(id_, this)
+    if other is not None:
+        raise OrganizationError(f"{label}: {_held_twice(id_, other, this)}")
+
+
 # -- outputs -------------------------------------------------------------------------------------------------
 
 
-def outputs_for(live: Organization, props: dict[str, Any]) -> dict[str, Any]:
-    """All outputs: readable fields as the API returned them, write-only ones as declared (or stored)."""
+def outputs_for(live: Organization, props: dict[str, Any], account: Account) -> dict[str, Any]:
+    """All outputs: readable fields as the API returned them, write-only ones as declared (or stored), and
+    the account that holds the organization."""
     outs: dict[str, Any] = {field: props.get(field) for field in WRITE_ONLY_FIELDS}
     outs.update(live.readable())
     if props.get(ADOPT_ID) is not None:
         outs[ADOPT_ID] = props[ADOPT_ID]
+    outs[ACCOUNT] = account.recorded
     return outs
 
 
@@ -273,7 +455,7 @@ def inputs_for(outs: dict[str, Any]) -> dict[str, Any]:
     """The inputs a read records: the live values, so drift shows in the next diff's changed fields.
 
     `adopt_id` is left out, as `check` leaves it out once the resource is in the stack."""
-    return {key: outs[key] for key in FIELDS if outs.get(key) is not None}
+    return {key: outs[key] for key in (*FIELDS, ACCOUNT) if outs.get(key) is not None}
 
 
 def _spec_from(props: dict[str, Any]) -> OrganizationSpec:
@@ -284,7 +466,7 @@ def _spec_from(props: dict[str, Any]) -> OrganizationSpec:
 
 def _label(props: dict[str, Any], organization_id: str | None = None) -> str:
     name = props.get("name")
-    label = f"Organization {name!r}" if isinstance(name, str) else "Organization"
+    label = f"Organization {shown_name(name)}" if isinstance(name, str) else "Organization"
     return f"{label} ({organization_id})" if organization_id else label
 
 
@@ -311,6 +493,8 @@ async def create(
         # replacement is a new one, made under a key of its own (the `adopt_id` left in the program is stale).
         adopt_id = None
         props = {key: value for key, value in props.items() if key not in (ADOPT_ID, CREATE_KEY)}
+    account = await _account(client, label, "create")
+    _refuse_other_account(props, account, label, frontend, "Nothing was created")
     replacing = False
     try:
         if adopt_id:
@@ -334,13 +518,13 @@ async def create(
         if not adopt_id:
             raise explain(error, label, "create", client.settings.deployment_url) from None
         raise OrganizationError(
-            f"{label}: adopt_id {adopt_id!r} names no organization in this partner account "
+            f"{label}: adopt_id {adopt_id!r} names no organization in the partner account {account} "
             f"({error}): check the id (polytomic-pulumi generate lists them)"
         ) from None
     except PolytomicError as error:
         raise explain(error, label, "create", client.settings.deployment_url) from None
     CLAIMED.add(live.id)
-    return live.id, outputs_for(live, props)
+    return live.id, outputs_for(live, props, account)
 
 
 async def _adopt(client: AsyncPolytomicClient, organization_id: str, spec: OrganizationSpec) -> Organization:
@@ -354,11 +538,21 @@ async def _adopt(client: AsyncPolytomicClient, organization_id: str, spec: Organ
 
 
 async def update(
-    client: AsyncPolytomicClient, id_: str, news: dict[str, Any], *, frontend: Frontend = DYNAMIC
+    client: AsyncPolytomicClient,
+    id_: str,
+    news: dict[str, Any],
+    *,
+    olds: dict[str, Any] | None = None,
+    frontend: Frontend = DYNAMIC,
 ) -> dict[str, Any]:
-    """Send the whole desired payload (the API replaces SSO/OIDC settings in full); returns every output."""
+    """Send the whole desired payload (the API replaces SSO/OIDC settings in full); returns every output.
+
+    `olds`, the stored outputs, name the account that holds the organization: never one the settings do
+    not reach (`diff` has refused already; this is the last line)."""
     spec = _spec_from(news)
     label = _label(news, id_)
+    account = await _account(client, label, "update")
+    _refuse_other_account(olds, account, label, frontend, "Nothing was changed")
     try:
         live = await client.update_organization(id_, spec)
     except NotFound:
@@ -371,11 +565,17 @@ async def update(
         raise OrganizationError(f"{label}: update failed: {message}") from None
     except PolytomicError as error:
         raise explain(error, label, "update", client.settings.deployment_url) from None
-    return outputs_for(live, news)
+    return outputs_for(live, news, account)
 
 
 async def read(
-    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, began_after: int | None = None
+    client: AsyncPolytomicClient,
+    id_: str,
+    props: dict[str, Any],
+    *,
+    inputs: dict[str, Any] | None = None,
+    began_after: int | None = None,
+    frontend: Frontend = DYNAMIC,
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record, or None when a stored organization is gone.
 
@@ -383,33 +583,57 @@ async def read(
     stack yet (`Organization.get`, `pulumi import`): then a missing id is an error, not "gone". The inputs
     are None when the organization is as stored: the stack's inputs stay as they are (the engine's rule
     for a read that names none), so an unchanged refresh neither rewrites nor re-encodes them.
+    `inputs`: the stored inputs, where the front end has them (another place the account is recorded).
+    Only a 404 in the account that holds the organization removes it from the stack; one the settings
+    do not reach, or one not recorded (a state of 0.2 or older) and not found, is an error.
     `began_after`: see `OrganizationSnapshot.organization`.
     """
     from .snapshot import snapshot_of
 
     label = _label(props, id_)
-    try:
-        live = await snapshot_of(client).organization(id_, began_after=began_after)
-    except NotFound:
+    # The account and the organization are asked for at once: a refresh's first read pays one round trip.
+    looked_up, found = await asyncio.gather(
+        account_of(client),
+        snapshot_of(client).organization(id_, began_after=began_after),
+        return_exceptions=True,
+    )
+    if isinstance(looked_up, PolytomicError):
+        raise explain(looked_up, label, "read", client.settings.deployment_url) from None
+    if isinstance(looked_up, BaseException):
+        raise looked_up
+    account = looked_up
+    recorded = recorded_account(props, inputs)
+    if recorded is not None and not recorded.same_as(account):
+        raise OrganizationError(_moved(label, recorded, account, frontend, "Nothing was read or dropped"))
+    if isinstance(found, NotFound):
         if props.get("name") is None:
             raise OrganizationError(
-                f"{label}: no organization with id {id_!r} in this partner account: check the id "
+                f"{label}: no organization with id {id_!r} in the partner account {account}: check the id "
                 f"(polytomic-pulumi generate lists them)"
             ) from None
-        return None  # deleted outside Pulumi: it leaves the stack
-    except PolytomicError as error:
-        raise explain(error, label, "read", client.settings.deployment_url) from None
-    return read_result(live, props)
+        if recorded is None:
+            raise OrganizationError(_unproven(label, account, frontend)) from None
+        return None  # deleted outside Pulumi, confirmed in its own account: it leaves the stack
+    if isinstance(found, PolytomicError):
+        raise explain(found, label, "read", client.settings.deployment_url) from None
+    if isinstance(found, BaseException):
+        raise found
+    return read_result(found, props, account)
 
 
-def read_result(live: Organization, props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """What `read` answers for the live organization (no API call: a caller holding it already uses it)."""
+def read_result(
+    live: Organization, props: dict[str, Any], account: Account
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What `read` answers for the live organization, listed by `account` (no API call: a caller holding
+    both already uses them). The caller has made sure that `props` record no other account."""
     if props.get("name") is None:
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
         # delete of an old entry of the same organization in this operation must spare it.
         CLAIMED.add(live.id)
-    outs = outputs_for(live, props)
-    as_stored = props.get("name") is not None and all(outs.get(f) == props.get(f) for f in FIELDS)
+    outs = outputs_for(live, props, account)
+    as_stored = props.get("name") is not None and all(
+        outs.get(key) == props.get(key) for key in (*FIELDS, ACCOUNT)
+    )
     return outs, None if as_stored else inputs_for(outs)
 
 
@@ -421,11 +645,15 @@ async def delete(
     label = _label(props, id_)
     if id_ in CLAIMED:
         return
+    account = await _account(client, label, "delete")
+    recorded = _refuse_other_account(props, account, label, frontend, "Nothing was deleted")
     try:
         await client.delete_organization(id_)
     except NotFound:
+        if recorded is None:  # not here, and nothing says it ever was: it may be in another account
+            raise OrganizationError(_unproven(label, account, frontend)) from None
         CLAIMED.deleted(id_)
-        return  # already gone: the goal of a delete is met
+        return  # already gone from its own account: the goal of a delete is met
     except Forbidden as error:
         raise OrganizationError(
             f"{label}: delete failed ({error}): the partner's own owner organization cannot be deleted, "

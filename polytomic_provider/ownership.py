@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import PolytomicError
+from .frontend import shown_name
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
@@ -36,17 +37,18 @@ async def name_taken_message(
 ) -> str:
     """Why a create or rename was refused, naming the organization that holds the name when there is one,
     with the ways out worded for the caller's front end."""
+    quoted = shown_name(name)
     try:
         holder = await find_by_name(client, name)
     except PolytomicError:
         holder = None
     if holder is None or holder.id == own_id:
-        return f"{cause} (no other organization named {name!r} is listed: try again, or check the name)"
+        return f"{cause} (no other organization named {quoted} is listed: try again, or check the name)"
     if replacing:
         # Never advise adoption here: the holder is most likely the organization being replaced, and
         # adopting it would have the engine delete it right after.
         return (
-            f"this create replaces the resource's organization, and the name {name!r} is still held "
+            f"this create replaces the resource's organization, and the name {quoted} is still held "
             f"(id {holder.id}, most likely the organization being replaced): names are unique, so a "
             f"replacement that keeps its name is made after the old organization is deleted: "
             f"{frontend.delete_first}, or give the replacement another name"
@@ -55,13 +57,13 @@ async def name_taken_message(
         # The engine re-checks a replacement as a new resource, so this may also be a create-first
         # replacement whose old organization still holds the name: both ways out are named.
         return (
-            f"an organization named {name!r} already exists in the partner account (id {holder.id}), and "
+            f"an organization named {quoted} already exists in the partner account (id {holder.id}), and "
             f"nothing proves it belongs to this stack, so it is left alone. If this create replaces this "
             f"same resource ('pulumi up --replace', a replace-on-changes property, another provider), "
             f"that is the organization being replaced, still holding the name: {frontend.delete_first}, "
             f"or give the replacement another name. Otherwise: {frontend.adopt(name, holder.id)}"
         )
     return (
-        f"the name {name!r} is already used by another organization (id {holder.id}); names are unique "
+        f"the name {quoted} is already used by another organization (id {holder.id}); names are unique "
         f"across the partner account: choose another name for this one"
     )

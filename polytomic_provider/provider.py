@@ -81,6 +81,10 @@ class OrganizationProvider(ResourceProvider):
         from . import operations
 
         checked, problems = operations.check(olds, news, unknown=is_unknown, problems=RUNTIME.problems())
+        if not problems:  # bad input fails before any request
+            from . import bridge
+
+            problems += bridge.run(operations.check_account(RUNTIME.client(), olds, checked))
         return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -90,8 +94,9 @@ class OrganizationProvider(ResourceProvider):
         diffs the stored inputs against the program's itself, which marks each changed field in `preview`
         (a rotated secret as `[secret]`), matches `replace_on_changes` and honours `ignore_changes`.
         """
-        from . import operations
+        from . import bridge, operations
 
+        bridge.run(operations.verify_account(RUNTIME.client(), _id, olds))
         changed = operations.changed_fields(olds, news, unknown=is_unknown)
         return DiffResult(changes=None if changed else False, replaces=[], delete_before_replace=False)
 
@@ -104,24 +109,34 @@ class OrganizationProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import bridge, operations
 
-        return UpdateResult(bridge.run(operations.update(RUNTIME.client(), id_, news)))
+        return UpdateResult(bridge.run(operations.update(RUNTIME.client(), id_, news, olds=olds)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from .accounts import account_of, known_account, recorded_account
         from .snapshot import snapshot_of
 
         client = RUNTIME.client()
         snapshot = snapshot_of(client)
         began_after = snapshot.writes_ended  # the read begins now, not once the core has loaded
-        live = snapshot.listed(id_)  # most reads of a refresh: no hop onto the event loop
+        # Most reads of a refresh: no hop onto the event loop, when the list and the account are known and
+        # the organization is recorded in that account (anything else takes the core's full read).
+        account, recorded = known_account(client), recorded_account(props)
+        fast = account is not None and (recorded is None or recorded.same_as(account))
+        live = snapshot.listed(id_) if fast else None
         if live is None:
-            # The list call goes out first, and the rest of the core loads during its round trip.
+            # The list call and the account lookup go out first; the rest of the core loads during their
+            # round trip.
             snapshot.start_listing(began_after)
+            if account is None:
+                from . import bridge
+
+                bridge.start(account_of(client))
             client.wait_for_first_request(timeout=SEND_FIRST_SECONDS)
         from . import bridge, models, operations  # noqa: F401 - models: loaded during that round trip
 
         found = (
-            operations.read_result(live, props)
-            if live is not None
+            operations.read_result(live, props, account)
+            if live is not None and account is not None
             else bridge.run(operations.read(client, id_, props, began_after=began_after))
         )
         if found is None:

@@ -34,6 +34,7 @@ from enum import Enum
 from typing import Any
 
 from . import bridge
+from .accounts import account_of, recorded_account
 from .client import PolytomicClient
 from .errors import Conflict, PolytomicError, Unprocessable
 from .fields import ADOPT_ID, CREATE_KEY, FIELDS
@@ -202,6 +203,17 @@ def resolve(client: PolytomicClient, pending: PendingCreate, *, replay: bool = T
         return _without_proof(
             client, pending, "a replacement's create" if spent else "no create key recorded"
         )
+    recorded = recorded_account(dict(pending.inputs))
+    if recorded is not None:
+        reached = bridge.run(account_of(client.inner))
+        if not recorded.same_as(reached):
+            return Resolution(
+                pending,
+                Outcome.NOT_PROVABLE,
+                None,
+                f"the create was checked for the partner account {recorded}, but these settings reach "
+                f"{reached}: nothing was sent. Run recover with the settings of {recorded.url}",
+            )
     if not replay:
         return Resolution(pending, Outcome.WOULD_REPLAY, None, "would send the create again with its own key")
     spec = OrganizationSpec.model_validate({f: pending.fields.get(f) for f in FIELDS})

@@ -8,16 +8,16 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from .fields import ADOPT_ID, CREATE_KEY, FIELDS
+from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY, FIELDS
 from .provider import OrganizationProvider
 
 __all__ = ["Organization", "OrganizationArgs"]
 
 _PROVIDER = OrganizationProvider()
 _SECRET_OUTPUTS = ["client_secret"]
-# Inputs that are bookkeeping, not fields: the create key, and the key scope 0.1 wrote into state. Ignoring
-# them keeps a resource's inputs identical from run to run (no diff noise, no state rewrite).
-_BOOKKEEPING = [CREATE_KEY, "__create_scope"]
+# Inputs that are bookkeeping, not fields: the create key, the account that holds the organization, and the
+# key scope 0.1 wrote into state. Ignoring them keeps them out of the diffs the engine shows.
+_BOOKKEEPING = [CREATE_KEY, ACCOUNT, "__create_scope"]
 
 
 @dataclass(frozen=True, kw_only=True)

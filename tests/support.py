@@ -21,3 +21,9 @@ def configure(url: str, key: str | None = PARTNER_KEY) -> None:
             partner_key=Secret(key) if key else None, deployment_url=url, max_attempts=3, retry_budget=20
         )
     )
+
+
+def account_of(emulator_url: str, organizations: list[dict[str, object]]) -> str:
+    """The account an emulator is, as the provider records it (`organizations`: its admin listing)."""
+    owner = next(o for o in organizations if o["is_owner"])
+    return f"{emulator_url.rstrip('/')}#owner={owner['id']}"

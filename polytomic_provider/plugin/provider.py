@@ -20,7 +20,7 @@ from pulumi.provider.experimental import provider as rpc
 from .. import operations, queries
 from ..config import CONFIG_NAMESPACE, ConfigLookup, check_settings
 from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
-from ..frontend import PLUGIN, camel_case
+from ..frontend import NAME_IS_SECRET, PLUGIN, camel_case
 from ..runtime import ProviderRuntime
 from ..version import __version__
 from .engine_log import CURRENT_URN
@@ -77,6 +77,13 @@ def _is_foreign(key: str) -> bool:
     if key in _SCHEMA_PROPERTIES:
         return False
     return key in FIELDS or key == ADOPT_ID or key.startswith("__")
+
+
+def _serving(urn: str, *property_sets: Mapping[str, Any]) -> None:
+    """Note, for this request's task, the resource it serves (engine log lines name it) and whether its
+    name arrived as a secret (messages then never repeat it)."""
+    CURRENT_URN.set(urn)
+    NAME_IS_SECRET.set(any("name" in secret_keys(properties) for properties in property_sets))
 
 
 def _failures(problems: list[operations.CheckProblem]) -> list[rpc.CheckFailure]:
@@ -155,7 +162,7 @@ class PolytomicProvider(rpc.Provider):
     # -- the resource --------------------------------------------------------------------------------
 
     async def check(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
-        CURRENT_URN.set(request.urn)
+        _serving(request.urn, request.new_inputs, request.old_inputs)
         foreign = [key for key in request.new_inputs if _is_foreign(key)]
         wanted = {key: value for key, value in request.new_inputs.items() if key not in foreign}
         olds, news = from_engine(request.old_inputs), from_engine(wanted)
@@ -167,6 +174,10 @@ class PolytomicProvider(rpc.Provider):
             frontend=PLUGIN,
             foreign=foreign,
         )
+        if not problems:  # bad input fails before any request
+            problems += await operations.check_account(
+                await self._client(), olds, checked, frontend=PLUGIN, urn=request.urn
+            )
         inputs = to_engine(checked, secrets=secret_keys(request.new_inputs), originals=request.new_inputs)
         return rpc.CheckResponse(inputs=inputs, failures=_failures(problems))
 
@@ -176,7 +187,11 @@ class PolytomicProvider(rpc.Provider):
         A replacement always deletes first: names are unique across the partner account, so a new
         organization under the same name cannot exist beside the old one.
         """
+        _serving(request.urn, request.old_state, request.new_inputs)
         olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
+        await operations.verify_account(
+            await self._client(), request.resource_id, olds, frontend=PLUGIN, urn=request.urn
+        )
         # Only the schema's names: the engine has applied them to the inputs already. Another spelling
         # (`sso_domain`) matched nothing there, so honouring it here would hide a change `up` then sends.
         ignored = [snake_case(key) for key in request.ignore_changes if key in _SCHEMA_PROPERTIES]
@@ -189,16 +204,22 @@ class PolytomicProvider(rpc.Provider):
         )
 
     async def create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
-        CURRENT_URN.set(request.urn)
+        _serving(request.urn, request.properties)
         props = from_engine(request.properties)
         organization_id, outs = await operations.create(await self._client(), props, frontend=PLUGIN)
         return rpc.CreateResponse(organization_id, to_engine(outs, secrets=secret_keys(request.properties)))
 
     async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
         """Refresh (the stored outputs come along) or import (nothing but the id the user named)."""
-        CURRENT_URN.set(request.urn)
+        _serving(request.urn, request.properties, request.inputs)
         props = from_engine(request.properties)
-        found = await operations.read(await self._client(), request.resource_id, props)
+        found = await operations.read(
+            await self._client(),
+            request.resource_id,
+            props,
+            inputs=from_engine(request.inputs),
+            frontend=PLUGIN,
+        )
         if found is None:
             return rpc.ReadResponse(resource_id=None, properties={}, inputs={})
         outs, inputs = found
@@ -211,13 +232,19 @@ class PolytomicProvider(rpc.Provider):
         )
 
     async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
-        CURRENT_URN.set(request.urn)
+        _serving(request.urn, request.news)
         news = from_engine(request.news)
-        outs = await operations.update(await self._client(), request.resource_id, news, frontend=PLUGIN)
+        outs = await operations.update(
+            await self._client(),
+            request.resource_id,
+            news,
+            olds=from_engine(request.olds),
+            frontend=PLUGIN,
+        )
         return rpc.UpdateResponse(to_engine(outs, secrets=secret_keys(request.news)))
 
     async def delete(self, request: rpc.DeleteRequest) -> None:
-        CURRENT_URN.set(request.urn)
+        _serving(request.urn, request.properties)
         props = from_engine(request.properties)
         await operations.delete(await self._client(), request.resource_id, props, frontend=PLUGIN)
 

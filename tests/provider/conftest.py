@@ -11,7 +11,7 @@ from polytomic_provider.config import Settings
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
-from tests.support import configure
+from tests.support import account_of, configure
 
 
 @pytest.fixture
@@ -21,3 +21,9 @@ def provider(emulator: EmulatorProcess) -> Iterator[OrganizationProvider]:
     with stamina.set_testing(True, attempts=3):
         yield OrganizationProvider()
     RUNTIME.configure(Settings(partner_key=None))
+
+
+@pytest.fixture
+def account(emulator: EmulatorProcess) -> str:
+    """The emulator's partner account, as the provider records it in each organization's state."""
+    return account_of(emulator.url, emulator.admin.organizations())

@@ -117,9 +117,9 @@ def test_check_passes_unknown_values_through_and_keeps_secrets_secret(plugin: Po
 
 
 def test_diff_names_each_changed_field_with_its_kind_and_ignores_what_the_program_ignores(
-    plugin: PolytomicProvider,
+    plugin: PolytomicProvider, account: str
 ) -> None:
-    olds = values(name="Acme", ssoDomain="a.example.com", ssoOrgId="org_1")
+    olds = values(name="Acme", ssoDomain="a.example.com", ssoOrgId="org_1", __account=account)
     news = values(name="Acme 2", issuer="https://idp.example.com", ssoOrgId="org_1")
 
     def diff(ignore: list[str]) -> rpc.DiffResponse:
@@ -155,9 +155,9 @@ def test_a_create_that_comes_with_a_stored_key_never_sends_it_again(
 
 
 def test_diff_of_an_unchanged_resource_is_no_change_whatever_its_create_key(
-    plugin: PolytomicProvider,
+    plugin: PolytomicProvider, account: str
 ) -> None:
-    olds = values(name="Acme", ssoDomain="a.example.com")
+    olds = values(name="Acme", ssoDomain="a.example.com", __account=account)
     news = {**values(name="Acme", ssoDomain="a.example.com"), CREATE_KEY: PropertyValue("pulumi-create-x")}
     assert run(plugin.diff(rpc.DiffRequest(URN, "id", olds, news, []))).changes is False
 
@@ -185,7 +185,7 @@ def test_update_sends_the_whole_payload_secret_included(
 
 
 def test_read_for_import_returns_the_live_inputs_and_a_missing_id_fails_naming_it(
-    plugin: PolytomicProvider, partner_api: httpx.Client
+    plugin: PolytomicProvider, partner_api: httpx.Client, account: str
 ) -> None:
     made = partner_api.post("/api/organizations", json={"name": "Outside", "sso_domain": "o.example.com"})
     organization_id = made.json()["data"]["id"]
@@ -194,6 +194,7 @@ def test_read_for_import_returns_the_live_inputs_and_a_missing_id_fails_naming_i
     assert {k: v.value for k, v in imported.inputs.items()} == {
         "name": "Outside",
         "ssoDomain": "o.example.com",
+        "__account": account,
     }
     missing = "00000000-0000-4000-8000-000000000000"
     with pytest.raises(Exception, match=f"no organization with id '{missing}'"):
@@ -201,7 +202,7 @@ def test_read_for_import_returns_the_live_inputs_and_a_missing_id_fails_naming_i
 
 
 def test_refresh_keeps_the_engines_inputs_of_an_unchanged_organization_and_records_drift(
-    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client, account: str
 ) -> None:
     checked = check(plugin, values(name="Steady", ssoDomain="s.example.com"))
     made = run(plugin.create(rpc.CreateRequest(URN, checked.inputs or {}, 60, False)))
@@ -212,7 +213,10 @@ def test_refresh_keeps_the_engines_inputs_of_an_unchanged_organization_and_recor
     partner_api.put(f"/api/organizations/{organization_id}", json={"name": "Drifted"}).raise_for_status()
     next_run = configured(emulator.url)  # a new provider process: the last run's list is not its own
     drifted = run(next_run.read(rpc.ReadRequest(URN, organization_id, made.properties, stored_inputs)))
-    assert {k: v.value for k, v in (drifted.inputs or {}).items()} == {"name": "Drifted"}
+    assert {k: v.value for k, v in (drifted.inputs or {}).items()} == {
+        "name": "Drifted",
+        "__account": account,
+    }
 
 
 def test_refresh_of_an_organization_deleted_outside_drops_it_and_delete_of_a_gone_one_succeeds(
@@ -373,10 +377,12 @@ def test_the_dynamic_providers_adopt_id_and_bookkeeping_keys_are_refused(plugin:
     assert "pulumi import polytomic:index:Organization" in reasons["adopt_id"]
 
 
-def test_ignore_changes_in_another_spelling_does_not_hide_a_change(plugin: PolytomicProvider) -> None:
+def test_ignore_changes_in_another_spelling_does_not_hide_a_change(
+    plugin: PolytomicProvider, account: str
+) -> None:
     """The engine applies `ignoreChanges` to the inputs by the schema's names; `sso_domain` matched
     nothing there, so the change is real and the diff must show it."""
-    olds = values(name="Acme", ssoDomain="a.example.com")
+    olds = values(name="Acme", ssoDomain="a.example.com", __account=account)
     news = values(name="Acme", ssoDomain="b.example.com")
     answer = run(plugin.diff(rpc.DiffRequest(URN, "id", olds, news, ["sso_domain"])))
     assert answer.diffs == ["ssoDomain"]

@@ -30,16 +30,28 @@ def children(emulator: EmulatorProcess) -> list[dict[str, Any]]:
     return [o for o in emulator.admin.organizations() if not o["is_owner"]]
 
 
+@pytest.fixture
+def stored(account: str) -> dict[str, Any]:
+    """Stored outputs of an organization this provider's account holds."""
+    return {**OIDC_PROPS, "__account": account}
+
+
+def warm_up(provider: OrganizationProvider) -> None:
+    """Look the account up now (one GET per process), so that a test's faults meet its own requests."""
+    assert provider.check({}, {"name": "Warm-up"}).failures == []
+
+
 # -- check ---------------------------------------------------------------------------------------------
 
 
-def test_check_accepts_valid_inputs_without_calling_the_api(
-    provider: OrganizationProvider, emulator: EmulatorProcess
+def test_check_accepts_valid_inputs_and_records_the_account_with_one_read(
+    provider: OrganizationProvider, emulator: EmulatorProcess, account: str
 ) -> None:
     result = provider.check({}, dict(OIDC_PROPS))
     assert result.failures == []
-    assert {k: v for k, v in result.inputs.items() if k != CREATE_KEY} == OIDC_PROPS
-    assert api_calls(emulator) == []
+    assert {k: v for k, v in result.inputs.items() if k != CREATE_KEY} == {**OIDC_PROPS, "__account": account}
+    provider.check({}, {"name": "Another"})
+    assert api_calls(emulator) == [("GET", "/api/organization", 200)], "one lookup per process"
 
 
 def test_check_lets_unknown_values_through(provider: OrganizationProvider) -> None:
@@ -72,8 +84,8 @@ def test_check_without_a_key_names_the_setting(emulator: EmulatorProcess) -> Non
 # -- diff ----------------------------------------------------------------------------------------------
 
 
-def test_diff_of_identical_state_is_no_change(provider: OrganizationProvider) -> None:
-    olds = {**OIDC_PROPS, "__provider": "old-serialized-form", "__create_scope": "left by 0.1.0"}
+def test_diff_of_identical_state_is_no_change(provider: OrganizationProvider, stored: dict[str, Any]) -> None:
+    olds = {**stored, "__provider": "old-serialized-form", "__create_scope": "left by 0.1.0"}
     news = {
         **OIDC_PROPS,
         "__provider": "new-serialized-form",
@@ -87,21 +99,46 @@ def test_diff_of_identical_state_is_no_change(provider: OrganizationProvider) ->
 @pytest.mark.parametrize(
     "field", ["name", "client_id", "client_secret", "issuer", "sso_domain", "sso_org_id"]
 )
-def test_diff_of_a_changed_field_lets_the_engine_name_it(provider: OrganizationProvider, field: str) -> None:
+def test_diff_of_a_changed_field_lets_the_engine_name_it(
+    provider: OrganizationProvider, stored: dict[str, Any], field: str
+) -> None:
     """`None` is "unknown": the engine then diffs inputs itself, marking the field and honouring
     replace_on_changes; the provider itself never asks for a replacement."""
     news = {**OIDC_PROPS, field: "changed.example.com" if field != "issuer" else "https://other.example.com"}
-    result = provider.diff("id", OIDC_PROPS, news)
+    result = provider.diff("id", stored, news)
     assert result.changes is None and result.replaces == []
 
 
-def test_diff_treats_unknowns_as_changes(provider: OrganizationProvider) -> None:
-    assert provider.diff("id", OIDC_PROPS, {**OIDC_PROPS, "sso_domain": Unknown()}).changes is None
+def test_diff_treats_unknowns_as_changes(provider: OrganizationProvider, stored: dict[str, Any]) -> None:
+    assert provider.diff("id", stored, {**OIDC_PROPS, "sso_domain": Unknown()}).changes is None
 
 
-def test_diff_sees_a_removed_field(provider: OrganizationProvider) -> None:
+def test_diff_sees_a_removed_field(provider: OrganizationProvider, stored: dict[str, Any]) -> None:
     news = {k: v for k, v in OIDC_PROPS.items() if k != "sso_org_id"}
-    assert provider.diff("id", OIDC_PROPS, news).changes is None
+    assert provider.diff("id", stored, news).changes is None
+
+
+def test_diff_of_an_organization_recorded_in_another_account_fails_naming_both(
+    provider: OrganizationProvider, account: str
+) -> None:
+    elsewhere = "https://app.polytomic.com#owner=11111111-1111-4111-8111-111111111111"
+    with pytest.raises(OrganizationError) as failure:
+        provider.diff("id", {**OIDC_PROPS, "__account": elsewhere}, dict(OIDC_PROPS))
+    message = str(failure.value)
+    assert "https://app.polytomic.com (owner organization 11111111-1111-4111-8111-111111111111)" in message
+    assert account.split("#owner=")[1] in message and "pulumi state delete" in message
+
+
+def test_diff_of_a_state_without_an_account_proves_it_by_visibility(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    """State of 0.2 and older: an organization the account lists is its own; one it does not is an error."""
+    created = provider.create(dict(OIDC_PROPS))
+    legacy = {k: v for k, v in (created.outs or {}).items() if k != "__account"}
+    assert provider.diff(created.id, legacy, dict(OIDC_PROPS)).changes is False
+    CLAIMED.clear()
+    with pytest.raises(OrganizationError, match="does not record which account"):
+        provider.diff("00000000-0000-4000-8000-000000000000", legacy, dict(OIDC_PROPS))
 
 
 # -- create --------------------------------------------------------------------------------------------
@@ -309,13 +346,41 @@ def test_update_to_a_name_another_organization_holds_names_it(
     assert {o["name"] for o in children(emulator)} == {"Other", "Mine"}
 
 
-def test_read_of_a_missing_organization_returns_no_id(provider: OrganizationProvider) -> None:
-    result = provider.read("00000000-0000-4000-8000-000000000000", dict(OIDC_PROPS))
+def test_read_of_a_missing_organization_returns_no_id(
+    provider: OrganizationProvider, stored: dict[str, Any]
+) -> None:
+    result = provider.read("00000000-0000-4000-8000-000000000000", stored)
     assert result.id is None and result.outs == {}
 
 
-def test_delete_of_a_missing_organization_succeeds(provider: OrganizationProvider) -> None:
-    provider.delete("00000000-0000-4000-8000-000000000000", {"name": "Gone"})
+def test_delete_of_a_missing_organization_succeeds(provider: OrganizationProvider, account: str) -> None:
+    provider.delete("00000000-0000-4000-8000-000000000000", {"name": "Gone", "__account": account})
+
+
+def test_a_missing_organization_of_a_state_without_an_account_is_neither_dropped_nor_deleted(
+    provider: OrganizationProvider,
+) -> None:
+    """Nothing says which account holds it: a 404 here may be another account's organization."""
+    with pytest.raises(OrganizationError, match="pulumi state delete"):
+        provider.read("00000000-0000-4000-8000-000000000000", dict(OIDC_PROPS))
+    with pytest.raises(OrganizationError, match="pulumi state delete"):
+        provider.delete("00000000-0000-4000-8000-000000000000", {"name": "Gone"})
+
+
+def test_read_and_delete_refuse_an_organization_recorded_in_another_account(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    elsewhere = "https://app.polytomic.com#owner=11111111-1111-4111-8111-111111111111"
+    created = provider.create(dict(OIDC_PROPS))
+    CLAIMED.clear()  # another operation
+    moved = {**(created.outs or {}), "__account": elsewhere}
+    with pytest.raises(OrganizationError, match="Nothing was read or dropped"):
+        provider.read(created.id, moved)
+    with pytest.raises(OrganizationError, match="Nothing was deleted"):
+        provider.delete(created.id, moved)
+    with pytest.raises(OrganizationError, match="Nothing was changed"):
+        provider.update(created.id, moved, {**OIDC_PROPS, "name": "Changed"})
+    assert [o["name"] for o in children(emulator)] == ["Acme"]
 
 
 def test_delete_of_the_owner_organization_explains_itself(
@@ -359,6 +424,8 @@ def test_an_unprocessable_payload_reports_the_api_message(
 def test_server_errors_are_retried_then_reported_with_the_attempt_count(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
+    warm_up(provider)
+    emulator.admin.clear_journal()
     emulator.admin.set_faults(fail_next=5, fail_status=503)
     with pytest.raises(OrganizationError, match=r"HTTP 503.*after 3 attempts"):
         provider.create(dict(OIDC_PROPS))
@@ -368,6 +435,7 @@ def test_server_errors_are_retried_then_reported_with_the_attempt_count(
 def test_transient_errors_are_retried_to_success(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
+    warm_up(provider)
     emulator.admin.set_faults(fail_next=1, fail_status=429)
     result = provider.create(dict(OIDC_PROPS))
     statuses = [e["status"] for e in emulator.admin.journal() if e["method"] == "POST"]
@@ -402,6 +470,38 @@ def test_a_malformed_adopt_id_fails_check_before_any_request(
     assert emulator.admin.journal() == []
 
 
-def test_a_well_formed_adopt_id_passes_check(provider: OrganizationProvider) -> None:
-    result = provider.check({}, {"name": "Adopted", "adopt_id": "248DF4B7-AA70-47B8-A036-33AC447E668D"})
-    assert result.failures == []
+def test_a_well_formed_adopt_id_of_this_account_passes_check(
+    provider: OrganizationProvider, partner_api: Any
+) -> None:
+    made = partner_api.post("/api/organizations", json={"name": "Existing"}).json()["data"]["id"]
+    result = provider.check({}, {"name": "Adopted", "adopt_id": made.upper()})
+    assert result.failures == [] and result.inputs["adopt_id"] == made
+
+
+def test_an_unknown_adopt_id_fails_check_with_the_id_and_the_account(
+    provider: OrganizationProvider, account: str
+) -> None:
+    unknown = "248df4b7-aa70-47b8-a036-33ac447e668d"
+    failures = provider.check({}, {"name": "Adopted", "adopt_id": unknown}).failures
+    assert [f.property for f in failures] == ["adopt_id"]
+    assert unknown in failures[0].reason and account.split("#owner=")[1] in failures[0].reason
+
+
+def test_one_id_adopted_by_two_resources_fails_naming_both(
+    provider: OrganizationProvider, partner_api: Any
+) -> None:
+    made = partner_api.post("/api/organizations", json={"name": "Existing"}).json()["data"]["id"]
+    assert provider.check({}, {"name": "First", "adopt_id": made}).failures == []
+    failures = provider.check({}, {"name": "Second", "adopt_id": made}).failures
+    assert [f.property for f in failures] == ["adopt_id"]
+    assert "'First'" in failures[0].reason and "'Second'" in failures[0].reason and made in failures[0].reason
+
+
+def test_an_adopt_id_the_stack_already_holds_fails_naming_both(
+    provider: OrganizationProvider, stored: dict[str, Any], partner_api: Any
+) -> None:
+    made = partner_api.post("/api/organizations", json={"name": "Acme"}).json()["data"]["id"]
+    provider.diff(made, stored, dict(OIDC_PROPS))  # the stack's resource for it
+    failures = provider.check({}, {"name": "Again", "adopt_id": made}).failures
+    assert [f.property for f in failures] == ["adopt_id"]
+    assert "'Acme'" in failures[0].reason and "'Again'" in failures[0].reason

@@ -26,8 +26,20 @@ LIST = ("GET", "/api/organizations")
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
 
+ACCOUNT_LOOKUP = ("GET", "/api/organization")
+
+
 def calls(emulator: EmulatorProcess) -> list[tuple[str, str]]:
-    return [(e["method"], e["path"]) for e in emulator.admin.journal()]
+    """The requests sent, but for the process's one account lookup (accounts.py, counted on its own)."""
+    return [
+        (e["method"], e["path"])
+        for e in emulator.admin.journal()
+        if (e["method"], e["path"]) != ACCOUNT_LOOKUP
+    ]
+
+
+def account_lookups(emulator: EmulatorProcess) -> int:
+    return sum((e["method"], e["path"]) == ACCOUNT_LOOKUP for e in emulator.admin.journal())
 
 
 def make(partner_api: httpx.Client, name: str) -> str:
@@ -66,6 +78,7 @@ def test_the_reads_of_one_run_share_one_list_call(
         result = provider.read(organization_id, stored(name))
         assert result.id == organization_id and result.outs is not None and result.outs["name"] == name
     assert calls(emulator) == [LIST]
+    assert account_lookups(emulator) == 1
 
 
 def test_concurrent_first_reads_make_one_list_call(
@@ -122,7 +135,8 @@ def test_an_id_missing_from_the_list_is_confirmed_before_it_is_reported_gone(
     emulator.admin.clear_journal()
     result = provider.read(late, stored("Late"))
     assert result.id == late and (result.outs or {})["name"] == "Late"
-    gone = provider.read(MISSING_ID, stored("Gone"))
+    recorded = (result.outs or {})["__account"]  # a confirmed 404 in its own account: it is gone
+    gone = provider.read(MISSING_ID, {**stored("Gone"), "__account": recorded})
     assert gone.id is None and gone.outs == {}
     assert calls(emulator) == [
         ("GET", f"/api/organizations/{late}"),
