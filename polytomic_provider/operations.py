@@ -5,9 +5,11 @@ engine protocol sends into plain property dicts spelled like `fields.FIELDS`, ca
 turn the answer back. Everything that decides something lives here: validation, the diff rule, which
 requests to send, what proves ownership, and what an error says.
 
-Facts the functions rely on: `check` sees old and new inputs and makes no API call; `diff` compares the
-stored outputs with the new inputs; create, update and read return every output, write-only fields
-(`client_id`, `client_secret`) carried from the inputs since the API never returns them.
+Facts the functions rely on: `check` sees old and new inputs and validates them with no API call, then
+(`check_account`, for valid inputs) records the partner account they will be sent to; `diff` compares the
+stored outputs with the new inputs, after `verify_account`; create, update and read return every output,
+write-only fields (`client_id`, `client_secret`) carried from the inputs since the API never returns
+them, and the account (accounts.py).
 """
 
 from __future__ import annotations
@@ -326,7 +328,8 @@ def _moved(label: str, recorded: Account, current: Account, frontend: Frontend, 
         f"{label} is recorded in the partner account {recorded}, but the provider's settings now reach "
         f"another account, {current}. {nothing}: a change of settings never moves, forgets or re-creates "
         f"an organization. If the settings changed by mistake, restore those of {recorded.url} "
-        f"(deploymentUrl and partnerKey, in the stack's polytomic config or the provider resource). To "
+        f"(deploymentUrl and partnerKey, in the stack's polytomic config or the provider resource; refresh "
+        f"and destroy use the settings the last 'pulumi up' recorded, so run 'pulumi up' after that). To "
         f"move it on purpose, either delete it with the old settings (remove it from the program and run "
         f"'pulumi up') and declare it again under the new ones, or keep it where it is: run 'pulumi state "
         f"delete <urn>' and, for an organization of the new account, {frontend.adopt_by_id}"

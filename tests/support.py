@@ -10,6 +10,7 @@ from polytomic_provider.runtime import RUNTIME
 # Distinctive per-run values, so that searching an artefact for them finds real leaks and nothing else.
 PARTNER_KEY = f"pk-test-{secrets.token_hex(12)}"
 API_KEY = f"ak-test-{secrets.token_hex(12)}"
+SECOND_PARTNER_KEY = f"pk-second-{secrets.token_hex(12)}"  # partner account B's (a second emulator)
 CLIENT_SECRET = f"cs-test-{secrets.token_hex(12)}"
 ADMIN_TOKEN = f"admin-test-{secrets.token_hex(8)}"
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,7 +26,7 @@ from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.version import __version__
 from tests.pulumi_harness import REPO, StackFactory, StackHarness
-from tests.support import ADMIN_TOKEN, CLIENT_SECRET, PARTNER_KEY
+from tests.support import CLIENT_SECRET, PARTNER_KEY, SECOND_PARTNER_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +37,6 @@ PROVIDER = "pulumi:providers:polytomic"
 # How Pulumi marks a secret in state: {SECRET_SIG: SECRET_MARK, "ciphertext": ...}.
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
-SECOND_PARTNER_KEY = f"pk-second-{secrets.token_hex(12)}"
 TYPESCRIPT_VERSION = "5.9.3"  # compiles the generated Node.js SDK (its package.json asks for ^4.7 or newer)
 WRITES = ("POST", "PUT", "DELETE")
 
@@ -61,15 +59,6 @@ def make_plugin_stack(make_stack: StackFactory, pulumi_bin_dir: Path) -> PluginS
         return make_stack(program, emulator=emulator, partner_key=partner_key)
 
     return factory
-
-
-@pytest.fixture
-def second_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    """Another partner account: its own emulator with its own partner key."""
-    with EmulatorProcess(
-        partner_key=SECOND_PARTNER_KEY, admin_token=ADMIN_TOKEN, db_path=tmp_path / "second-emulator.db"
-    ) as process:
-        yield process
 
 
 def children(emulator: EmulatorProcess) -> dict[str, dict[str, Any]]:

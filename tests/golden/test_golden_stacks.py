@@ -23,9 +23,10 @@ import dill
 import pytest
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_provider.fields import ACCOUNT
 from polytomic_provider.provider import OrganizationProvider
 from tests.cli_project import CliProject
-from tests.support import ADMIN_TOKEN
+from tests.support import ADMIN_TOKEN, account_of
 
 GOLDEN = Path(__file__).resolve().parent
 RELEASES = sorted(path.parent.name for path in GOLDEN.glob("*/golden.json"))
@@ -159,3 +160,27 @@ def test_golden_stack_survives_the_upgrade(upgraded: tuple[GoldenStack, Upgraded
     stack.project.pulumi("destroy", "--yes")
     assert stack.state_ids() == {}
     assert not set(ids.values()) & set(stack.emulator_organizations())
+
+
+@pytest.mark.e2e
+def test_golden_stack_gains_its_account_with_no_change_shown(
+    upgraded: tuple[GoldenStack, UpgradedStack],
+) -> None:
+    """0.1.0 and 0.2.0 recorded no account: the first `up` proves and records it in the inputs (an `up`
+    with nothing to do), the first refresh in the outputs; no preview shows a change."""
+    golden, stack = upgraded
+    expected = account_of(stack.emulator.url, list(stack.emulator_organizations().values()))
+
+    def recorded(part: str) -> set[Any]:
+        resources = stack.state()["deployment"].get("resources") or []
+        return {r[part].get(ACCOUNT) for r in resources if r["type"] == ORGANIZATION_TYPE}
+
+    assert recorded("inputs") == recorded("outputs") == {None}
+    stack.project.pulumi("preview", "--expect-no-changes")
+    stack.project.pulumi("up", "--yes", "--expect-no-changes")
+    assert set(stack.last_changes()) == {"same"}
+    assert recorded("inputs") == {expected}
+    stack.project.pulumi("refresh", "--yes")  # shows the outputs gaining the account
+    assert recorded("outputs") == {expected}
+    assert stack.state_ids() == golden.organization_ids
+    stack.project.pulumi("preview", "--expect-no-changes")

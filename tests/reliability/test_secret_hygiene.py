@@ -146,6 +146,8 @@ def echoing_api(request: Received) -> Answer:
         credential = request.headers["Authorization"]
         echoed = f"invalid organization {json.dumps(sent)} ({quote(sent)}; {sent}) from {credential}"
         return 422, {"key": f"invalid: {json.dumps(sent)}", "message": echoed, "status": 422}
+    if request.path == "/api/organization":  # the caller's own (the partner account's owner organization)
+        return 200, {"data": {"id": "5f0c2d4e-0000-4000-8000-000000000001", "name": "Careless Partner"}}
     return 404, {"key": "not_found", "message": "organization not found", "status": 404}
 
 
