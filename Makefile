@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# One pytest worker per core (pytest-xdist); the packaging tests share one worker (their xdist_group).
+PARALLEL ?= -n auto --dist loadgroup
 
 .PHONY: demo demo-yaml test lint unit cli bench bench-scale outputs clean
 
@@ -44,7 +46,11 @@ lint: $(STAMP)
 ##   the real Pulumi CLI)
 test: $(STAMP) lint
 	@if command -v go >/dev/null; then echo "cd toolchain && go test ./..."; cd toolchain && go test ./...; fi
-	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) -m pytest
+	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) -m pytest $(PARALLEL)
+
+## unit: the tests that need no Pulumi CLI (unit, emulator, provider methods, contract), in under a minute
+unit: $(STAMP)
+	$(PY) -m pytest $(PARALLEL) -m "not e2e" tests/unit tests/emulator tests/provider tests/contract
 
 ## bench: the benchmark table at 0 and 100 ms per API call, N up to 1,000, for the dynamic provider and the
 ##   plugin beside the no-op floor (see README); a subset: make bench BENCH_ARGS="--sizes 100 --latencies 100

@@ -1,9 +1,9 @@
-"""Fixtures every suite may use: a live emulator on loopback, one per test, in a temporary directory."""
+"""Fixtures every suite may use: a live emulator on loopback, shared by the tests of a pytest process and
+reset before each."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,23 +25,44 @@ def one_operation_per_test() -> Iterator[None]:
     CLAIMED.clear()
 
 
+@pytest.fixture(scope="session")
+def shared_emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[bool, EmulatorProcess]]:
+    """The emulators of this pytest process, started on first use: one plain, one that also seeds an
+    organization-scoped API key. Starting one per test cost most of a provider test's time."""
+    started: dict[bool, EmulatorProcess] = {}
+    yield started
+    for process in started.values():
+        process.close()
+
+
 @pytest.fixture
-def emulator(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EmulatorProcess]:
-    """A fresh emulator process with its own SQLite file; stopped (and reaped) after the test.
+def emulator(
+    shared_emulators: dict[bool, EmulatorProcess],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> EmulatorProcess:
+    """A live emulator on loopback, as freshly seeded: the process's shared one, reset (organizations,
+    idempotency records, journal and faults) before the test. A test that stops or restarts it gets it
+    back running, with the same port and database.
 
     Tests marked `api_key` also get an organization-scoped API key (tests.support.API_KEY).
     """
-    process = EmulatorProcess(
-        partner_key=PARTNER_KEY,
-        api_keys=[API_KEY] if request.node.get_closest_marker("api_key") else [],
-        admin_token=ADMIN_TOKEN,
-        db_path=tmp_path / "emulator.db",
-    )
-    process.start()
-    try:
-        yield process
-    finally:
-        process.close()  # stops it and removes its temporary directory
+    with_api_key = request.node.get_closest_marker("api_key") is not None
+    process = shared_emulators.get(with_api_key)
+    if process is None:
+        folder = tmp_path_factory.mktemp("emulator-with-api-key" if with_api_key else "emulator")
+        process = EmulatorProcess(
+            partner_key=PARTNER_KEY,
+            api_keys=[API_KEY] if with_api_key else [],
+            admin_token=ADMIN_TOKEN,
+            db_path=folder / "emulator.db",
+        )
+        process.start()
+        shared_emulators[with_api_key] = process
+    elif not process.running:
+        process.start()
+    process.admin.reset()
+    return process
 
 
 @pytest.fixture

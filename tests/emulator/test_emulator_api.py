@@ -277,7 +277,13 @@ def test_owner_can_be_renamed(client: TestClient, kit: Any) -> None:
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 @pytest.mark.parametrize(
-    "org_id", [str(uuid.uuid4()), "not-a-uuid", "12345", str(uuid.uuid4()).replace("-", "")]
+    "org_id",
+    [
+        "fe5e2ada-646e-4633-baca-627eb2c9c370",  # a well-formed id no organization has
+        "not-a-uuid",
+        "12345",
+        "fe5e2ada646e4633baca627eb2c9c370",
+    ],
 )
 def test_unknown_or_malformed_ids_are_404(client: TestClient, kit: Any, method: str, org_id: str) -> None:
     response = client.request(

@@ -100,7 +100,7 @@ def test_malformed_keys_are_422(client: TestClient, kit: Any, key: bytes) -> Non
     assert "K" not in names(client, kit)
 
 
-@pytest.mark.parametrize("key", ["abcdefgh", "A" * 255, "uuid_" + str(uuid.uuid4())])
+@pytest.mark.parametrize("key", ["abcdefgh", "A" * 255, "uuid_3b7e90c4-d1f2-4a5e-9c0d-5f1e2a3b4c6d"])
 def test_boundary_keys_are_accepted(client: TestClient, kit: Any, key: str) -> None:
     response = client.post(
         "/api/organizations", json={"name": key}, headers={**kit.partner, "Idempotency-Key": key}

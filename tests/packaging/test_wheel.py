@@ -25,6 +25,10 @@ SERVER_PACKAGES = {"starlette", "uvicorn", "httptools", "uvloop"}
 INSTALL_HINT = "pip install 'polytomic-pulumi[emulator]'"
 PROGRAM = Path(__file__).resolve().parent / "program.py"
 
+# The distributions are built once, from this checkout (build/ and *.egg-info are written beside it): all
+# of this module's tests run in one pytest-xdist worker, so no two builds race.
+pytestmark = pytest.mark.xdist_group("packaging")
+
 
 def test_sdist_and_wheel_carry_the_version(distributions: Distributions) -> None:
     assert distributions.wheel.name == f"polytomic_pulumi-{__version__}-py3-none-any.whl"
