@@ -8,7 +8,6 @@ project, used as it is.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -161,10 +160,13 @@ def make_stack(
                 env_vars=env,
             ),
         )
+        settings: dict[str, auto.ConfigValue] = {}
         if emulator is not None:
-            stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(emulator.url))
+            settings["polytomic:deploymentUrl"] = auto.ConfigValue(emulator.url)
         if partner_key is not None:
-            stack.set_config("polytomic:partnerKey", auto.ConfigValue(partner_key, secret=True))
+            settings["polytomic:partnerKey"] = auto.ConfigValue(partner_key, secret=True)
+        if settings:
+            stack.set_all_config(settings)  # one CLI process, not one per key
         harness = StackHarness(
             stack=stack,
             work_dir=work_dir,
@@ -176,6 +178,5 @@ def make_stack(
         return harness
 
     yield factory
-    for harness in created:
-        with contextlib.suppress(auto.CommandError):
-            harness.stack.workspace.remove_stack(harness.stack.name, force=True)
+    # Nothing to tear down: each stack's backend, Pulumi home and project live in the test's tmp_path, and
+    # every CLI process has exited with its command.
