@@ -44,6 +44,7 @@ class Account:
         """The account as recorded: the URL without credentials, query or fragment, and no trailing slash."""
         parts = urlsplit(deployment_url)
         host = (parts.hostname or "").lower()
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
         netloc = f"{host}:{parts.port}" if parts.port else host
         url = urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
         return cls(url, owner_id.lower())
@@ -79,11 +80,13 @@ def recorded_account(*sources: dict[str, Any] | None) -> Account | None:
 
 
 class _Lookup:
-    """One client's account, looked up once (a failure is not kept: the next call asks again)."""
+    """One client's account, looked up once. Callers that arrive while the lookup is under way share it,
+    its failure included (each would otherwise spend a retry budget of its own, one after another); a
+    failure is not kept: a call that arrives after it asks again."""
 
     def __init__(self) -> None:
-        self.lock = asyncio.Lock()
         self.account: Account | None = None
+        self.under_way: asyncio.Future[Account] | None = None
 
 
 _LOOKUPS: weakref.WeakKeyDictionary[AsyncPolytomicClient, _Lookup] = weakref.WeakKeyDictionary()
@@ -94,17 +97,25 @@ async def account_of(client: AsyncPolytomicClient) -> Account:
     lookup = _LOOKUPS.setdefault(client, _Lookup())
     if lookup.account is not None:
         return lookup.account
-    async with lookup.lock:
-        if lookup.account is None:
-            try:
-                owner_id = (await client.current_organization()).id
-            except (Forbidden, NotFound) as refused:  # a deployment keeping it for org-scoped keys
-                listed = await client.list_organizations()  # the owner organization comes first
-                if not listed:
-                    raise refused from None
-                owner_id = listed[0].id
-            lookup.account = Account.at(client.settings.deployment_url, owner_id)
-        return lookup.account
+    if lookup.under_way is None or lookup.under_way.done():
+        lookup.under_way = asyncio.ensure_future(_look_up(client))
+        # Its failure is retrieved even if every waiter was cancelled (no "never retrieved" warning).
+        lookup.under_way.add_done_callback(lambda done: done.cancelled() or done.exception())
+    # Shielded: a caller cancelled while waiting does not cancel the lookup the others wait for.
+    account = await asyncio.shield(lookup.under_way)
+    lookup.account = account
+    return account
+
+
+async def _look_up(client: AsyncPolytomicClient) -> Account:
+    try:
+        owner_id = (await client.current_organization()).id
+    except (Forbidden, NotFound) as refused:  # a deployment keeping it for org-scoped keys
+        listed = await client.list_organizations()  # the 2025-09-18 list names the owner first
+        if not listed:
+            raise refused from None
+        owner_id = listed[0].id
+    return Account.at(client.settings.deployment_url, owner_id)
 
 
 def known_account(client: AsyncPolytomicClient) -> Account | None:

@@ -152,6 +152,7 @@ class ClaimedThisRun:
         self._claimed = _SharedSet()
         self._deleted = _SharedSet()
         self._holders: dict[str, Holder] = {}
+        self._named_in_stack: dict[str, str] = {}
         self._holders_lock = threading.Lock()
 
     def add(self, organization_id: str) -> None:
@@ -175,12 +176,24 @@ class ClaimedThisRun:
             current = self._holders.setdefault(organization_id, holder)
         return None if current.key == holder.key else current
 
+    def named_in_stack(self, organization_id: str, declared: str) -> None:
+        """A resource already in the stack still names `adopt_id` (its adoption is over), declared so."""
+        with self._holders_lock:
+            self._named_in_stack[organization_id] = declared
+
+    def is_named_in_stack(self, organization_id: str, declared: str) -> bool:
+        """Whether a new resource naming this id, declared so, is that stack resource checked again: the
+        engine checks a replacement as a new resource, with the same inputs."""
+        with self._holders_lock:
+            return self._named_in_stack.get(organization_id) == declared
+
     def clear(self) -> None:
         """Forget everything: a new operation begins (tests run several in one process)."""
         self._claimed.clear()
         self._deleted.clear()
         with self._holders_lock:
             self._holders.clear()
+            self._named_in_stack.clear()
 
 
 @dataclass(frozen=True)
@@ -270,6 +283,8 @@ def check(
     if isinstance(adopt, str) and _is_organization_id(adopt):
         checked[ADOPT_ID] = adopt.lower()  # as the API spells ids, so they compare with what it returns
     if olds:
+        if isinstance(adopt, str) and _is_organization_id(adopt):
+            CLAIMED.named_in_stack(adopt.lower(), _declared(news))
         # In the stack already: adoption is over, and a create now could only be a replacement (which
         # draws a key of its own). The stored create key stays, so a resource's inputs are the same from
         # run to run: the engine rewrites the whole state file for each resource whose inputs changed.
@@ -280,6 +295,11 @@ def check(
         # A key of this create's own: it can never replay one another run, stack or resource made.
         checked[CREATE_KEY] = FRESH_KEYS.draw()
     return checked, failures
+
+
+def _declared(props: dict[str, Any]) -> str:
+    """A resource's declared fields, to tell a replacement's second check from another resource's."""
+    return repr([(field, props.get(field)) for field in FIELDS])
 
 
 def _is_organization_id(value: object) -> bool:
@@ -339,11 +359,48 @@ def _moved(label: str, recorded: Account, current: Account, frontend: Frontend, 
 def _unproven(label: str, current: Account, frontend: Frontend) -> str:
     """Why an organization of a state that records no account, missing from this one, is left alone."""
     return (
-        f"{label} is not in the partner account the provider's settings reach, {current}, and the stack does "
-        f"not record which account holds it (polytomic-pulumi 0.2 and older did not), so it is neither "
-        f"dropped from the stack nor created again. If the settings point at another account by mistake, "
+        f"{label} is not in the partner account the provider's settings reach, {current}, and its stored "
+        f"outputs record no account (written by polytomic-pulumi 0.2 or older, not refreshed since), so it "
+        f"is neither dropped from the stack nor created again. If the settings point at another account by "
+        f"mistake, "
         f"restore them. If the organization was deleted outside Pulumi, run 'pulumi state delete <urn>'; "
         f"to manage another organization in its place, {frontend.adopt_by_id}"
+    )
+
+
+def _unproven_at_check(label: str, current: Account) -> str:
+    return (
+        f"{label} was recorded by polytomic-pulumi 0.2 or older, which did not record the partner account, "
+        f"and no organization of that name is listed in the account the provider's settings reach, "
+        f"{current}, so nothing will be changed. If the settings point at another account by mistake, "
+        f"restore them. Otherwise run 'pulumi refresh' with the settings of the account that holds it: it "
+        f"records the account (and a name changed outside Pulumi)"
+    )
+
+
+async def _listed_by_name(client: AsyncPolytomicClient, name: object) -> bool:
+    """Whether the account lists an organization of this name (True when the list cannot be had: `diff`
+    and the operations prove the organization by its id then)."""
+    from .snapshot import snapshot_of
+
+    try:
+        organizations = await snapshot_of(client).organizations()
+    except PolytomicError:
+        return True
+    if organizations is None or not isinstance(name, str):
+        return True
+    return any(organization.name.strip() == name.strip() for organization in organizations)
+
+
+def _not_proof_of_deletion(label: str, recorded: Account | None, current: Account, frontend: Frontend) -> str:
+    """Why a 404 does not remove an organization: its account is not recorded, or recorded at another URL."""
+    if recorded is None:
+        return _unproven(label, current, frontend)
+    return (
+        f"{label} is not found at {current.url}, but it is recorded at {recorded.url} (the same owner "
+        f"organization, {current.owner_id}): a 404 at another address is no proof that it is gone, so it "
+        f"stays in the stack. Restore the deployment URL, or, if it was deleted outside Pulumi, run "
+        f"'pulumi state delete <urn>'"
     )
 
 
@@ -386,10 +443,17 @@ async def check_account(
     recorded = recorded_account(olds)
     if recorded is not None and not recorded.same_as(account):
         return [CheckProblem("", _moved(label, recorded, account, frontend, "Nothing will be changed"))]
+    if olds and recorded is None and not await _listed_by_name(client, olds.get("name")):
+        # A state of 0.2 or older: `diff` proves the organization by its id, but a replacement or a change
+        # of provider is decided without `diff`. Names are unique in an account: one not listed here is
+        # most likely another account's (or renamed outside Pulumi, which a refresh records).
+        return [CheckProblem("", _unproven_at_check(label, account))]
     checked[ACCOUNT] = account.recorded
     adopt = checked.get(ADOPT_ID)
     if olds or not isinstance(adopt, str) or not _is_organization_id(adopt) or CLAIMED.was_deleted(adopt):
         return []
+    if CLAIMED.is_named_in_stack(adopt, _declared(checked)):
+        return []  # the replacement of the stack's resource that adopted it (create spares or remakes it)
     other = CLAIMED.hold(adopt, Holder.adopting(checked, urn))
     if other is not None:
         return [CheckProblem(ADOPT_ID, _held_twice(adopt, other, Holder.adopting(checked, urn)))]
@@ -579,6 +643,7 @@ async def read(
     inputs: dict[str, Any] | None = None,
     began_after: int | None = None,
     frontend: Frontend = DYNAMIC,
+    spare_named: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record, or None when a stored organization is gone.
 
@@ -589,7 +654,7 @@ async def read(
     `inputs`: the stored inputs, where the front end has them (another place the account is recorded).
     Only a 404 in the account that holds the organization removes it from the stack; one the settings
     do not reach, or one not recorded (a state of 0.2 or older) and not found, is an error.
-    `began_after`: see `OrganizationSnapshot.organization`.
+    `began_after`: see `OrganizationSnapshot.organization`. `spare_named`: see `read_result`.
     """
     from .snapshot import snapshot_of
 
@@ -614,22 +679,26 @@ async def read(
                 f"{label}: no organization with id {id_!r} in the partner account {account}: check the id "
                 f"(polytomic-pulumi generate lists them)"
             ) from None
-        if recorded is None:
-            raise OrganizationError(_unproven(label, account, frontend)) from None
+        if recorded is None or recorded.url != account.url:
+            raise OrganizationError(_not_proof_of_deletion(label, recorded, account, frontend)) from None
         return None  # deleted outside Pulumi, confirmed in its own account: it leaves the stack
     if isinstance(found, PolytomicError):
         raise explain(found, label, "read", client.settings.deployment_url) from None
     if isinstance(found, BaseException):
         raise found
-    return read_result(found, props, account)
+    return read_result(found, props, account, spare_named=spare_named)
 
 
 def read_result(
-    live: Organization, props: dict[str, Any], account: Account
+    live: Organization, props: dict[str, Any], account: Account, *, spare_named: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What `read` answers for the live organization, listed by `account` (no API call: a caller holding
-    both already uses them). The caller has made sure that `props` record no other account."""
-    if props.get("name") is None:
+    both already uses them). The caller has made sure that `props` record no other account.
+
+    `spare_named`: a read of an id the user named takes the organization into the stack (`pulumi import`),
+    so a delete of the same operation spares it; the dynamic provider's reads of a named id are only ever
+    `Organization.get` references, which take nothing over, and pass False."""
+    if props.get("name") is None and spare_named:
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
         # delete of an old entry of the same organization in this operation must spare it.
         CLAIMED.add(live.id)
@@ -653,8 +722,8 @@ async def delete(
     try:
         await client.delete_organization(id_)
     except NotFound:
-        if recorded is None:  # not here, and nothing says it ever was: it may be in another account
-            raise OrganizationError(_unproven(label, account, frontend)) from None
+        if recorded is None or recorded.url != account.url:  # it may never have been here
+            raise OrganizationError(_not_proof_of_deletion(label, recorded, account, frontend)) from None
         CLAIMED.deleted(id_)
         return  # already gone from its own account: the goal of a delete is met
     except Forbidden as error:

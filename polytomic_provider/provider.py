@@ -135,9 +135,9 @@ class OrganizationProvider(ResourceProvider):
         from . import bridge, models, operations  # noqa: F401 - models: loaded during that round trip
 
         found = (
-            operations.read_result(live, props, account)
+            operations.read_result(live, props, account, spare_named=False)
             if live is not None and account is not None
-            else bridge.run(operations.read(client, id_, props, began_after=began_after))
+            else bridge.run(operations.read(client, id_, props, began_after=began_after, spare_named=False))
         )
         if found is None:
             return ReadResult(None, {})  # refresh: deleted outside Pulumi, so it leaves the stack

@@ -196,6 +196,9 @@ def resolve(client: PolytomicClient, pending: PendingCreate, *, replay: bool = T
             None,
             "an adoption, not a create: the next 'pulumi up' adopts again if the program still names the id",
         )
+    refused = _recorded_elsewhere(client, pending)
+    if refused is not None:
+        return refused
     key = pending.inputs.get(CREATE_KEY)
     in_state = pending.in_state
     spent = bool(key) and in_state is not None and (in_state.get("inputs") or {}).get(CREATE_KEY) == key
@@ -203,17 +206,6 @@ def resolve(client: PolytomicClient, pending: PendingCreate, *, replay: bool = T
         return _without_proof(
             client, pending, "a replacement's create" if spent else "no create key recorded"
         )
-    recorded = recorded_account(dict(pending.inputs))
-    if recorded is not None:
-        reached = bridge.run(account_of(client.inner))
-        if not recorded.same_as(reached):
-            return Resolution(
-                pending,
-                Outcome.NOT_PROVABLE,
-                None,
-                f"the create was checked for the partner account {recorded}, but these settings reach "
-                f"{reached}: nothing was sent. Run recover with the settings of {recorded.url}",
-            )
     if not replay:
         return Resolution(pending, Outcome.WOULD_REPLAY, None, "would send the create again with its own key")
     spec = OrganizationSpec.model_validate({f: pending.fields.get(f) for f in FIELDS})
@@ -238,6 +230,24 @@ def resolve(client: PolytomicClient, pending: PendingCreate, *, replay: bool = T
         f"the interrupted run made this organization, but the stack holds {in_state.get('id')} for the "
         f"resource, so {made.id} belongs to no resource: delete it in Polytomic, or adopt it into another "
         f"resource. {pending.frontend.adopt(pending.name, made.id)}",
+    )
+
+
+def _recorded_elsewhere(client: PolytomicClient, pending: PendingCreate) -> Resolution | None:
+    """A create checked for another account than these settings reach: nothing is sent or looked up there
+    (not even a name, which would name another account's organization)."""
+    recorded = recorded_account(dict(pending.inputs))
+    if recorded is None:
+        return None
+    reached = bridge.run(account_of(client.inner))
+    if recorded.same_as(reached):
+        return None
+    return Resolution(
+        pending,
+        Outcome.NOT_PROVABLE,
+        None,
+        f"the create was checked for the partner account {recorded}, but these settings reach "
+        f"{reached}: nothing was sent. Run recover with the settings of {recorded.url}",
     )
 
 

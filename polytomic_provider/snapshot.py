@@ -101,6 +101,12 @@ class OrganizationSnapshot:
                 return found
         return await self._client.get_organization(organization_id)
 
+    async def organizations(self) -> list[Organization] | None:
+        """Every organization of the account as the current list holds it (one list call serves the run),
+        or None when the list cannot be had."""
+        listing = self._usable(self._writes) or await self._refill(self._writes)
+        return None if listing.by_id is None else list(listing.by_id.values())
+
     def listed(self, organization_id: str) -> Organization | None:
         """The organization as the current list holds it, or None (no list yet, too old, or not in it).
 

@@ -137,7 +137,7 @@ def test_diff_of_a_state_without_an_account_proves_it_by_visibility(
     legacy = {k: v for k, v in (created.outs or {}).items() if k != "__account"}
     assert provider.diff(created.id, legacy, dict(OIDC_PROPS)).changes is False
     CLAIMED.clear()
-    with pytest.raises(OrganizationError, match="does not record which account"):
+    with pytest.raises(OrganizationError, match="record no account"):
         provider.diff("00000000-0000-4000-8000-000000000000", legacy, dict(OIDC_PROPS))
 
 
@@ -505,3 +505,65 @@ def test_an_adopt_id_the_stack_already_holds_fails_naming_both(
     failures = provider.check({}, {"name": "Again", "adopt_id": made}).failures
     assert [f.property for f in failures] == ["adopt_id"]
     assert "'Acme'" in failures[0].reason and "'Again'" in failures[0].reason
+
+
+# -- accounts: the engine's orders of calls ---------------------------------------------------------------
+
+
+def test_the_replacement_of_an_adopted_resource_is_not_taken_for_a_second_claim(
+    provider: OrganizationProvider, partner_api: Any
+) -> None:
+    """The engine checks a resource in the stack, diffs it, then checks its replacement as a new resource
+    with the same inputs: that is one resource, not two claiming the organization."""
+    made = partner_api.post("/api/organizations", json={"name": "Adopted"}).json()["data"]["id"]
+    news = {"name": "Adopted", "sso_domain": "new.example.com", "adopt_id": made}
+    stored_inputs = provider.check({}, {"name": "Adopted", "adopt_id": made}).inputs
+    created = provider.create(stored_inputs)
+    CLAIMED.clear()  # the next operation
+    assert provider.check(stored_inputs, dict(news)).failures == []
+    provider.diff(created.id, created.outs or {}, dict(news))
+    assert provider.check({}, dict(news)).failures == []
+    assert provider.check({}, {**news, "name": "Another"}).failures != [], "another resource still may not"
+
+
+def test_a_state_without_an_account_is_proven_at_check_by_its_name(
+    provider: OrganizationProvider, partner_api: Any
+) -> None:
+    """A replacement or a provider change is decided without `diff`: `check` proves old state by name."""
+    partner_api.post("/api/organizations", json={"name": "Listed"}).raise_for_status()
+    assert provider.check({"name": "Listed"}, {"name": "Listed"}).failures == []
+    (failure,) = provider.check({"name": "Elsewhere"}, {"name": "Elsewhere"}).failures
+    assert "did not record the partner account" in failure.reason and "pulumi refresh" in failure.reason
+
+
+def test_a_404_at_another_url_of_the_same_account_is_no_proof_of_deletion(
+    provider: OrganizationProvider, account: str
+) -> None:
+    elsewhere = "https://proxy.example.com#owner=" + account.split("#owner=")[1]
+    with pytest.raises(OrganizationError, match="no proof that it is gone"):
+        provider.read("00000000-0000-4000-8000-000000000000", {**OIDC_PROPS, "__account": elsewhere})
+    with pytest.raises(OrganizationError, match="no proof that it is gone"):
+        provider.delete("00000000-0000-4000-8000-000000000000", {"name": "Gone", "__account": elsewhere})
+
+
+def test_a_get_reference_to_a_managed_organization_does_not_spare_it_from_a_delete(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    created = provider.create(dict(OIDC_PROPS))
+    CLAIMED.clear()  # the next operation: the program keeps a .get reference and drops the resource
+    assert provider.read(created.id, dict.fromkeys(OIDC_PROPS)).id == created.id
+    provider.delete(created.id, created.outs or {})
+    assert children(emulator) == []
+
+
+def test_callers_waiting_for_the_account_share_one_lookup_and_its_failure(
+    provider: OrganizationProvider, emulator: EmulatorProcess
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emulator.admin.set_faults(fail_next=50, fail_status=503)
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda n: provider.check({}, {"name": f"Org {n}"}).failures, range(5)))
+    assert all("HTTP 503" in failures[0].reason for failures in answers)
+    lookups = [e for e in emulator.admin.journal() if e["path"] == "/api/organization"]
+    assert len(lookups) < 3 * 5, "each waiter spent a retry budget of its own"
