@@ -53,8 +53,8 @@ unit: $(STAMP)
 	$(PY) -m pytest $(PARALLEL) -m "not e2e" tests/unit tests/emulator tests/provider tests/contract
 
 ## bench: the benchmark table at 0 and 100 ms per API call, N up to 1,000, for the dynamic provider and the
-##   plugin beside the no-op floor (see README); a subset: make bench BENCH_ARGS="--sizes 100 --latencies 100
-##   --kinds plugin,noop" (all options: .venv/bin/python bench/run.py --help)
+##   plugin beside the no-op floor (see docs/benchmarks.md); a subset: make bench BENCH_ARGS="--sizes 100
+##   --latencies 100 --kinds plugin,noop" (all options: .venv/bin/python bench/run.py --help)
 bench: $(STAMP)
 	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) bench/run.py $(BENCH_ARGS)
 
@@ -88,7 +88,7 @@ test-matrix: $(foreach v,$(MATRIX),.venv-$(v)/.installed)
 	  summary="$$summary  Python $$v ($$(.venv-$$v/bin/python --version)): $$result, $$(tail -n 1 .venv-$$v/pytest.log)\n"; \
 	done; printf "== test-matrix\n$$summary"; exit $$status
 
-## bench-scale: 5,000 organizations through every command, with memory and state size (see README)
+## bench-scale: 5,000 organizations through every command, with memory and state size (see docs/benchmarks.md)
 bench-scale: $(STAMP)
 	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) bench/scale.py
 

@@ -124,7 +124,7 @@ def ideal_extra(command: str, provider: list[Sample], latency_ms: int, parallel:
 
 
 # Columns of the full report, for the kind of stack a row measures (the dynamic provider or the plugin);
-# README_COLUMNS is the subset the README's table shows.
+# README_COLUMNS is the subset the table of docs/benchmarks.md shows.
 COLUMNS = (
     "command",
     "N",
@@ -252,8 +252,8 @@ def render_targets(
     state_bytes: int | None,
     serialized: dict[str, int],
 ) -> list[str]:
-    """The targets of the README (at 0 ms) and of issue 12 (at 100 ms), for the sizes, latencies and kinds
-    run."""
+    """The targets of docs/benchmarks.md (at 0 ms) and of issue 12 (at 100 ms), for the sizes, latencies
+    and kinds run."""
     lines = ["Targets:"]
 
     def samples(latency: int, command: str, size: int, variant: str) -> list[Sample]:
@@ -338,7 +338,7 @@ def render_readme_block(
     invocation: str = "make bench",
     loads: Sequence[float] = (),
 ) -> list[str]:
-    """The README's benchmark section, between its markers, ready to paste."""
+    """The benchmark table of docs/benchmarks.md, between its markers, ready to paste there."""
     added = " and ".join(f"{latency} ms" for latency in latencies)
     load = f"; {load_summary(list(loads))}" if loads else ""
     return [

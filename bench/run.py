@@ -207,7 +207,7 @@ def main() -> int:
     if "Traceback" in emulator_log_tail:
         out += ["", "The emulator logged an error:", emulator_log_tail]
     if readme:
-        out += ["", "For the README:", "", *readme]
+        out += ["", "For docs/benchmarks.md:", "", *readme]
     print("\n".join(out))
     return 0
 

@@ -8,8 +8,8 @@ Commands, in order, each once per stack (`bench/stacks.py` has their arguments, 
 `preview` of the creates, `up`, a no-change `preview`, `up --refresh`, `refresh`, `destroy`. For each: wall
 seconds, the API calls the provider made (from the emulator's journal), the provider process's peak memory
 (VmHWM, see bench/hooks/sitecustomize.py) and CPU; after `up`, the size of the state file in the
-`file://` backend. It prints the README's `<!-- bench-scale -->` block. A command that fails stops the run
-with its output: at this size, a failure is the finding.
+`file://` backend. It prints the `<!-- bench-scale -->` block for docs/benchmarks.md. A command that fails
+stops the run with its output: at this size, a failure is the finding.
 """
 
 from __future__ import annotations

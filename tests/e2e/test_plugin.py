@@ -505,7 +505,7 @@ def interrupt_create_of(harness: StackHarness, resource_name: str) -> dict[str, 
 
 
 def recover_stack(harness: StackHarness) -> subprocess.CompletedProcess[str]:
-    """`polytomic-pulumi recover`, run in the project as the README's recovery says."""
+    """`polytomic-pulumi recover`, run in the project as docs/recovery.md says."""
     command = [sys.executable, "-m", "polytomic_provider.cli", "recover", "--stack", harness.stack.name]
     result = subprocess.run(
         command, cwd=harness.work_dir, env=harness.cli_env, capture_output=True, text=True, check=False

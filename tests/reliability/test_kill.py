@@ -1,4 +1,4 @@
-"""`pulumi up` killed with SIGKILL mid-run and recovered as the README says converges without duplicates.
+"""`pulumi up` killed with SIGKILL mid-run and recovered per docs/recovery.md converges without duplicates.
 
 The same names were created and destroyed earlier (inside the API's 24-hour replay window), which is where
 a key derived from names used to replay the wrong outcome; the recovery adopts only what the killed run's
@@ -79,7 +79,7 @@ def pending_creates_on_disk(harness: StackHarness) -> bool:
 
 
 def recover(harness: StackHarness) -> subprocess.CompletedProcess[str]:
-    """`polytomic-pulumi recover --cancel`, run in the project as the README's recovery says."""
+    """`polytomic-pulumi recover --cancel`, run in the project as docs/recovery.md says."""
     command = [sys.executable, "-m", "polytomic_provider.cli", "recover", "--stack", harness.stack.name]
     return subprocess.run(
         [*command, "--cancel"],
@@ -156,7 +156,7 @@ def test_up_killed_mid_run_then_recovered_converges(
     assert pending_creates_on_disk(harness), "the kill should land while a create is in flight"
     emulator.admin.clear_faults()
 
-    # Recovery, as documented in the README.
+    # Recovery, as documented in docs/recovery.md.
     recovered = recover(harness)
     assert recovered.returncode == 0, f"{recovered.stdout}\n{recovered.stderr}"
     imported = recovered.stdout.count("import: ")

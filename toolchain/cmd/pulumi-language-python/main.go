@@ -1,7 +1,7 @@
 // pulumi-language-python is this project's Pulumi language host for Python: it runs Python programs and
 // source-based Python plugins for the engine, installs their dependencies and generates Python SDKs and
 // programs. A user's installed Pulumi CLI brings Pulumi's own host; this one exists for machines that can
-// build Pulumi only from its Go modules (see docs in the README).
+// build Pulumi only from its Go modules (see docs/pulumi-cli.md).
 //
 // Programs run through `pulumi-language-python-exec`, the runner script Pulumi's Python SDK module ships,
 // installed beside this binary.
