@@ -7,8 +7,6 @@ What the API sends back is scrubbed of every secret we sent, in any encoding, be
 
 from __future__ import annotations
 
-from .scrub import scrub
-
 __all__ = [
     "ApiError",
     "ConfigurationError",
@@ -22,14 +20,7 @@ __all__ = [
     "Unauthorized",
     "Unprocessable",
     "api_error_for",
-    "redact",
 ]
-
-
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every form of each known secret (raw, JSON-escaped, URL-encoded, repr...) with ``[secret]``;
-    values shorter than four characters are skipped as too ambiguous."""
-    return scrub(text, secrets)
 
 
 class PolytomicError(Exception):

@@ -87,13 +87,10 @@ def get_organization(*, id: str | None = None, name: str | None = None) -> Organ
 
     Raises OrganizationLookupError when there is none.
     """
-    if (id is None) == (name is None):
-        raise ValueError("get_organization takes exactly one of id= or name=")
-    client = _shared_client().inner
-    if id is not None:
-        return _result(bridge.run(queries.organization_by_id(client, id)))
-    assert name is not None
-    return _result(bridge.run(queries.organization_by_name(client, name)))
+    problem = queries.which_one_problem("get_organization", id, name)
+    if problem is not None:
+        raise ValueError(problem)
+    return _result(bridge.run(queries.organization(_shared_client().inner, organization_id=id, name=name)))
 
 
 def get_organizations(*, name_filter: str | None = None) -> list[OrganizationResult]:
@@ -115,8 +112,9 @@ def get_organization_output(
 ) -> pulumi.Output[OrganizationResult]:
     """`get_organization` for Inputs: the lookup runs once they are known (it is skipped in a preview
     while they are not)."""
-    if (id is None) == (name is None):
-        raise ValueError("get_organization_output takes exactly one of id= or name=")
+    problem = queries.which_one_problem("get_organization_output", id, name)
+    if problem is not None:
+        raise ValueError(problem)
     if id is not None:
         return pulumi.Output.from_input(id).apply(lambda value: get_organization(id=value))
     return pulumi.Output.from_input(name).apply(lambda value: get_organization(name=value))

@@ -35,7 +35,7 @@ from .fields import (
 )
 from .frontend import DYNAMIC, Frontend, shown_name
 from .hints import hint_for
-from .ownership import name_taken_message
+from .ownership import name_taken_message, same_name
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
@@ -389,7 +389,7 @@ async def _listed_by_name(client: AsyncPolytomicClient, name: object) -> bool:
         return True
     if organizations is None or not isinstance(name, str):
         return True
-    return any(organization.name.strip() == name.strip() for organization in organizations)
+    return any(same_name(organization.name, name) for organization in organizations)
 
 
 def _not_proof_of_deletion(label: str, recorded: Account | None, current: Account, frontend: Frontend) -> str:

@@ -17,13 +17,18 @@ if TYPE_CHECKING:
     from .frontend import Frontend
     from .models import Organization
 
-__all__ = ["find_by_name", "name_taken_message"]
+__all__ = ["find_by_name", "name_taken_message", "same_name"]
+
+
+def same_name(listed: str, wanted: str) -> bool:
+    """The one rule for matching names: exact, case included, surrounding whitespace ignored (the API
+    keeps names unique by their trimmed form)."""
+    return listed.strip() == wanted.strip()
 
 
 async def find_by_name(client: AsyncPolytomicClient, name: str) -> Organization | None:
     """The organization holding `name` (names are unique across a partner account), if the list shows one."""
-    wanted = name.strip()
-    return next((o for o in await client.list_organizations() if o.name.strip() == wanted), None)
+    return next((o for o in await client.list_organizations() if same_name(o.name, name)), None)
 
 
 async def name_taken_message(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .errors import NotFound, PolytomicError
 from .hints import hint_for
+from .ownership import same_name
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
@@ -18,9 +19,11 @@ if TYPE_CHECKING:
 __all__ = [
     "OrganizationLookupError",
     "current_organization",
+    "organization",
     "organization_by_id",
     "organization_by_name",
     "organizations",
+    "which_one_problem",
 ]
 
 
@@ -32,6 +35,23 @@ def _failure(error: PolytomicError, what: str, client: AsyncPolytomicClient) -> 
     """Reword a client error for the program's output: which lookup, why, and what to change."""
     hint = hint_for(error, client.settings.deployment_url, "read the partner account's organizations")
     return OrganizationLookupError(f"{what} failed: {hint}")
+
+
+def which_one_problem(function: str, organization_id: object, name: object) -> str | None:
+    """What is wrong with the arguments of a lookup of one organization (every front end's), if anything:
+    it takes exactly one of an id or a name."""
+    if (organization_id is None) == (name is None):
+        return f"{function} takes exactly one of id or name"
+    return None
+
+
+async def organization(
+    client: AsyncPolytomicClient, *, organization_id: str | None, name: str | None
+) -> Organization:
+    """The organization with this id or this name (`which_one_problem` has checked that one is given)."""
+    if organization_id is not None:
+        return await organization_by_id(client, organization_id)
+    return await organization_by_name(client, str(name))
 
 
 async def organization_by_id(client: AsyncPolytomicClient, organization_id: str) -> Organization:
@@ -49,17 +69,17 @@ async def organization_by_id(client: AsyncPolytomicClient, organization_id: str)
 
 
 async def organization_by_name(client: AsyncPolytomicClient, name: str) -> Organization:
-    """The organization with exactly this name (case included); names are unique in a partner account."""
+    """The organization with this name (`ownership.same_name`); names are unique in a partner account."""
     try:
         listed = await client.list_organizations()
     except PolytomicError as error:
         raise _failure(error, f"get_organization(name={name!r})", client) from None
-    match = next((o for o in listed if o.name == name), None)
+    match = next((o for o in listed if same_name(o.name, name)), None)
     if match is None:
         raise OrganizationLookupError(
             f"get_organization: no organization named {name!r} in the partner account at "
-            f"{client.settings.deployment_url} (names match exactly, case included; {len(listed)} "
-            f"organizations were searched)"
+            f"{client.settings.deployment_url} (names match exactly, case included, surrounding spaces "
+            f"aside; {len(listed)} organizations were searched)"
         )
     return match
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import product
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "Scrubber", "scrub", "secret_forms"]
+__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "Scrubber", "secret_forms"]
 
 REDACTED = "[secret]"
 #: Shorter values are not scrubbed: replacing two or three characters everywhere would mangle any text.
@@ -166,8 +166,3 @@ class Scrubber:
         while pattern.search(text):
             text = pattern.sub("", text)
         return text
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every form of each secret replaced by ``[secret]``."""
-    return Scrubber(secrets)(text)

@@ -258,14 +258,13 @@ class PolytomicProvider(rpc.Provider):
         client = await self._client()
         if request.tok == GET_ORGANIZATION:
             organization_id, name = args.get("id"), args.get("name")
-            if (organization_id is None) == (name is None):
-                return rpc.InvokeResponse(
-                    failures=[rpc.CheckFailure("id", "getOrganization takes exactly one of id or name")]
-                )
-            found = (
-                await queries.organization_by_id(client, str(organization_id))
-                if organization_id is not None
-                else await queries.organization_by_name(client, str(name))
+            problem = queries.which_one_problem("getOrganization", organization_id, name)
+            if problem is not None:
+                return rpc.InvokeResponse(failures=[rpc.CheckFailure("id", problem)])
+            found = await queries.organization(
+                client,
+                organization_id=None if organization_id is None else str(organization_id),
+                name=None if name is None else str(name),
             )
             result: dict[str, Any] = _organization_result(found)
         elif request.tok == GET_ORGANIZATIONS:

@@ -134,7 +134,7 @@ def test_a_missing_name_is_a_clear_error(seeded: dict[str, dict[str, Any]]) -> N
 
 def test_exactly_one_of_id_or_name(configured: EmulatorProcess) -> None:
     for kwargs in ({}, {"id": MISSING_ID, "name": "Acme"}):
-        with pytest.raises(ValueError, match="exactly one of id= or name="):
+        with pytest.raises(ValueError, match="exactly one of id or name"):
             get_organization(**kwargs)
     with pytest.raises(ValueError, match="exactly one"):
         get_organization_output()
