@@ -11,6 +11,7 @@ __all__ = [
     "ADOPT_ID",
     "CREATE_KEY",
     "FIELDS",
+    "NAME_SECRET",
     "OIDC_FIELDS",
     "OPTIONAL_FIELDS",
     "READABLE_FIELDS",
@@ -32,3 +33,6 @@ ADOPT_ID = "adopt_id"  # an existing organization to take over on create
 CREATE_KEY = "__create_key"
 # The partner account that holds the organization (accounts.py): recorded in inputs and outputs.
 ACCOUNT = "__account"
+# Set by the dynamic `Organization` when the program marked its name secret: the provider host strips the
+# marks before the provider sees the values, and messages must not repeat such a name.
+NAME_SECRET = "__name_secret"

@@ -29,6 +29,7 @@ from .fields import (
     ADOPT_ID,
     CREATE_KEY,
     FIELDS,
+    NAME_SECRET,
     OIDC_FIELDS,
     READABLE_FIELDS,
     WRITE_ONLY_FIELDS,
@@ -514,6 +515,8 @@ def outputs_for(live: Organization, props: dict[str, Any], account: Account) -> 
     outs.update(live.readable())
     if props.get(ADOPT_ID) is not None:
         outs[ADOPT_ID] = props[ADOPT_ID]
+    if props.get(NAME_SECRET):
+        outs[NAME_SECRET] = True
     outs[ACCOUNT] = account.recorded
     return outs
 

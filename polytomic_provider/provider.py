@@ -13,7 +13,8 @@ use them: a preview's program never pays for them.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -35,6 +36,8 @@ from .watchdog import start_engine_watchdog
 
 __all__ = ["ADOPT_ID", "CREATE_KEY", "OrganizationProvider", "is_unknown"]
 
+_T = TypeVar("_T")
+
 SEND_FIRST_SECONDS = 2.0
 """How long a first read lets the list call connect and go out before it loads the rest of the core (which
 needs the GIL the loop is sending with); past it, a slow connect overlaps the loading instead."""
@@ -50,6 +53,16 @@ def _settings_given(config: Config) -> list[str]:
         return []
     prefix = f"{CONFIG_NAMESPACE}:"
     return [key.removeprefix(prefix) for key in raw if key.startswith(prefix)]
+
+
+async def _named(props: dict[str, Any], call: Coroutine[Any, Any, _T]) -> _T:
+    """Run a core call knowing whether the program marked the name secret (its messages then hide it).
+    Set here, on the core's loop: each bridged call runs in a context of its own."""
+    from .fields import NAME_SECRET
+    from .frontend import NAME_IS_SECRET
+
+    NAME_IS_SECRET.set(bool(props.get(NAME_SECRET)))
+    return await call
 
 
 def is_unknown(value: Any) -> bool:
@@ -84,7 +97,7 @@ class OrganizationProvider(ResourceProvider):
         if not problems:  # bad input fails before any request
             from . import bridge
 
-            problems += bridge.run(operations.check_account(RUNTIME.client(), olds, checked))
+            problems += bridge.run(_named(news, operations.check_account(RUNTIME.client(), olds, checked)))
         return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -96,20 +109,22 @@ class OrganizationProvider(ResourceProvider):
         """
         from . import bridge, operations
 
-        bridge.run(operations.verify_account(RUNTIME.client(), _id, olds))
+        bridge.run(_named(news, operations.verify_account(RUNTIME.client(), _id, olds)))
         changed = operations.changed_fields(olds, news, unknown=is_unknown)
         return DiffResult(changes=None if changed else False, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from . import bridge, operations
 
-        id_, outs = bridge.run(operations.create(RUNTIME.client(), props))
+        id_, outs = bridge.run(_named(props, operations.create(RUNTIME.client(), props)))
         return CreateResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import bridge, operations
 
-        return UpdateResult(bridge.run(operations.update(RUNTIME.client(), id_, news, olds=olds)))
+        return UpdateResult(
+            bridge.run(_named(news, operations.update(RUNTIME.client(), id_, news, olds=olds)))
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from .accounts import account_of, known_account, recorded_account
@@ -137,7 +152,9 @@ class OrganizationProvider(ResourceProvider):
         found = (
             operations.read_result(live, props, account, spare_named=False)
             if live is not None and account is not None
-            else bridge.run(operations.read(client, id_, props, began_after=began_after, spare_named=False))
+            else bridge.run(
+                _named(props, operations.read(client, id_, props, began_after=began_after, spare_named=False))
+            )
         )
         if found is None:
             return ReadResult(None, {})  # refresh: deleted outside Pulumi, so it leaves the stack
@@ -147,4 +164,4 @@ class OrganizationProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from . import bridge, operations
 
-        bridge.run(operations.delete(RUNTIME.client(), id_, props))
+        bridge.run(_named(props, operations.delete(RUNTIME.client(), id_, props)))

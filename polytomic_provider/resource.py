@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY, FIELDS
+from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY, FIELDS, NAME_SECRET
 from .provider import OrganizationProvider
 
 __all__ = ["Organization", "OrganizationArgs"]
@@ -17,7 +17,7 @@ _PROVIDER = OrganizationProvider()
 _SECRET_OUTPUTS = ["client_secret"]
 # Inputs that are bookkeeping, not fields: the create key, the account that holds the organization, and the
 # key scope 0.1 wrote into state. Ignoring them keeps them out of the diffs the engine shows.
-_BOOKKEEPING = [CREATE_KEY, ACCOUNT, "__create_scope"]
+_BOOKKEEPING = [CREATE_KEY, ACCOUNT, NAME_SECRET, "__create_scope"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +65,8 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
         if args.client_secret is not None:
             props["client_secret"] = pulumi.Output.secret(args.client_secret)
         props[ADOPT_ID] = adopt_id
+        if isinstance(args.name, pulumi.Output):  # only a computed name may be a secret
+            props[NAME_SECRET] = pulumi.Output.from_input(args.name.is_secret())
         super().__init__(_PROVIDER, resource_name, props, _with_defaults(opts))
         if adopt_id is not None and pulumi.runtime.is_dry_run():
             pulumi.Output.from_input(adopt_id).apply(

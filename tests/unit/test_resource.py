@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from polytomic_provider.fields import ACCOUNT, CREATE_KEY
+from polytomic_provider.fields import ACCOUNT, CREATE_KEY, NAME_SECRET
 from polytomic_provider.resource import _with_defaults
 
 
@@ -79,5 +79,5 @@ def test_replacements_delete_first_unless_the_program_says_otherwise() -> None:
 def test_the_create_key_is_ignored_in_diffs_alongside_the_programs_own_ignores() -> None:
     merged = _with_defaults(pulumi.ResourceOptions(ignore_changes=["sso_domain"]))
     assert merged.ignore_changes is not None
-    assert set(merged.ignore_changes) == {"sso_domain", CREATE_KEY, ACCOUNT, "__create_scope"}
+    assert set(merged.ignore_changes) == {"sso_domain", CREATE_KEY, ACCOUNT, NAME_SECRET, "__create_scope"}
     assert merged.additional_secret_outputs == ["client_secret"]
