@@ -363,9 +363,8 @@ def _unproven(label: str, current: Account, frontend: Frontend) -> str:
         f"{label} is not in the partner account the provider's settings reach, {current}, and its stored "
         f"outputs record no account (written by polytomic-pulumi 0.2 or older, not refreshed since), so it "
         f"is neither dropped from the stack nor created again. If the settings point at another account by "
-        f"mistake, "
-        f"restore them. If the organization was deleted outside Pulumi, run 'pulumi state delete <urn>'; "
-        f"to manage another organization in its place, {frontend.adopt_by_id}"
+        f"mistake, restore them. If the organization was deleted outside Pulumi, run 'pulumi state delete "
+        f"<urn>'; to manage another organization in its place, {frontend.adopt_by_id}"
     )
 
 
@@ -413,10 +412,17 @@ async def _account(client: AsyncPolytomicClient, label: str, verb: str) -> Accou
 
 
 def _refuse_other_account(
-    props: dict[str, Any] | None, current: Account, label: str, frontend: Frontend, nothing: str
+    props: dict[str, Any] | None,
+    current: Account,
+    label: str,
+    frontend: Frontend,
+    nothing: str,
+    *,
+    inputs: dict[str, Any] | None = None,
 ) -> Account | None:
-    """The account `props` record (None for a state of 0.2 or older); raises if it is not `current`."""
-    recorded = recorded_account(props)
+    """The account `props` (else `inputs`) record (None for a state of 0.2 or older); raises if it is not
+    `current`."""
+    recorded = recorded_account(props, inputs)
     if recorded is not None and not recorded.same_as(current):
         raise OrganizationError(_moved(label, recorded, current, frontend, nothing))
     return recorded
@@ -673,9 +679,9 @@ async def read(
     if isinstance(looked_up, BaseException):
         raise looked_up
     account = looked_up
-    recorded = recorded_account(props, inputs)
-    if recorded is not None and not recorded.same_as(account):
-        raise OrganizationError(_moved(label, recorded, account, frontend, "Nothing was read or dropped"))
+    recorded = _refuse_other_account(
+        props, account, label, frontend, "Nothing was read or dropped", inputs=inputs
+    )
     if isinstance(found, NotFound):
         if props.get("name") is None:
             raise OrganizationError(

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 from polytomic_provider.emulator.launcher import EmulatorProcess
 from tests.front_ends import front_end  # noqa: F401 - the fixture, for this suite's tests
-from tests.pulumi_harness import PROGRAMS
-from tests.support import ADMIN_TOKEN, SECOND_PARTNER_KEY
+from tests.pulumi_harness import PROGRAMS, StackFactory, StackHarness
+from tests.support import ADMIN_TOKEN, PARTNER_KEY, SECOND_PARTNER_KEY
 
 
 @pytest.fixture
@@ -22,6 +23,20 @@ def second_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
         partner_key=SECOND_PARTNER_KEY, admin_token=ADMIN_TOKEN, db_path=tmp_path / "second-emulator.db"
     ) as process:
         yield process
+
+
+@pytest.fixture
+def two_accounts_stack(
+    make_stack: StackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+) -> StackHarness:
+    """A stack of programs/plugin-two-accounts: one explicit provider per account (first: `emulator`,
+    second: `second_emulator`), each from stack config; no default provider is configured."""
+    harness = make_stack("plugin-two-accounts", partner_key=None)
+    harness.stack.set_config("firstUrl", auto.ConfigValue(emulator.url))
+    harness.set_secret("firstKey", PARTNER_KEY)
+    harness.stack.set_config("secondUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_secret("secondKey", SECOND_PARTNER_KEY)
+    return harness
 
 
 @pytest.fixture(scope="session")

@@ -110,14 +110,10 @@ def test_an_organization_deleted_outside_pulumi_leaves_the_stack_only_on_a_404_i
 
 
 def test_the_plugin_refuses_to_move_an_organization_to_another_providers_account(
-    make_stack: StackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+    two_accounts_stack: StackHarness, emulator: EmulatorProcess, second_emulator: EmulatorProcess
 ) -> None:
     """`provider: ${first}` becomes `provider: ${second}`: never "unchanged", never a silent rebinding."""
-    harness = make_stack("plugin-two-accounts", partner_key=None)
-    harness.stack.set_config("firstUrl", auto.ConfigValue(emulator.url))
-    harness.set_secret("firstKey", PARTNER_KEY)
-    harness.stack.set_config("secondUrl", auto.ConfigValue(second_emulator.url))
-    harness.set_secret("secondKey", SECOND_PARTNER_KEY)
+    harness = two_accounts_stack
     harness.up()
     before_a, before_b = children(emulator), children(second_emulator)
 

@@ -291,14 +291,14 @@ def test_import_adopts_an_existing_organization(
 
 
 def test_two_explicit_providers_each_manage_their_own_account(
-    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+    make_plugin_stack: PluginStackFactory,
+    two_accounts_stack: StackHarness,
+    emulator: EmulatorProcess,
+    second_emulator: EmulatorProcess,
 ) -> None:
     # No default provider is configured (no polytomic:* config, POLYTOMIC_* blanked by the harness).
-    harness = make_plugin_stack("plugin-two-accounts", partner_key=None)
-    harness.stack.set_config("firstUrl", auto.ConfigValue(emulator.url))
-    harness.set_secret("firstKey", PARTNER_KEY)
-    harness.stack.set_config("secondUrl", auto.ConfigValue(second_emulator.url))
-    harness.set_secret("secondKey", SECOND_PARTNER_KEY)
+    # (make_plugin_stack: the plugin is where the engine finds it.)
+    harness = two_accounts_stack
 
     assert run(harness, "preview").change_summary.get("create") == 5  # stack, 2 providers, 2 orgs
     up = run(harness, "up", diff=True)
