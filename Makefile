@@ -9,10 +9,10 @@ PARALLEL ?= -n auto --dist loadgroup
 
 .PHONY: demo demo-yaml test lint unit cli bench bench-scale outputs clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,emulator]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' -e ./emulator
 	touch $(STAMP)
 
 ## cli: build or find the Pulumi CLI (prints its bin directory)
@@ -71,11 +71,11 @@ MATRIX_TESTS := tests/unit tests/provider tests/e2e/test_toolchain.py tests/e2e/
 # pyenv's newest 3.X.*, else python3.X on PATH; override with e.g. PYTHON_3.12=/usr/bin/python3.12
 python_for = $(or $(PYTHON_$(1)),$(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python))),$(shell command -v python$(1)))
 
-.venv-%/.installed: pyproject.toml
+.venv-%/.installed: pyproject.toml emulator/pyproject.toml
 	@test -n "$(call python_for,$*)" || { echo "no Python $* found: pyenv install $*, or set PYTHON_$*" >&2; exit 1; }
 	$(call python_for,$*) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,emulator]'
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' -e ./emulator
 	touch $@
 
 ## test-matrix: unit, provider, short end-to-end, golden and wheel tests on Python 3.11, 3.12 and 3.13

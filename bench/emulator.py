@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/emulator.py [--seconds 3] [--threads 4] [--processes 2] [--starts 3]``
 
-- Start-up: from spawning ``python -m polytomic_provider.emulator`` to reading its ready line, which is
+- Start-up: from spawning ``python -m polytomic_emulator`` to reading its ready line, which is
   what `EmulatorProcess.start()` waits for.
 - Throughput: ``GET /api/organizations/{id}``, each thread with its own keep-alive httpx client, for a fixed
   wall-clock time. First with all threads in this one process, then with the same threads spread over
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 
 PARTNER_KEY = "bench-partner-key-0123456789"
 HEADERS = {"Authorization": f"Bearer {PARTNER_KEY}", "X-Polytomic-Version": "2025-09-18"}

@@ -16,7 +16,7 @@ from bench.raw import RawClient
 from bench.session import log
 from bench.stacks import COMMANDS, PARALLEL, PROVIDER, Variant, cli_args
 from bench.workspace import Workspace
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 
 
 @dataclass

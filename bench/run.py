@@ -78,7 +78,7 @@ from bench.report import (
 from bench.session import PARTNER_KEY, log
 from bench.stacks import EXPERIMENTS, KINDS, NOOP, PARALLEL, Variant
 from bench.workspace import Workspace, compile_bytecode, pulumi_bin_dir, pulumi_version, temporary_root
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 
 
 def parse_sizes(text: str) -> list[int]:

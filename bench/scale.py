@@ -28,7 +28,7 @@ from bench.report import fmt, machine_summary, markdown, median
 from bench.session import PARTNER_KEY, log
 from bench.stacks import NOOP, PARALLEL, PROVIDER, SCALE_COMMANDS, Variant
 from bench.workspace import Workspace, pulumi_bin_dir, pulumi_version, temporary_root
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 
 SIZE = 5000
 COMMAND_TIMEOUT = 3600.0

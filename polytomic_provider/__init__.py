@@ -2,8 +2,7 @@
 
     from polytomic_provider import Organization, OrganizationArgs
 
-Public names are imported lazily, so that `python -m polytomic_provider.emulator` and the command-line tool
-start without loading the Pulumi SDK.
+Public names are imported lazily, so that the command-line tool starts without loading the Pulumi SDK.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Remove secret values from text, in every form a server or a library can echo them in.
 
-Why a module of its own: the provider's error messages and the emulator's journal must both keep secrets
-out, and a secret is rarely echoed raw. An API error body carries it JSON-escaped (``Plain\\"Quoted``), a
+Why a module of its own: the provider's error messages must keep secrets out, and a secret is rarely
+echoed raw. An API error body carries it JSON-escaped (``Plain\\"Quoted``), a
 proxy page percent-encoded, h11 in a bytes repr (``b'Bearer pk...\\nX'``), a Python traceback in a str
 repr, an HTML page entity-escaped; a message may even nest two of these (JSON inside JSON, JSON inside a
 URL). Every one of those encoders works character by character, so the encoded secret appears verbatim
 inside the encoded text: the scrubber computes each secret's forms under every encoder and every pair of
-encoders, and replaces all of them. Only the standard library is used: the emulator and the Pulumi program
-import this too.
+encoders, and replaces all of them. Only the standard library is used. (The emulator's journal has its
+own, smaller set of spellings, for what clients send: polytomic_emulator/spellings.py.)
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from itertools import product
 from urllib.parse import quote, quote_plus
 
 __all__ = ["MIN_SECRET_LENGTH", "REDACTED", "Scrubber", "secret_forms"]
@@ -130,14 +129,18 @@ def _hex_case_variants(form: str) -> set[str]:
 
 @lru_cache(maxsize=1024)
 def secret_forms(secret: str) -> frozenset[str]:
-    """Every form of `secret` under one encoder or two nested ones, hex in either case."""
-    single = {encode(secret) for encode in ENCODERS}
+    """Every form of `secret` under one encoder or two nested ones, hex in either case at each level (an
+    inner escape written in lower case, then encoded again, is still the secret)."""
+
+    def encoded(texts: set[str]) -> set[str]:
+        return {
+            variant for text in texts for encode in ENCODERS for variant in _hex_case_variants(encode(text))
+        }
+
+    single = encoded({secret})
     if single == {secret}:  # nothing to escape: the common case of a key or token
         return frozenset(single)
-    forms = {secret, *single}
-    for first, second in product(ENCODERS, repeat=2):
-        forms.add(second(first(secret)))
-    return frozenset(variant for form in forms for variant in _hex_case_variants(form))
+    return frozenset({secret} | single | encoded(single))
 
 
 class Scrubber:

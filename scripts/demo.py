@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.version import __version__
 
 REPO = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.frontend import camel_case
 from tests.pulumi_harness import StackFactory, StackHarness
 

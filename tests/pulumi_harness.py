@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.pulumi_cli import find_pulumi_bin_dir
 from tests.support import PARTNER_KEY
 

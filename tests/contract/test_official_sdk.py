@@ -21,7 +21,7 @@ from polytomic.errors import (
     UnprocessableEntityError,
 )
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 
 PARTNER_KEY = "sdk-contract-partner-key-41d9"
 ORG_KEY = "sdk-contract-org-key-8c2e"

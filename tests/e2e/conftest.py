@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.front_ends import front_end  # noqa: F401 - the fixture, for this suite's tests
 from tests.pulumi_harness import PROGRAMS, StackFactory, StackHarness
 from tests.support import ADMIN_TOKEN, PARTNER_KEY, SECOND_PARTNER_KEY

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import ACCOUNT
 from tests.front_ends import DYNAMIC, FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.pulumi_harness import StackFactory
 from tests.support import API_KEY, CLIENT_SECRET, PARTNER_KEY
 

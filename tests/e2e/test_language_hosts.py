@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.pulumi_harness import StackFactory, StackHarness
 
 pytestmark = pytest.mark.e2e

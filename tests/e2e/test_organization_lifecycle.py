@@ -8,7 +8,7 @@ import httpx
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.pulumi_harness import StackFactory, StackHarness
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 

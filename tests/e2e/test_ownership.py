@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.e2e.test_organization_lifecycle import OIDC, PLAIN, children, last_seq, writes
 from tests.front_ends import DYNAMIC, PLUGIN, FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness

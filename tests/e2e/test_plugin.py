@@ -21,8 +21,8 @@ import httpx
 import pytest
 from pulumi import automation as auto
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import file_backend
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.version import __version__
 from tests.pulumi_harness import REPO, StackFactory, StackHarness

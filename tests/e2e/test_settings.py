@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.front_ends import FrontEnd
 from tests.pulumi_harness import StackFactory
 from tests.support import PARTNER_KEY

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from polytomic_provider.emulator.app import create_app
-from polytomic_provider.emulator.launcher import EmulatorProcess
-from polytomic_provider.emulator.settings import EmulatorSettings
+from polytomic_emulator.app import create_app
+from polytomic_emulator.launcher import EmulatorProcess
+from polytomic_emulator.settings import EmulatorSettings
 
 # Distinctive values, so that a search of the journal for them cannot hit anything by accident.
 PARTNER_KEY = "pk-test-partner-9f2c61d0a7e34b58"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from polytomic_provider.emulator.app import create_app
-from polytomic_provider.emulator.settings import EmulatorSettings
+from polytomic_emulator.app import create_app
+from polytomic_emulator.settings import EmulatorSettings
 
 PUBLIC_FIELDS = {"id", "name", "issuer", "sso_domain", "sso_org_id"}
 ERROR_FIELDS = {"key", "message", "status", "metadata"}

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from polytomic_provider.emulator.app import ConnectionDropped
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.app import ConnectionDropped
+from polytomic_emulator.launcher import EmulatorProcess
 
 
 def count_named(live: EmulatorProcess, name: str) -> int:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
-from polytomic_provider.emulator.store import Claimed, InFlight, Store, StoredOutcome
+from polytomic_emulator.launcher import EmulatorProcess
+from polytomic_emulator.store import Claimed, InFlight, Store, StoredOutcome
 
 
 def names(client: TestClient, kit: Any) -> list[str]:

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from polytomic_provider.emulator.app import create_app
-from polytomic_provider.emulator.journal import MAX_KNOWN_SECRETS
-from polytomic_provider.emulator.launcher import EmulatorProcess
-from polytomic_provider.emulator.settings import EmulatorSettings
+from polytomic_emulator.app import create_app
+from polytomic_emulator.journal import MAX_KNOWN_SECRETS
+from polytomic_emulator.launcher import EmulatorProcess
+from polytomic_emulator.settings import EmulatorSettings
 
 SECRET = "oidc-client-secret-5a1d7c9e3f"
 OTHER_SECRET = "second-oidc-secret-77b1e2"

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from polytomic_provider.emulator.launcher import EmulatorProcess, EmulatorStartError
+from polytomic_emulator.launcher import EmulatorProcess, EmulatorStartError
 
 READY = re.compile(r"Polytomic emulator listening on http://127\.0\.0\.1:(\d+)")
 
@@ -68,7 +68,7 @@ def test_committed_writes_survive_sigkill(tmp_path: Path, kit: Any) -> None:
 
 def test_without_db_flag_the_database_is_in_memory(kit: Any) -> None:
     env = {**os.environ, "POLYTOMIC_EMULATOR_PARTNER_KEY": kit.partner_key}
-    command = [sys.executable, "-m", "polytomic_provider.emulator", "--port", "0"]
+    command = [sys.executable, "-m", "polytomic_emulator", "--port", "0"]
     for _ in range(2):
         child = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True
@@ -191,7 +191,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 
 def test_cli_prints_the_development_key_only_when_defaulted() -> None:
-    command = [sys.executable, "-m", "polytomic_provider.emulator", "--port", "0"]
+    command = [sys.executable, "-m", "polytomic_emulator", "--port", "0"]
     defaulted = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_clean_env(), text=True
     )
@@ -229,7 +229,7 @@ def test_cli_flags_override_the_environment(tmp_path: Path) -> None:
         *(
             sys.executable,
             "-m",
-            "polytomic_provider.emulator",
+            "polytomic_emulator",
             "--port",
             "0",
             "--partner-key",

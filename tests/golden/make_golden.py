@@ -91,7 +91,7 @@ def emulator(db_path: Path, log_path: Path) -> Iterator[str]:
         "POLYTOMIC_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
         "PYTHONUNBUFFERED": "1",
     }
-    command = [sys.executable, "-m", "polytomic_provider.emulator", "--port", "0", "--db", str(db_path)]
+    command = [sys.executable, "-m", "polytomic_emulator", "--port", "0", "--db", str(db_path)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command,

@@ -22,7 +22,7 @@ from typing import Any
 import dill
 import pytest
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import ACCOUNT
 from polytomic_provider.provider import OrganizationProvider
 from tests.cli_project import CliProject

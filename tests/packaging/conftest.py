@@ -20,7 +20,7 @@ from tests.cli_project import clean_env
 from tests.packaging.distributions import CleanVenv, Distributions
 
 REPO = Path(__file__).resolve().parents[2]
-DISTRIBUTION = "polytomic-pulumi"
+OURS = {"polytomic-pulumi", "polytomic-emulator"}
 
 
 @pytest.fixture(scope="session")
@@ -38,14 +38,17 @@ def distributions(tmp_path_factory: pytest.TempPathFactory) -> Distributions:
     return Distributions(sdist=sdist, wheel=wheel)
 
 
-def _constraints() -> str:
-    """`name==version` of every package here but ours: what pip may install into the clean virtualenv."""
+def constraints_file(folder: Path) -> Path:
+    """`name==version` of every package here but ours, written to `folder`: what pip may install into a
+    clean virtualenv (so that it comes from pip's cache, at the versions the rest of the suite ran with)."""
     pins = {
         dist.metadata["Name"]: dist.version
         for dist in importlib.metadata.distributions()
-        if dist.metadata["Name"] and dist.metadata["Name"].lower() != DISTRIBUTION
+        if dist.metadata["Name"] and dist.metadata["Name"].lower() not in OURS
     }
-    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
+    path = folder / "constraints.txt"
+    path.write_text("".join(f"{name}=={version}\n" for name, version in sorted(pins.items())))
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +56,7 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory, distributions: Distribu
     root = tmp_path_factory.mktemp("wheel-venv")
     venv = CleanVenv(root / "venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv.root)], check=True, cwd=root)
-    constraints = root / "constraints.txt"
-    constraints.write_text(_constraints())
+    constraints = constraints_file(root)
     env = {**clean_env(), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     install = [str(venv.bin / "python"), "-m", "pip", "install", "--quiet", str(distributions.wheel)]
     result = subprocess.run(

@@ -1,8 +1,9 @@
 """The built wheel, installed on its own outside the checkout, is a working provider without a web server.
 
-Everything else in the suite runs an editable install with every extra; these tests run what users get from
-`pip install polytomic-pulumi`: the program runs from a temporary folder with the clean virtualenv as its
-Pulumi virtualenv, and no PYTHONPATH. Only the emulator comes from this development virtualenv.
+Everything else in the suite runs editable installs of the provider and the emulator; these tests run what
+users get from `pip install polytomic-pulumi`: the program runs from a temporary folder with the clean
+virtualenv as its Pulumi virtualenv, and no PYTHONPATH. The emulator, a distribution of its own, is not in
+that virtualenv: it runs from this development virtualenv.
 """
 
 from __future__ import annotations
@@ -10,19 +11,19 @@ from __future__ import annotations
 import json
 import subprocess
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.version import __version__
 from tests.cli_project import CliProject
 from tests.packaging.distributions import CleanVenv, Distributions
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
 SERVER_PACKAGES = {"starlette", "uvicorn", "httptools", "uvloop"}
-INSTALL_HINT = "pip install 'polytomic-pulumi[emulator]'"
 PROGRAM = Path(__file__).resolve().parent / "program.py"
 
 # The distributions are built once, from this checkout (build/ and *.egg-info are written beside it): all
@@ -39,12 +40,32 @@ def test_sdist_and_wheel_carry_the_version(distributions: Distributions) -> None
     assert f"polytomic_pulumi-{__version__}/polytomic_provider/version.py" in names
 
 
-def test_wheel_requires_no_server_package(distributions: Distributions) -> None:
-    requirements = [Requirement(r) for r in distributions.wheel_metadata().get_all("Requires-Dist") or []]
-    always = {r.name for r in requirements if r.marker is None}
-    assert always == {"pulumi", "httpx", "pydantic", "stamina", "certifi", "pyyaml"}
-    with_emulator = {r.name for r in requirements if r.marker and r.marker.evaluate({"extra": "emulator"})}
-    assert with_emulator == SERVER_PACKAGES
+def test_wheel_requires_no_server_package_and_has_no_extra(distributions: Distributions) -> None:
+    metadata = distributions.wheel_metadata()
+    requirements = [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
+    assert {r.name for r in requirements if r.marker is None} == {
+        "pulumi",
+        "httpx",
+        "pydantic",
+        "stamina",
+        "certifi",
+        "pyyaml",
+    }
+    assert "emulator" not in (metadata.get_all("Provides-Extra") or [])
+
+
+def test_no_emulator_code_in_the_provider_distributions(distributions: Distributions) -> None:
+    """The emulator is its own distribution (emulator/): neither the wheel nor the sdist carries it."""
+    with zipfile.ZipFile(distributions.wheel) as wheel:
+        wheel_files = wheel.namelist()
+    with tarfile.open(distributions.sdist) as sdist:
+        sdist_files = sdist.getnames()
+    assert any(name.startswith("polytomic_provider/plugin/") for name in wheel_files)
+    assert not [name for name in wheel_files if "emulator" in name]
+    assert not [name for name in sdist_files if "emulator" in name.split("/", 1)[-1]]
+    entry_points = next(name for name in wheel_files if name.endswith("entry_points.txt"))
+    with zipfile.ZipFile(distributions.wheel) as wheel:
+        assert "emulator" not in wheel.read(entry_points).decode()
 
 
 def test_clean_install_has_no_server_package(clean_venv: CleanVenv, tmp_path: Path) -> None:
@@ -73,21 +94,11 @@ def test_cli_prints_its_version(clean_venv: CleanVenv, tmp_path: Path) -> None:
     assert result.stdout.strip() == f"polytomic-pulumi {__version__}"
 
 
-@pytest.mark.parametrize(
-    "command",
-    [("polytomic-emulator",), ("python", "-m", "polytomic_provider.emulator", "--port", "0")],
-    ids=["console-script", "python-m"],
-)
-def test_emulator_without_its_extra_says_how_to_install_it(
-    clean_venv: CleanVenv, tmp_path: Path, command: tuple[str, ...]
-) -> None:
-    result = clean_venv.run(*command, cwd=tmp_path)
+def test_clean_install_has_no_emulator(clean_venv: CleanVenv, tmp_path: Path) -> None:
+    assert not (clean_venv.bin / "polytomic-emulator").exists()
+    result = clean_venv.run("python", "-m", "polytomic_emulator", "--port", "0", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("polytomic-emulator: ")
-    assert INSTALL_HINT in lines[0]
+    assert "No module named polytomic_emulator" in result.stderr
 
 
 @pytest.mark.e2e

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import stamina
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.config import Settings
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
 from tests.support import account_of, configure

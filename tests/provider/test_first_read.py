@@ -20,10 +20,10 @@ import time
 import httpx
 import pytest
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import bridge
 from polytomic_provider.client import AsyncPolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.errors import TransportError
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
@@ -37,7 +37,7 @@ FIRST_READ = textwrap.dedent(
     import importlib.abc, importlib.machinery, json, os, sys, time
 
     from polytomic_provider.config import Secret, Settings
-    from polytomic_provider.emulator.launcher import EmulatorAdmin
+    from polytomic_emulator.launcher import EmulatorAdmin
     from polytomic_provider.provider import OrganizationProvider
     from polytomic_provider.runtime import RUNTIME
 

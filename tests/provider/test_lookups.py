@@ -15,8 +15,8 @@ import httpx
 import pulumi
 import pytest
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import lookups
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.errors import ConfigurationError
 from polytomic_provider.lookups import (
     OrganizationLookupError,

@@ -16,8 +16,8 @@ import stamina
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.property_value import PropertyValue, PropertyValueType
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import bridge
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.operations import CLAIMED
 from polytomic_provider.plugin.properties import engine_value

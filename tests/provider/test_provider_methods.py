@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.operations import CLAIMED, OrganizationError
 from polytomic_provider.provider import CREATE_KEY, OrganizationProvider
 from tests.support import API_KEY, CLIENT_SECRET, configure

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.models import OrganizationSpec
 from polytomic_provider.recovery import (

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import bridge
 from polytomic_provider.config import Settings
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
 from polytomic_provider.snapshot import OrganizationSnapshot

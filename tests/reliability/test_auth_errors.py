@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.pulumi_harness import StackFactory
 from tests.support import API_KEY
 

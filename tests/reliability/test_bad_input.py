@@ -11,9 +11,9 @@ from pulumi import automation as auto
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.provider.experimental import provider as rpc
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.errors import TransportError
 from polytomic_provider.fields import FIELDS, SECRET_FIELDS
 from polytomic_provider.provider import OrganizationProvider

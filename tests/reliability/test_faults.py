@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from polytomic_provider.emulator.launcher import EmulatorProcess
+from polytomic_emulator.launcher import EmulatorProcess
 from tests.front_ends import FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness
 

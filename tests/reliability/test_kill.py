@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import file_backend
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from tests.front_ends import DYNAMIC, FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness
 from tests.reliability.test_faults import assert_converged, declared, report

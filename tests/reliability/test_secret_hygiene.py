@@ -17,9 +17,9 @@ import pytest
 from pulumi import automation as auto
 from pulumi.dynamic.dynamic import serialize_provider
 
+from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.emulator.launcher import EmulatorProcess
 from polytomic_provider.errors import Unprocessable
 from polytomic_provider.models import OrganizationSpec
 from polytomic_provider.provider import OrganizationProvider

@@ -97,3 +97,10 @@ def test_a_secret_that_overlaps_the_marker_is_still_removed() -> None:
     secret = "[sec"  # replacing it with "[secret]" would rebuild it
     assert secret not in Scrubber([secret])("x[secy")
     assert secret not in Scrubber([secret])(f"x{secret}y")
+
+
+def test_an_inner_escape_in_lower_case_encoded_again_is_scrubbed() -> None:
+    """`%3a` (a client's lower-case escape of `:`) percent-encoded again is `%253a`: still the secret."""
+    once = quote("key:with/colon", safe="").lower()  # the secret itself is lower case already
+    assert once == "key%3awith%2fcolon"
+    assert Scrubber(["key:with/colon"])(f"ref={quote(once, safe='')}") == f"ref={REDACTED}"

@@ -1,6 +1,6 @@
 """A local emulator of the Polytomic Organizations API.
 
-Run it with ``python -m polytomic_provider.emulator`` (see ``__main__.py``), start it from tests with
+Run it with ``python -m polytomic_emulator`` (see ``__main__.py``), start it from tests with
 `launcher.EmulatorProcess`, or build the ASGI app in-process with `app.create_app`. The module docstring of
 `app.py` lists every behaviour chosen where Polytomic's documentation is silent.
 

@@ -11,9 +11,9 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
   ignored (``Client_Secret``, ``clientSecret``). In a JSON body at any depth the value becomes
   ``"<redacted>"`` (a ``null`` stays ``null``, so a test still sees the field was sent); in a body that is
   not JSON, ``"key": value`` pairs (``\\u``-escaped names decoded) and ``key=value`` pairs; in the query.
-- Known values are redacted wherever they appear (path, query, headers, body) and in every encoding
-  (raw, JSON-escaped, URL-encoded, repr, HTML: see polytomic_provider.scrub), also inside a token that
-  decodes to them: percent-encoded, a JSON string with ``\\u`` escapes, base64 (Basic auth). Known values
+- Known values are redacted wherever they appear (path, query, headers, body) in every spelling a client
+  can send (raw, JSON-escaped, URL-encoded, nested: see spellings.py), also inside a token that decodes
+  to them: percent-encoded, a JSON string with ``\\u`` escapes, base64 (Basic auth). Known values
   are the server's credentials (partner key, API keys, admin token) and the client_secret values of
   *accepted* requests (2xx), at most `MAX_KNOWN_SECRETS` of the latest, replaced on reset. Values in
   rejected requests are never learnt: anyone can send those, and a value such as ``"organizations"`` would
@@ -41,8 +41,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-from ..scrub import Scrubber
 from . import jsonbody
+from .spellings import SecretSpellings
 
 REDACTED = "<redacted>"
 MAX_KNOWN_SECRETS = 256
@@ -198,7 +198,7 @@ class _Redactor:
     """Redaction with one fixed set of known values (rebuilt by the journal when the set changes)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._scrub = Scrubber(secrets, replacement=REDACTED)
+        self._scrub = SecretSpellings(secrets, marker=REDACTED)
 
     def text(self, value: str) -> str:
         """Every known value removed, in any encoding, also from tokens that decode to one."""

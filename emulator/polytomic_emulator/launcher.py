@@ -31,7 +31,6 @@ from .settings import DEFAULT_ADMIN_TOKEN, ENV_ADMIN_TOKEN, ENV_API_KEYS, ENV_PA
 __all__ = ["DEFAULT_ADMIN_TOKEN", "EmulatorAdmin", "EmulatorProcess", "EmulatorStartError"]
 
 READY_LINE = re.compile(r"^Polytomic emulator listening on (http://\S+)$", re.MULTILINE)
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class EmulatorStartError(RuntimeError):
@@ -92,7 +91,7 @@ class EmulatorAdmin:
 
 
 class EmulatorProcess:
-    """``python -m polytomic_provider.emulator`` as a context manager.
+    """``python -m polytomic_emulator`` as a context manager.
 
     With ``port=0`` the emulator picks a free port; `restart()` reuses whatever port it got. With
     ``db_path=None`` the database is a file in the launcher's temporary directory, so a restart keeps the
@@ -110,6 +109,7 @@ class EmulatorProcess:
         port: int = 0,
         extra_args: Sequence[str] = (),
         start_timeout: float = 10.0,
+        python: str = sys.executable,
     ) -> None:
         self.partner_key = partner_key
         self.api_keys = tuple(api_keys)
@@ -118,6 +118,8 @@ class EmulatorProcess:
         self.port = port
         self.extra_args = tuple(extra_args)
         self.start_timeout = start_timeout
+        #: The interpreter that runs ``-m polytomic_emulator``: this one, or another virtualenv's.
+        self.python = python
         self._tmp = Path(tempfile.mkdtemp(prefix="polytomic-emulator-"))
         self.db_path = Path(db_path).resolve() if db_path is not None else self._tmp / "emulator.sqlite3"
         self.log_path = self._tmp / "emulator.log"
@@ -153,9 +155,9 @@ class EmulatorProcess:
             raise RuntimeError("the emulator is already running")
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         command = [
-            sys.executable,
+            self.python,
             "-m",
-            "polytomic_provider.emulator",
+            "polytomic_emulator",
             "--host",
             self.host,
             "--port",
@@ -186,7 +188,6 @@ class EmulatorProcess:
         env[ENV_API_KEYS] = ",".join(self.api_keys)
         env[ENV_ADMIN_TOKEN] = self.admin_token
         env["PYTHONUNBUFFERED"] = "1"
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
         return env
 
     def _wait_until_ready(self, offset: int) -> str:

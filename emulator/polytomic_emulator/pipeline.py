@@ -25,7 +25,7 @@ from .journal import RequestFacts
 from .rendering import error_response
 from .state import Emulator, bearer_key
 
-logger = logging.getLogger("polytomic_provider.emulator")
+logger = logging.getLogger("polytomic_emulator")
 
 #: Scope extension through which the server (server.py) lets the app close the TCP connection.
 ABORT_EXTENSION = "polytomic_emulator.abort"

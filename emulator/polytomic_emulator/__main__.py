@@ -1,17 +1,13 @@
-"""Command line: ``python -m polytomic_provider.emulator`` (also installed as ``polytomic-emulator``).
+"""Command line: ``python -m polytomic_emulator`` (also installed as ``polytomic-emulator``).
 
 Why flags and environment variables both exist: flags are convenient by hand, but a key on a command line
 is visible to every user of the machine, so the launcher passes secrets through
 POLYTOMIC_EMULATOR_PARTNER_KEY, POLYTOMIC_EMULATOR_API_KEYS and POLYTOMIC_EMULATOR_ADMIN_TOKEN instead.
-
-The web server is an optional extra (``polytomic-pulumi[emulator]``), so that a Pulumi program's virtualenv
-does not carry one; without it this command says so in one line instead of a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
@@ -22,14 +18,6 @@ from pydantic import ValidationError
 from .settings import DEFAULT_HOST, DEFAULT_OWNER_NAME, DEFAULT_PORT, IDEMPOTENCY_TTL_S, JOURNAL_CAPACITY
 
 PROG = "polytomic-emulator"
-# What the `emulator` extra brings that the app cannot start without (httptools and uvloop only speed it up).
-SERVER_MODULES = ("starlette", "uvicorn")
-EXTRA_INSTALL_COMMAND = "pip install 'polytomic-pulumi[emulator]'"
-
-
-def missing_server_modules() -> list[str]:
-    """The server modules this environment lacks: checked before anything imports them."""
-    return [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,14 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    missing = missing_server_modules()
-    if missing:
-        print(
-            f"{PROG}: the emulator needs the 'emulator' extra ({', '.join(missing)} not installed): "
-            f"{EXTRA_INSTALL_COMMAND}",
-            file=sys.stderr,
-        )
-        return 1
     args = build_parser().parse_args(argv)
     # Imported late so that --help is instant and argument errors need no third-party import.
     from .app import create_app
