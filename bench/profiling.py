@@ -36,8 +36,8 @@ def micro_benchmark(url: str, count: int = 200) -> list[str]:
     and the provider methods (with the no-op provider's methods for comparison). Serial calls."""
     from pulumi.dynamic import Config, ConfigureRequest
 
+    from polytomic_provider.claims import new_create_key
     from polytomic_provider.client import PolytomicClient
-    from polytomic_provider.operations import new_create_key
     from polytomic_provider.provider import CREATE_KEY, OrganizationProvider
     from tests.e2e.noop import NoopProvider
 

@@ -44,7 +44,8 @@ from .config import (
     deployment_url_problem,
     resolve_settings,
 )
-from .errors import ApiError, Forbidden, PolytomicError, Unauthorized
+from .errors import PolytomicError
+from .hints import hint_for
 from .models import Organization
 from .version import __version__
 
@@ -154,24 +155,10 @@ def _fetch(settings: Settings) -> tuple[list[Organization], str | None]:
     with PolytomicClient(settings) as client:
         try:
             organizations = client.list_organizations()
-        except Unauthorized as error:
-            raise CommandError(
-                f"{settings.deployment_url} rejected the key ({error}): check {ENV_PARTNER_KEY}"
-            ) from None
-        except Forbidden as error:
-            raise CommandError(
-                f"listing organizations needs a partner key, not an organization's API key ({error}): "
-                f"set {ENV_PARTNER_KEY}"
-            ) from None
+            owner_id = client.account().owner_id
         except PolytomicError as error:
-            raise CommandError(f"listing organizations failed: {error}") from None
-        try:
-            owner_id: str | None = client.current_organization().id
-        except ApiError:
-            # The documented list order puts the owner organization first.
-            owner_id = organizations[0].id if organizations else None
-        except PolytomicError as error:
-            raise CommandError(f"finding the partner's owner organization failed: {error}") from None
+            hint = hint_for(error, settings.deployment_url, "list organizations", key_from=ENV_PARTNER_KEY)
+            raise CommandError(f"listing organizations failed: {hint}") from None
     return organizations, owner_id
 
 

@@ -37,6 +37,7 @@ from .scrub import Scrubber
 from .version import __version__
 
 if TYPE_CHECKING:
+    from .accounts import Account
     from .models import Organization, OrganizationSpec
 
 __all__ = ["USER_AGENT", "AsyncPolytomicClient", "PolytomicClient"]
@@ -216,11 +217,11 @@ class PolytomicClient:
     process's core loop (bridge.py), so every caller shares that loop's connections."""
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.inner = AsyncPolytomicClient(settings, transport=transport)
+        self._inner = AsyncPolytomicClient(settings, transport=transport)
         self.settings = settings
 
     def close(self) -> None:
-        bridge.run(self.inner.aclose())
+        bridge.run(self._inner.aclose())
 
     def __enter__(self) -> PolytomicClient:
         return self
@@ -229,24 +230,36 @@ class PolytomicClient:
         self.close()
 
     def current_organization(self) -> Organization:
-        return bridge.run(self.inner.current_organization())
+        return bridge.run(self._inner.current_organization())
 
     def list_organizations(self) -> list[Organization]:
-        return bridge.run(self.inner.list_organizations())
+        return bridge.run(self._inner.list_organizations())
 
     def get_organization(self, organization_id: str) -> Organization:
-        return bridge.run(self.inner.get_organization(organization_id))
+        return bridge.run(self._inner.get_organization(organization_id))
 
     def create_organization(
         self, spec: OrganizationSpec, *, idempotency_key: str | None = None
     ) -> Organization:
-        return bridge.run(self.inner.create_organization(spec, idempotency_key=idempotency_key))
+        return bridge.run(self._inner.create_organization(spec, idempotency_key=idempotency_key))
 
     def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
-        return bridge.run(self.inner.update_organization(organization_id, spec))
+        return bridge.run(self._inner.update_organization(organization_id, spec))
 
     def delete_organization(self, organization_id: str) -> None:
-        bridge.run(self.inner.delete_organization(organization_id))
+        bridge.run(self._inner.delete_organization(organization_id))
+
+    def account(self) -> Account:
+        """The partner account these settings reach (accounts.py: one lookup per client)."""
+        from .accounts import account_of
+
+        return bridge.run(account_of(self._inner))
+
+    def find_by_name(self, name: str) -> Organization | None:
+        """The organization holding `name`, if the list shows one (ownership.py's one name rule)."""
+        from .ownership import find_by_name
+
+        return bridge.run(find_by_name(self._inner, name))
 
 
 def _organization_model() -> type[Organization]:

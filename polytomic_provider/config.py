@@ -3,7 +3,7 @@
 The same resolution serves the provider process (config arrives through `configure()`) and the Pulumi
 program (lookups read `pulumi.Config("polytomic")`), so both talk to the same deployment with the same key.
 
-Every value is checked here, before any request: a bad one becomes a `ConfigProblem` that names the
+Every value is checked here, before any request: a bad one becomes a `Problem` that names the
 setting, where the value came from and the fix, and never repeats the value (a key pasted into the wrong
 variable, or a URL with a password in it, must not reach a log). A blank value counts as unset.
 """
@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import ConfigurationError
+from .problems import Problem
 
 __all__ = [
     "CONFIG_NAMESPACE",
@@ -32,7 +33,6 @@ __all__ = [
     "ENV_PARTNER_KEY",
     "MISSING_KEY",
     "SETTINGS",
-    "ConfigProblem",
     "Secret",
     "Settings",
     "check_settings",
@@ -99,18 +99,7 @@ class Secret:
         raise TypeError("a Secret is never pickled: it would end up in Pulumi state")
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
-    """One unusable setting: `setting` is the stack config key, `reason` the whole sentence to show."""
-
-    setting: str
-    reason: str
-
-    def __str__(self) -> str:
-        return self.reason
-
-
-MISSING_KEY = ConfigProblem(
+MISSING_KEY = Problem(
     f"{CONFIG_NAMESPACE}:partnerKey",
     f"no Polytomic partner key is configured: run "
     f"'pulumi config set --secret {CONFIG_NAMESPACE}:partnerKey <key>' "
@@ -233,7 +222,7 @@ class _Number:
     whole: bool = False
     unit: str = ""
 
-    def parse(self, raw: str, label: str) -> float | ConfigProblem:
+    def parse(self, raw: str, label: str) -> float | Problem:
         try:
             value = float(raw)
         except ValueError:
@@ -243,7 +232,7 @@ class _Number:
             return value
         kind = "a whole number" if self.whole else "a number"
         got = f"got {value:g}" if math.isfinite(value) else "got a value that is not a finite number"
-        return ConfigProblem(
+        return Problem(
             f"{CONFIG_NAMESPACE}:{self.key}",
             f"{label} must be {kind}{self.unit} from {self.minimum:g} to {self.maximum:g}, {got}",
         )
@@ -258,12 +247,12 @@ _RETRY_BUDGET = _Number(
 
 def check_settings(
     lookup: ConfigLookup, env: Mapping[str, str] | None = None, *, given: Iterable[str] = ()
-) -> tuple[Settings | None, list[ConfigProblem]]:
+) -> tuple[Settings | None, list[Problem]]:
     """Settings from a config lookup (key without namespace) and the environment, or None and every
     problem found, each naming its setting; nothing is sent anywhere. `given` are the names the user set
     (the stack's `polytomic:*` keys, a provider's inputs): one that is not a setting is a problem too."""
     environ = os.environ if env is None else env
-    problems: list[ConfigProblem] = unknown_settings(given)
+    problems: list[Problem] = unknown_settings(given)
 
     def pick(key: str, *env_names: str) -> tuple[str, str] | None:
         """The first non-blank value, and a label saying where it came from."""
@@ -281,22 +270,22 @@ def check_settings(
         if found is None:
             return spec.default
         parsed = spec.parse(*found)
-        if isinstance(parsed, ConfigProblem):
+        if isinstance(parsed, Problem):
             problems.append(parsed)
             return spec.default
         return parsed
 
     key = pick("partnerKey", ENV_PARTNER_KEY, ENV_API_KEY)
     if key is not None and _key_problem(key[0]):
-        problems.append(ConfigProblem(f"{CONFIG_NAMESPACE}:partnerKey", f"{key[1]} {_key_problem(key[0])}"))
+        problems.append(Problem(f"{CONFIG_NAMESPACE}:partnerKey", f"{key[1]} {_key_problem(key[0])}"))
     url = pick("deploymentUrl", ENV_DEPLOYMENT_URL) or (DEFAULT_DEPLOYMENT_URL, "the default URL")
     url_problem = deployment_url_problem(url[0])
     if url_problem:
-        problems.append(ConfigProblem(f"{CONFIG_NAMESPACE}:deploymentUrl", f"{url[1]} {url_problem}"))
+        problems.append(Problem(f"{CONFIG_NAMESPACE}:deploymentUrl", f"{url[1]} {url_problem}"))
     version = pick("apiVersion", ENV_API_VERSION) or (DEFAULT_API_VERSION, "the default")
     if not _API_VERSION.fullmatch(version[0]):
         problems.append(
-            ConfigProblem(
+            Problem(
                 f"{CONFIG_NAMESPACE}:apiVersion",
                 f"{version[1]} must be an API version date like {DEFAULT_API_VERSION}",
             )
@@ -315,7 +304,7 @@ def check_settings(
     return settings, []
 
 
-def unknown_settings(names: Iterable[str], *, allowed: Iterable[str] = ()) -> list[ConfigProblem]:
+def unknown_settings(names: Iterable[str], *, allowed: Iterable[str] = ()) -> list[Problem]:
     """A problem for each name given that is not a setting (nor `allowed`), naming the closest one.
 
     A misspelt setting must not be ignored: `polytomic:deploymentURL` would leave the URL at its default and
@@ -332,7 +321,7 @@ def unknown_settings(names: Iterable[str], *, allowed: Iterable[str] = ()) -> li
         hint = f"did you mean {CONFIG_NAMESPACE}:{closest[0]}? " if closest else ""
         shown = f"{CONFIG_NAMESPACE}:{_shown_name(name)}"
         problems.append(
-            ConfigProblem(
+            Problem(
                 shown,
                 f"{shown} is not a setting of the Polytomic provider: {hint}(settings: "
                 f"{', '.join(SETTINGS)}; names are case-sensitive)",

@@ -17,8 +17,10 @@ from .fields import FIELDS
 
 __all__ = [
     "DYNAMIC",
+    "DYNAMIC_TYPE",
     "NAME_IS_SECRET",
     "PLUGIN",
+    "PLUGIN_TYPE",
     "Frontend",
     "camel_case",
     "frontend_of",
@@ -55,10 +57,18 @@ def snake_case(name: str) -> str:
 _FIELD_WORDS = re.compile(r"\b(" + "|".join(sorted(FIELDS, key=len, reverse=True)) + r")\b")
 
 
+DYNAMIC_TYPE = "pulumi-python:dynamic/polytomic:Organization"
+"""The dynamic `Organization` type token: a `pulumi.dynamic.Resource` of module `polytomic` (resource.py)."""
+PLUGIN_TYPE = "polytomic:index:Organization"
+"""The plugin's type token, as its schema declares it (package `polytomic`, module `index`)."""
+
+
 @dataclass(frozen=True)
 class Frontend:
     """One front end's wording."""
 
+    resource_type: str
+    """The type token of the Organization this front end serves, as the engine records it in state."""
     property_name: Callable[[str], str]
     """A field as the user writes it in a program."""
     adopt: Callable[[str, str], str]
@@ -94,13 +104,14 @@ def _plugin_adoption(name: str, organization_id: str) -> str:
         f"If this resource was renamed in the program, that is its own organization: give it the "
         f"aliases option with the old name (or run 'pulumi state rename'), and do not import it, since the "
         f"stack still holds it under the old name and would delete it. Otherwise, to manage that "
-        f"organization with this resource, import it: run 'pulumi import polytomic:index:Organization "
+        f"organization with this resource, import it: run 'pulumi import {PLUGIN_TYPE} "
         f"<resource name> {organization_id}' (it adopts exactly that id and prints the declaration for the "
         f"program), then declare it with name {quoted}"
     )
 
 
 DYNAMIC = Frontend(
+    resource_type=DYNAMIC_TYPE,
     property_name=lambda name: name,
     adopt=_dynamic_adoption,
     keep_on_delete="set retain_on_delete=True on the resource",
@@ -110,18 +121,18 @@ DYNAMIC = Frontend(
     adopt_by_id="add adopt_id='<id>' to the resource's arguments and run 'pulumi up'",
 )
 PLUGIN = Frontend(
+    resource_type=PLUGIN_TYPE,
     property_name=camel_case,
     adopt=_plugin_adoption,
     keep_on_delete="set the retainOnDelete resource option",
     delete_first="set the resource option deleteBeforeReplace: true",
     adopt_elsewhere=(
-        "to take over an existing organization, run 'pulumi import polytomic:index:Organization "
-        "<resource name> <id>'"
+        f"to take over an existing organization, run 'pulumi import {PLUGIN_TYPE} <resource name> <id>'"
     ),
-    adopt_by_id="run 'pulumi import polytomic:index:Organization <resource name> <id>'",
+    adopt_by_id=f"run 'pulumi import {PLUGIN_TYPE} <resource name> <id>'",
 )
 
 
 def frontend_of(resource_type: str) -> Frontend:
-    """The front end that manages resources of this type: the plugin's is `polytomic:index:Organization`."""
-    return PLUGIN if resource_type == "polytomic:index:Organization" else DYNAMIC
+    """The front end that manages resources of this type."""
+    return PLUGIN if resource_type == PLUGIN_TYPE else DYNAMIC

@@ -5,20 +5,22 @@ from __future__ import annotations
 from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY
 from .errors import Forbidden, PolytomicError, Unauthorized
 
-__all__ = ["hint_for"]
+__all__ = ["PROVIDER_KEY_SOURCES", "hint_for"]
 
 
-def hint_for(error: PolytomicError, deployment_url: str, action: str) -> str:
-    """The error reworded: credential problems name `polytomic:partnerKey` and its environment variable."""
+PROVIDER_KEY_SOURCES = f"'{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}"
+"""Where the provider reads the partner key from (the command-line tool reads only the environment)."""
+
+
+def hint_for(
+    error: PolytomicError, deployment_url: str, action: str, *, key_from: str = PROVIDER_KEY_SOURCES
+) -> str:
+    """The error reworded: credential problems name where the partner key comes from (`key_from`)."""
     if isinstance(error, Unauthorized):
-        return (
-            f"the partner key was rejected by {deployment_url} ({error}): check "
-            f"'{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}"
-        )
+        return f"the partner key was rejected by {deployment_url} ({error}): check {key_from}"
     if isinstance(error, Forbidden):
         return (
             f"the key is not allowed to {action} ({error}): organizations are managed with a partner key, "
-            f"so set '{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY} to one "
-            f"(an organization's API key is not enough)"
+            f"so set {key_from} to one (an organization's API key is not enough)"
         )
     return str(error)

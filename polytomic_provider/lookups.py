@@ -22,7 +22,7 @@ import pulumi
 import pulumi.runtime
 
 from . import bridge, queries
-from .client import PolytomicClient
+from .client import AsyncPolytomicClient
 from .config import CONFIG_NAMESPACE, resolve_settings
 from .models import Organization
 from .queries import OrganizationLookupError
@@ -54,16 +54,16 @@ class OrganizationResult:
 
 
 _lock = threading.Lock()
-_client: PolytomicClient | None = None
+_client: AsyncPolytomicClient | None = None
 
 
-def _shared_client() -> PolytomicClient:
+def _shared_client() -> AsyncPolytomicClient:
     """One client per program run, configured like the provider (stack config first, then environment)."""
     global _client
     with _lock:
         if _client is None:
             settings = resolve_settings(lambda key: pulumi.runtime.get_config(f"{CONFIG_NAMESPACE}:{key}"))
-            _client = PolytomicClient(settings)
+            _client = AsyncPolytomicClient(settings)
         return _client
 
 
@@ -73,7 +73,7 @@ def _reset_client() -> None:
     with _lock:
         client, _client = _client, None
     if client is not None:
-        client.close()
+        bridge.run(client.aclose())
 
 
 def _result(org: Organization) -> OrganizationResult:
@@ -90,7 +90,7 @@ def get_organization(*, id: str | None = None, name: str | None = None) -> Organ
     problem = queries.which_one_problem("get_organization", id, name)
     if problem is not None:
         raise ValueError(problem)
-    return _result(bridge.run(queries.organization(_shared_client().inner, organization_id=id, name=name)))
+    return _result(bridge.run(queries.organization(_shared_client(), organization_id=id, name=name)))
 
 
 def get_organizations(*, name_filter: str | None = None) -> list[OrganizationResult]:
@@ -98,13 +98,13 @@ def get_organizations(*, name_filter: str | None = None) -> list[OrganizationRes
 
     :param name_filter: keep only organizations whose name contains this text (case-insensitive).
     """
-    listed = bridge.run(queries.organizations(_shared_client().inner, name_filter))
+    listed = bridge.run(queries.organizations(_shared_client(), name_filter))
     return [_result(o) for o in listed]
 
 
 def get_current_organization() -> OrganizationResult:
     """The organization the configured key belongs to: the partner's owner organization for a partner key."""
-    return _result(bridge.run(queries.current_organization(_shared_client().inner)))
+    return _result(bridge.run(queries.current_organization(_shared_client())))
 
 
 def get_organization_output(

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from .fields import FIELDS, OIDC_FIELDS, OPTIONAL_FIELDS, READABLE_FIELDS, SECRET_FIELDS, WRITE_ONLY_FIELDS
+from .problems import Problem
 
 __all__ = [
     "FIELDS",
@@ -30,7 +31,6 @@ __all__ = [
     "OPTIONAL_FIELDS",
     "SECRET_FIELDS",
     "WRITE_ONLY_FIELDS",
-    "InputProblem",
     "Organization",
     "OrganizationSpec",
     "validate_inputs",
@@ -177,13 +177,6 @@ class Organization(BaseModel):
         return {field: getattr(self, field) for field in READABLE_FIELDS}
 
 
-class InputProblem(BaseModel):
-    """One rejected input property, in the shape Pulumi's CheckFailure wants."""
-
-    property: str
-    reason: str
-
-
 def _first_missing_oidc_field(inputs: dict[str, Any]) -> str:
     """Cross-field OIDC errors are reported on the first OIDC property the program left out."""
     return next((f for f in OIDC_FIELDS if inputs.get(f) is None), OIDC_FIELDS[0])
@@ -207,32 +200,26 @@ def kind_of(value: Any) -> str:
     return "null" if value is None else f"a value of type {type(value).__name__}"
 
 
-def validate_inputs(inputs: dict[str, Any]) -> tuple[OrganizationSpec | None, list[InputProblem]]:
+def validate_inputs(inputs: dict[str, Any]) -> tuple[OrganizationSpec | None, list[Problem]]:
     """Validate fully known inputs; returns the spec or per-property problems (never echoing values)."""
     try:
         return OrganizationSpec.model_validate(inputs), []
     except ValidationError as exc:
-        problems: list[InputProblem] = []
+        problems: list[Problem] = []
         for error in exc.errors(include_input=False, include_url=False):
             loc = str(error["loc"][0]) if error["loc"] else ""
             kind = error["type"]
             if kind == "missing":
-                problems.append(InputProblem(property=loc, reason=f"{loc} is required: set it"))
+                problems.append(Problem(property=loc, reason=f"{loc} is required: set it"))
             elif kind == "extra_forbidden":
                 known = ", ".join(FIELDS)
                 problems.append(
-                    InputProblem(
-                        property=loc, reason=f"{loc} is not a property of Organization (known: {known})"
-                    )
+                    Problem(property=loc, reason=f"{loc} is not a property of Organization (known: {known})")
                 )
             elif kind in _TYPE_NAMES:
                 got = kind_of(inputs.get(loc))
-                problems.append(
-                    InputProblem(property=loc, reason=f"{loc} must be {_TYPE_NAMES[kind]}, got {got}")
-                )
+                problems.append(Problem(property=loc, reason=f"{loc} must be {_TYPE_NAMES[kind]}, got {got}"))
             else:
                 message = str(error.get("ctx", {}).get("error", error["msg"]))
-                problems.append(
-                    InputProblem(property=loc or _first_missing_oidc_field(inputs), reason=message)
-                )
+                problems.append(Problem(property=loc or _first_missing_oidc_field(inputs), reason=message))
         return None, problems

@@ -15,14 +15,12 @@ them, and the account (accounts.py).
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
-from .config import ConfigProblem
+from .claims import Holder, ThisOperation, new_create_key
 from .errors import ConfigurationError, Conflict, Forbidden, NotFound, PolytomicError
 from .fields import (
     ACCOUNT,
@@ -37,18 +35,13 @@ from .fields import (
 from .frontend import DYNAMIC, Frontend, shown_name
 from .hints import hint_for
 from .ownership import name_taken_message, same_name
+from .problems import Problem
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
     from .models import Organization, OrganizationSpec
 
 __all__ = [
-    "CLAIMED",
-    "FRESH_KEYS",
-    "CheckProblem",
-    "ClaimedThisRun",
-    "FreshKeys",
-    "Holder",
     "OrganizationError",
     "changed_fields",
     "check",
@@ -68,163 +61,6 @@ class OrganizationError(PolytomicError):
     """An operation on one organization failed; the message names it and says what to do."""
 
 
-@dataclass(frozen=True)
-class CheckProblem:
-    """One rejected input, spelled the way the front end's users write the property."""
-
-    property: str
-    reason: str
-
-
-def new_create_key() -> str:
-    """A fresh Idempotency-Key (documented alphabet [A-Za-z0-9_-], 8-255 characters) for one create."""
-    return f"pulumi-create-{uuid.uuid4().hex}"
-
-
-class _SharedSet:
-    """A set of strings that concurrent calls of one provider process add to and ask about."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: set[str] = set()
-
-    def add(self, item: str) -> None:
-        with self._lock:
-            self._items.add(item)
-
-    def __contains__(self, item: object) -> bool:
-        with self._lock:
-            return item in self._items
-
-    def take(self, item: object) -> bool:
-        """True, once, for an item that was added (and is removed by this call)."""
-        with self._lock:
-            if isinstance(item, str) and item in self._items:
-                self._items.discard(item)
-                return True
-        return False
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-class FreshKeys:
-    """The create keys this process's `check` drew for resources that are not in the stack yet.
-
-    A key in here has never been sent: the create that takes it is the first create of a new resource,
-    and the engine has recorded the key in that create's pending operation, which is how `recover` proves
-    what a killed run made. A resource already in the stack keeps the key it was created with, so its
-    inputs stay the same from run to run (an input that changed every run would make the engine rewrite
-    the whole state once per resource); a create that comes with such a key is a replacement, and the key
-    is spent: that create draws a private one instead.
-    """
-
-    def __init__(self) -> None:
-        self._keys = _SharedSet()
-
-    def draw(self) -> str:
-        key = new_create_key()
-        self._keys.add(key)
-        return key
-
-    def take(self, key: object) -> bool:
-        """True, once, for a key `draw` gave out."""
-        return self._keys.take(key)
-
-
-FRESH_KEYS = FreshKeys()
-
-
-class ClaimedThisRun:
-    """The organizations a create of this process made or adopted (a delete of this run must spare them),
-    and those a delete of this process removed (an `adopt_id` naming one cannot be adopted any more).
-
-    The engine deletes a replaced resource's old organization after creating its replacement. When that
-    create adopted the old organization itself (the user named it with `adopt_id` after a create-first
-    replacement was refused, or renamed a resource that still carries `adopt_id`), both entries are the
-    same organization, and the delete would remove what the stack has just taken over. The other way round,
-    a delete-first replacement of an adopted resource deletes the organization that a stale `adopt_id` in
-    the program still names. A provider process serves one deployment, so "this process" is "this
-    operation".
-    """
-
-    def __init__(self) -> None:
-        self._claimed = _SharedSet()
-        self._deleted = _SharedSet()
-        self._holders: dict[str, Holder] = {}
-        self._named_in_stack: dict[str, str] = {}
-        self._holders_lock = threading.Lock()
-
-    def add(self, organization_id: str) -> None:
-        self._claimed.add(organization_id)
-
-    def __contains__(self, organization_id: object) -> bool:
-        return organization_id in self._claimed
-
-    def deleted(self, organization_id: str) -> None:
-        self._deleted.add(organization_id)
-
-    def was_deleted(self, organization_id: object) -> bool:
-        return organization_id in self._deleted
-
-    def hold(self, organization_id: str, holder: Holder) -> Holder | None:
-        """Note that `holder` manages the organization; the other resource that does already, if any.
-
-        An organization belongs to one resource: two resources adopting one id, or one adopting an id that
-        another resource of the stack holds, would take turns overwriting its settings."""
-        with self._holders_lock:
-            current = self._holders.setdefault(organization_id, holder)
-        return None if current.key == holder.key else current
-
-    def named_in_stack(self, organization_id: str, declared: str) -> None:
-        """A resource already in the stack still names `adopt_id` (its adoption is over), declared so."""
-        with self._holders_lock:
-            self._named_in_stack[organization_id] = declared
-
-    def is_named_in_stack(self, organization_id: str, declared: str) -> bool:
-        """Whether a new resource naming this id, declared so, is that stack resource checked again: the
-        engine checks a replacement as a new resource, with the same inputs."""
-        with self._holders_lock:
-            return self._named_in_stack.get(organization_id) == declared
-
-    def clear(self) -> None:
-        """Forget everything: a new operation begins (tests run several in one process)."""
-        self._claimed.clear()
-        self._deleted.clear()
-        with self._holders_lock:
-            self._holders.clear()
-            self._named_in_stack.clear()
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A resource that manages an organization: `key` tells resources apart, `description` names one."""
-
-    key: str
-    description: str
-
-    @classmethod
-    def in_stack(cls, props: dict[str, Any], urn: str = "") -> Holder:
-        """A resource the stack holds (its stored outputs): the plugin knows its URN, the dynamic provider
-        only its organization's stored name (its host does not pass URNs)."""
-        if urn:
-            return cls(urn, urn)
-        name = shown_name(props.get("name"))
-        return cls(f"stack:{name}", f"the stack's resource for organization {name}")
-
-    @classmethod
-    def adopting(cls, news: dict[str, Any], urn: str = "") -> Holder:
-        """A new resource naming the organization to adopt: every one is a resource of its own."""
-        if urn:
-            return cls(urn, urn)
-        name = shown_name(news.get("name"))
-        return cls(f"adopt:{uuid.uuid4().hex}", f"a new resource adopting it for organization {name}")
-
-
-CLAIMED = ClaimedThisRun()
-
-
 def _held_twice(organization_id: str, first: Holder, second: Holder) -> str:
     return (
         f"organization {organization_id} is claimed by two resources of this stack: {first.description} "
@@ -242,10 +78,11 @@ def check(
     news: dict[str, Any],
     *,
     unknown: Callable[[Any], bool],
-    problems: Iterable[ConfigProblem],
+    problems: Iterable[Problem],
+    operation: ThisOperation,
     frontend: Frontend = DYNAMIC,
     foreign: Iterable[str] = (),
-) -> tuple[dict[str, Any], list[CheckProblem]]:
+) -> tuple[dict[str, Any], list[Problem]]:
     """The inputs to record and every problem with them or with the provider's settings.
 
     Values not known yet (`unknown`, during preview) are passed through unchecked. A resource not yet in
@@ -256,7 +93,7 @@ def check(
     """
     from .models import validate_inputs
 
-    failures = [CheckProblem(name, _foreign_reason(name, frontend)) for name in foreign]
+    failures = [Problem(name, _foreign_reason(name, frontend)) for name in foreign]
     unknown_keys = {key for key, value in news.items() if unknown(value)}
     props = {key: value for key, value in news.items() if not key.startswith("__") and key != ADOPT_ID}
     known = {key: value for key, value in props.items() if key not in unknown_keys and value is not None}
@@ -267,25 +104,23 @@ def check(
             continue
         if oidc_unknown and problem.reason.startswith("OIDC needs"):
             continue
-        failures.append(
-            CheckProblem(frontend.property_name(problem.property), frontend.spell(problem.reason))
-        )
+        failures.append(Problem(frontend.property_name(problem.property), frontend.spell(problem.reason)))
     adopt = news.get(ADOPT_ID)
     if adopt is not None and not unknown(adopt) and not _is_organization_id(adopt):
         failures.append(
-            CheckProblem(
+            Problem(
                 ADOPT_ID,
                 "adopt_id must be the id of an existing organization, a UUID such as "
                 "248df4b7-aa70-47b8-a036-33ac447e668d (polytomic-pulumi generate lists them)",
             )
         )
-    failures += [CheckProblem(problem.setting, problem.reason) for problem in problems]
+    failures += problems
     checked = dict(news)
     if isinstance(adopt, str) and _is_organization_id(adopt):
         checked[ADOPT_ID] = adopt.lower()  # as the API spells ids, so they compare with what it returns
     if olds:
         if isinstance(adopt, str) and _is_organization_id(adopt):
-            CLAIMED.named_in_stack(adopt.lower(), _declared(news))
+            operation.claimed.named_in_stack(adopt.lower(), _declared(news))
         # In the stack already: adoption is over, and a create now could only be a replacement (which
         # draws a key of its own). The stored create key stays, so a resource's inputs are the same from
         # run to run: the engine rewrites the whole state file for each resource whose inputs changed.
@@ -294,7 +129,7 @@ def check(
             checked[CREATE_KEY] = olds[CREATE_KEY]
     else:
         # A key of this create's own: it can never replay one another run, stack or resource made.
-        checked[CREATE_KEY] = FRESH_KEYS.draw()
+        checked[CREATE_KEY] = operation.fresh_keys.draw()
     return checked, failures
 
 
@@ -433,9 +268,10 @@ async def check_account(
     olds: dict[str, Any],
     checked: dict[str, Any],
     *,
+    operation: ThisOperation,
     frontend: Frontend = DYNAMIC,
     urn: str = "",
-) -> list[CheckProblem]:
+) -> list[Problem]:
     """The second half of `check`, for settings without problems: record the account the settings reach
     in `checked`, refuse a resource recorded in another one, and prove an `adopt_id` (it names an
     organization of this account, and no other resource of the stack claims it).
@@ -446,31 +282,36 @@ async def check_account(
     try:
         account = await account_of(client)
     except PolytomicError as error:
-        return [CheckProblem("", str(explain(error, label, "check", client.settings.deployment_url)))]
+        return [Problem("", str(explain(error, label, "check", client.settings.deployment_url)))]
     recorded = recorded_account(olds)
     if recorded is not None and not recorded.same_as(account):
-        return [CheckProblem("", _moved(label, recorded, account, frontend, "Nothing will be changed"))]
+        return [Problem("", _moved(label, recorded, account, frontend, "Nothing will be changed"))]
     if olds and recorded is None and not await _listed_by_name(client, olds.get("name")):
         # A state of 0.2 or older: `diff` proves the organization by its id, but a replacement or a change
         # of provider is decided without `diff`. Names are unique in an account: one not listed here is
         # most likely another account's (or renamed outside Pulumi, which a refresh records).
-        return [CheckProblem("", _unproven_at_check(label, account))]
+        return [Problem("", _unproven_at_check(label, account))]
     checked[ACCOUNT] = account.recorded
     adopt = checked.get(ADOPT_ID)
-    if olds or not isinstance(adopt, str) or not _is_organization_id(adopt) or CLAIMED.was_deleted(adopt):
+    if (
+        olds
+        or not isinstance(adopt, str)
+        or not _is_organization_id(adopt)
+        or operation.claimed.was_deleted(adopt)
+    ):
         return []
-    if CLAIMED.is_named_in_stack(adopt, _declared(checked)):
+    if operation.claimed.is_named_in_stack(adopt, _declared(checked)):
         return []  # the replacement of the stack's resource that adopted it (create spares or remakes it)
-    other = CLAIMED.hold(adopt, Holder.adopting(checked, urn))
+    other = operation.claimed.hold(adopt, Holder.adopting(checked, urn))
     if other is not None:
-        return [CheckProblem(ADOPT_ID, _held_twice(adopt, other, Holder.adopting(checked, urn)))]
+        return [Problem(ADOPT_ID, _held_twice(adopt, other, Holder.adopting(checked, urn)))]
     from .snapshot import snapshot_of
 
     try:
         await snapshot_of(client).organization(adopt)
     except NotFound:
         return [
-            CheckProblem(
+            Problem(
                 ADOPT_ID,
                 f"adopt_id {adopt!r} names no organization in the partner account {account}: check the id "
                 f"(polytomic-pulumi generate lists them)",
@@ -486,6 +327,7 @@ async def verify_account(
     id_: str,
     olds: dict[str, Any],
     *,
+    operation: ThisOperation,
     frontend: Frontend = DYNAMIC,
     urn: str = "",
 ) -> None:
@@ -506,7 +348,7 @@ async def verify_account(
         except PolytomicError as error:
             raise explain(error, label, "check", client.settings.deployment_url) from None
     this = Holder.in_stack(olds, urn)
-    other = CLAIMED.hold(id_, this)
+    other = operation.claimed.hold(id_, this)
     if other is not None:
         raise OrganizationError(f"{label}: {_held_twice(id_, other, this)}")
 
@@ -558,13 +400,17 @@ def explain(error: PolytomicError, label: str, verb: str, deployment_url: str) -
 
 
 async def create(
-    client: AsyncPolytomicClient, props: dict[str, Any], *, frontend: Frontend = DYNAMIC
+    client: AsyncPolytomicClient,
+    props: dict[str, Any],
+    *,
+    operation: ThisOperation,
+    frontend: Frontend = DYNAMIC,
 ) -> tuple[str, dict[str, Any]]:
     """Create the organization (or adopt the one `adopt_id` names); returns its id and every output."""
     spec = _spec_from(props)
     label = _label(props)
     adopt_id = props.get(ADOPT_ID)
-    if adopt_id and CLAIMED.was_deleted(adopt_id):
+    if adopt_id and operation.claimed.was_deleted(adopt_id):
         # A delete-first replacement of the adopted resource has just deleted that organization: the
         # replacement is a new one, made under a key of its own (the `adopt_id` left in the program is stale).
         adopt_id = None
@@ -577,7 +423,7 @@ async def create(
             live = await _adopt(client, str(adopt_id), spec)
         else:
             # Retries of this one call share the key; nothing else ever sends it.
-            replacing = not FRESH_KEYS.take(props.get(CREATE_KEY))
+            replacing = not operation.fresh_keys.take(props.get(CREATE_KEY))
             key = new_create_key() if replacing else str(props[CREATE_KEY])
             live = await client.create_organization(spec, idempotency_key=key)
     except Conflict as error:
@@ -599,7 +445,7 @@ async def create(
         ) from None
     except PolytomicError as error:
         raise explain(error, label, "create", client.settings.deployment_url) from None
-    CLAIMED.add(live.id)
+    operation.claimed.add(live.id)
     return live.id, outputs_for(live, props, account)
 
 
@@ -649,6 +495,7 @@ async def read(
     id_: str,
     props: dict[str, Any],
     *,
+    operation: ThisOperation,
     inputs: dict[str, Any] | None = None,
     began_after: int | None = None,
     frontend: Frontend = DYNAMIC,
@@ -695,11 +542,16 @@ async def read(
         raise explain(found, label, "read", client.settings.deployment_url) from None
     if isinstance(found, BaseException):
         raise found
-    return read_result(found, props, account, spare_named=spare_named)
+    return read_result(found, props, account, operation=operation, spare_named=spare_named)
 
 
 def read_result(
-    live: Organization, props: dict[str, Any], account: Account, *, spare_named: bool = True
+    live: Organization,
+    props: dict[str, Any],
+    account: Account,
+    *,
+    operation: ThisOperation,
+    spare_named: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What `read` answers for the live organization, listed by `account` (no API call: a caller holding
     both already uses them). The caller has made sure that `props` record no other account.
@@ -710,7 +562,7 @@ def read_result(
     if props.get("name") is None and spare_named:
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
         # delete of an old entry of the same organization in this operation must spare it.
-        CLAIMED.add(live.id)
+        operation.claimed.add(live.id)
     outs = outputs_for(live, props, account)
     as_stored = props.get("name") is not None and all(
         outs.get(key) == props.get(key) for key in (*FIELDS, ACCOUNT)
@@ -719,12 +571,17 @@ def read_result(
 
 
 async def delete(
-    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, frontend: Frontend = DYNAMIC
+    client: AsyncPolytomicClient,
+    id_: str,
+    props: dict[str, Any],
+    *,
+    operation: ThisOperation,
+    frontend: Frontend = DYNAMIC,
 ) -> None:
     """Delete the organization; one already gone counts as deleted, and one this run's create returned is
     the resource's own again, so it is kept (see ClaimedThisRun)."""
     label = _label(props, id_)
-    if id_ in CLAIMED:
+    if id_ in operation.claimed:
         return
     account = await _account(client, label, "delete")
     recorded = _refuse_other_account(props, account, label, frontend, "Nothing was deleted")
@@ -733,7 +590,7 @@ async def delete(
     except NotFound:
         if recorded is None or recorded.url != account.url:  # it may never have been here
             raise OrganizationError(_not_proof_of_deletion(label, recorded, account, frontend)) from None
-        CLAIMED.deleted(id_)
+        operation.claimed.deleted(id_)
         return  # already gone from its own account: the goal of a delete is met
     except Forbidden as error:
         raise OrganizationError(
@@ -743,4 +600,4 @@ async def delete(
         ) from None
     except PolytomicError as error:
         raise explain(error, label, "delete", client.settings.deployment_url) from None
-    CLAIMED.deleted(id_)
+    operation.claimed.deleted(id_)

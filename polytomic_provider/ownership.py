@@ -17,7 +17,12 @@ if TYPE_CHECKING:
     from .frontend import Frontend
     from .models import Organization
 
-__all__ = ["find_by_name", "name_taken_message", "same_name"]
+__all__ = ["REPLACEMENT_DELETES_FIRST", "find_by_name", "name_taken_message", "same_name"]
+
+REPLACEMENT_DELETES_FIRST = True
+"""A replacement deletes the old organization before it creates the new one, in both front ends (the
+dynamic `Organization` unless told otherwise; the plugin's diff always): names are unique across the
+partner account, so a new organization under the same name cannot exist beside the old one."""
 
 
 def same_name(listed: str, wanted: str) -> bool:

@@ -12,7 +12,6 @@ use them: a preview's program never pays for them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -32,15 +31,12 @@ from pulumi.dynamic import (
 from .config import CONFIG_NAMESPACE
 from .fields import ADOPT_ID, CREATE_KEY
 from .runtime import RUNTIME
+from .warmup import send_first_read, start_prewarm
 from .watchdog import start_engine_watchdog
 
 __all__ = ["ADOPT_ID", "CREATE_KEY", "OrganizationProvider", "is_unknown"]
 
 _T = TypeVar("_T")
-
-SEND_FIRST_SECONDS = 2.0
-"""How long a first read lets the list call connect and go out before it loads the rest of the core (which
-needs the GIL the loop is sending with); past it, a slow connect overlaps the loading instead."""
 
 
 def _settings_given(config: Config) -> list[str]:
@@ -88,16 +84,23 @@ class OrganizationProvider(ResourceProvider):
             lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"), given=_settings_given(req.config)
         )
         # The host serves calls on other threads meanwhile; the first of them then finds the client built.
-        threading.Thread(target=RUNTIME.prewarm, name="polytomic-prewarm", daemon=True).start()
+        start_prewarm(RUNTIME)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         from . import operations
 
-        checked, problems = operations.check(olds, news, unknown=is_unknown, problems=RUNTIME.problems())
+        checked, problems = operations.check(
+            olds, news, unknown=is_unknown, problems=RUNTIME.problems(), operation=RUNTIME.operation
+        )
         if not problems:  # bad input fails before any request
             from . import bridge
 
-            problems += bridge.run(_named(news, operations.check_account(RUNTIME.client(), olds, checked)))
+            problems += bridge.run(
+                _named(
+                    news,
+                    operations.check_account(RUNTIME.client(), olds, checked, operation=RUNTIME.operation),
+                )
+            )
         return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -109,14 +112,18 @@ class OrganizationProvider(ResourceProvider):
         """
         from . import bridge, operations
 
-        bridge.run(_named(news, operations.verify_account(RUNTIME.client(), _id, olds)))
+        bridge.run(
+            _named(news, operations.verify_account(RUNTIME.client(), _id, olds, operation=RUNTIME.operation))
+        )
         changed = operations.changed_fields(olds, news, unknown=is_unknown)
         return DiffResult(changes=None if changed else False, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from . import bridge, operations
 
-        id_, outs = bridge.run(_named(props, operations.create(RUNTIME.client(), props)))
+        id_, outs = bridge.run(
+            _named(props, operations.create(RUNTIME.client(), props, operation=RUNTIME.operation))
+        )
         return CreateResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -127,7 +134,7 @@ class OrganizationProvider(ResourceProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from .accounts import account_of, known_account, recorded_account
+        from .accounts import known_account, recorded_account
         from .snapshot import snapshot_of
 
         client = RUNTIME.client()
@@ -138,22 +145,25 @@ class OrganizationProvider(ResourceProvider):
         account, recorded = known_account(client), recorded_account(props)
         fast = account is not None and (recorded is None or recorded.same_as(account))
         live = snapshot.listed(id_) if fast else None
-        if live is None:
-            # The list call and the account lookup go out first; the rest of the core loads during their
-            # round trip.
-            snapshot.start_listing(began_after)
-            if account is None:
-                from . import bridge
-
-                bridge.start(account_of(client))
-            client.wait_for_first_request(timeout=SEND_FIRST_SECONDS)
+        if live is None:  # the list call and the account lookup go out before the rest of the core loads
+            send_first_read(client, snapshot, began_after)
         from . import bridge, models, operations  # noqa: F401 - models: loaded during that round trip
 
         found = (
-            operations.read_result(live, props, account, spare_named=False)
+            operations.read_result(live, props, account, operation=RUNTIME.operation, spare_named=False)
             if live is not None and account is not None
             else bridge.run(
-                _named(props, operations.read(client, id_, props, began_after=began_after, spare_named=False))
+                _named(
+                    props,
+                    operations.read(
+                        client,
+                        id_,
+                        props,
+                        operation=RUNTIME.operation,
+                        began_after=began_after,
+                        spare_named=False,
+                    ),
+                )
             )
         )
         if found is None:
@@ -164,4 +174,6 @@ class OrganizationProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from . import bridge, operations
 
-        bridge.run(_named(props, operations.delete(RUNTIME.client(), id_, props)))
+        bridge.run(
+            _named(props, operations.delete(RUNTIME.client(), id_, props, operation=RUNTIME.operation))
+        )

@@ -33,14 +33,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from . import bridge
-from .accounts import account_of, recorded_account
+from .accounts import recorded_account
 from .client import PolytomicClient
 from .errors import Conflict, PolytomicError, Unprocessable
 from .fields import ADOPT_ID, CREATE_KEY, FIELDS
-from .frontend import Frontend, frontend_of, snake_case
+from .frontend import DYNAMIC_TYPE, PLUGIN_TYPE, Frontend, frontend_of, snake_case
 from .models import OrganizationSpec
-from .ownership import find_by_name
 
 __all__ = [
     "ORGANIZATION_TYPES",
@@ -55,9 +53,7 @@ __all__ = [
     "unsettled_operations",
 ]
 
-ORGANIZATION_TYPES = frozenset(
-    {"pulumi-python:dynamic/polytomic:Organization", "polytomic:index:Organization"}
-)
+ORGANIZATION_TYPES = frozenset({DYNAMIC_TYPE, PLUGIN_TYPE})
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
@@ -79,13 +75,9 @@ class PendingCreate:
     urn: str
     inputs: Mapping[str, Any]
     in_state: Mapping[str, Any] | None = None
-    resource_type: str = "pulumi-python:dynamic/polytomic:Organization"
+    resource_type: str = DYNAMIC_TYPE
     provider: str = ""
     """The provider reference (`<provider urn>::<id>`); empty or a default provider's: the stack's config."""
-
-    @property
-    def by_default_provider(self) -> bool:
-        return is_default_provider(self.provider)
 
     @property
     def name(self) -> str:
@@ -239,7 +231,7 @@ def _recorded_elsewhere(client: PolytomicClient, pending: PendingCreate) -> Reso
     recorded = recorded_account(dict(pending.inputs))
     if recorded is None:
         return None
-    reached = bridge.run(account_of(client.inner))
+    reached = client.account()
     if recorded.same_as(reached):
         return None
     return Resolution(
@@ -253,7 +245,7 @@ def _recorded_elsewhere(client: PolytomicClient, pending: PendingCreate) -> Reso
 
 def _without_proof(client: PolytomicClient, pending: PendingCreate, why: str) -> Resolution:
     """A create with no key of its own: a name proves nothing, so a holder is named and left alone."""
-    holder = bridge.run(find_by_name(client.inner, pending.name))
+    holder = client.find_by_name(pending.name)
     if holder is None:
         return Resolution(pending, Outcome.CLEAR, None, f"{why}, and no organization holds the name")
     in_state = pending.in_state

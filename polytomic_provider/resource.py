@@ -9,6 +9,7 @@ import pulumi
 import pulumi.dynamic
 
 from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY, FIELDS, NAME_SECRET
+from .ownership import REPLACEMENT_DELETES_FIRST
 from .provider import OrganizationProvider
 
 __all__ = ["Organization", "OrganizationArgs"]
@@ -96,18 +97,16 @@ class Organization(pulumi.dynamic.Resource, module="polytomic", name="Organizati
 
 
 def _with_defaults(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    """`client_secret` is always a secret output, and a replacement deletes first unless told otherwise.
-
-    Names are unique across the partner account, so a create-first replacement of an organization that
-    keeps its name cannot succeed; an explicit `delete_before_replace=False` is honoured (it works when the
-    replacement has a new name). The create key is ignored in diffs: it is bookkeeping, not a field.
+    """`client_secret` is always a secret output, and a replacement deletes first unless told otherwise
+    (`ownership.REPLACEMENT_DELETES_FIRST`); an explicit `delete_before_replace=False` is honoured (it
+    works when the replacement has a new name). Bookkeeping inputs are ignored in diffs: they are no field.
     """
     merged = pulumi.ResourceOptions.merge(
         opts,
         pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS, ignore_changes=_BOOKKEEPING),
     )
     if merged.delete_before_replace is None:
-        merged.delete_before_replace = True
+        merged.delete_before_replace = REPLACEMENT_DELETES_FIRST
     return merged
 
 

@@ -6,6 +6,9 @@ instance it serves, so two partner accounts in one program never share settings 
 The dynamic provider's lives at module level, never on the provider object, because that object is
 pickled into Pulumi state: a key, a config value or a client captured there would leak or fail to pickle.
 
+It also holds what the operation it serves has claimed so far (`operation`, claims.py): a provider process
+serves one operation, so the runtime's lifetime is the operation's.
+
 Settings and the client built from them are one immutable pair, swapped whole under a lock, so no caller
 can see the settings of one configuration with the client of another. `configure()` never closes the
 client it replaces: another call may be in the middle of using it. It is only dropped.
@@ -14,21 +17,19 @@ client it replaces: another call may be in the middle of using it. It is only dr
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .config import MISSING_KEY, ConfigLookup, ConfigProblem, Settings, check_settings
+from .claims import ThisOperation
+from .config import MISSING_KEY, ConfigLookup, Settings, check_settings
 from .errors import ConfigurationError
+from .problems import Problem
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
 
 __all__ = ["RUNTIME", "ProviderRuntime"]
-
-PREWARM_SEND_FIRST_SECONDS = 0.5
-"""How long the prewarm holds the models back for a call that may be about to send its first request:
-importing them meanwhile would hold the GIL that the event loop sends with (client.py)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class _Configuration:
     """One configuration: its settings (None when a value is unusable) and the client built for it."""
 
     settings: Settings | None
-    problems: tuple[ConfigProblem, ...] = ()
+    problems: tuple[Problem, ...] = ()
     client: AsyncPolytomicClient | None = None
 
 
@@ -46,6 +47,18 @@ class ProviderRuntime:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current: _Configuration | None = None
+        self._operation = ThisOperation()
+
+    @property
+    def operation(self) -> ThisOperation:
+        """What this operation's calls have claimed so far."""
+        return self._operation
+
+    def new_operation(self) -> None:
+        """Forget the claims of the operation before: for a process that serves several one after another
+        (tests, which call the provider's methods directly). Not tied to `configure`: the dynamic provider
+        host configures once per pickled provider string, and two of those may serve one operation."""
+        self._operation = ThisOperation()
 
     def configure(self, settings: Settings) -> None:
         self._install(_Configuration(settings))
@@ -76,7 +89,7 @@ class ProviderRuntime:
                 current = self._current = self._current or _Configuration(settings, tuple(problems))
         return current
 
-    def problems(self) -> list[ConfigProblem]:
+    def problems(self) -> list[Problem]:
         """What keeps the provider from calling the API, each naming its setting: empty when all is well."""
         current = self._configuration()
         if current.settings is None:
@@ -86,26 +99,6 @@ class ProviderRuntime:
     @property
     def settings(self) -> Settings:
         return _settings_of(self._configuration())
-
-    def prewarm(self, client_built: Callable[[], None] = lambda: None) -> None:
-        """Build the client and import what calls need (httpx's async backends, then the pydantic models)
-        now, so the first call does not pay for it; a no-op when the settings are unusable (`check` reports
-        them). `client_built` is called once the client is built (or could not be), before the models load:
-        a call waiting for the client then sends its request while they do.
-        """
-        try:
-            try:
-                if self.problems():
-                    return
-                client = self.client()
-                import anyio._backends._asyncio  # noqa: F401 - what httpx loads on its first request
-                import httpcore._backends.anyio  # noqa: F401
-            finally:
-                client_built()
-            client.wait_for_first_request(timeout=PREWARM_SEND_FIRST_SECONDS)  # a call may be sending
-            from . import models  # noqa: F401 - what every response is parsed with
-        except Exception:  # a head start only: the first real call meets (and reports) any failure
-            return
 
     def client(self) -> AsyncPolytomicClient:
         while True:

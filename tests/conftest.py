@@ -15,16 +15,6 @@ from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY
 pytest_plugins = ["tests.pulumi_harness"]
 
 
-@pytest.fixture(autouse=True)
-def one_operation_per_test() -> Iterator[None]:
-    """Each test is its own operation: what one test's creates claimed does not spare another's deletes."""
-    from polytomic_provider.operations import CLAIMED
-
-    CLAIMED.clear()
-    yield
-    CLAIMED.clear()
-
-
 @pytest.fixture(scope="session")
 def shared_emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[bool, EmulatorProcess]]:
     """The emulators of this pytest process, started on first use: one plain, one that also seeds an

@@ -16,7 +16,9 @@ ADMIN_TOKEN = f"admin-test-{secrets.token_hex(8)}"
 
 
 def configure(url: str, key: str | None = PARTNER_KEY) -> None:
-    """Point the process-wide provider runtime at `url` (a new client, so a new read snapshot)."""
+    """Point the process-wide provider runtime at `url` (a new client, so a new read snapshot), for a new
+    operation (nothing an earlier test claimed is remembered)."""
+    RUNTIME.new_operation()
     RUNTIME.configure(
         Settings(
             partner_key=Secret(key) if key else None, deployment_url=url, max_attempts=3, retry_budget=20

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -20,20 +19,23 @@ from pulumi.provider.experimental import provider as rpc
 from .. import operations, queries
 from ..config import CONFIG_NAMESPACE, ConfigLookup, check_settings
 from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
-from ..frontend import NAME_IS_SECRET, PLUGIN, camel_case
+from ..frontend import NAME_IS_SECRET, PLUGIN, PLUGIN_TYPE, camel_case
+from ..ownership import REPLACEMENT_DELETES_FIRST
+from ..problems import Problem
 from ..runtime import ProviderRuntime
 from ..version import __version__
+from ..warmup import start_prewarm
 from .engine_log import CURRENT_URN
 from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
 
-if TYPE_CHECKING:  # httpx and pydantic load after the plugin has told the engine its port (runtime.prewarm)
+if TYPE_CHECKING:  # httpx and pydantic load after the plugin has told the engine its port (warmup.py)
     from ..client import AsyncPolytomicClient
     from ..models import Organization
 
 __all__ = ["ORGANIZATION", "PACKAGE", "PolytomicProvider", "schema"]
 
 PACKAGE = "polytomic"
-ORGANIZATION = f"{PACKAGE}:index:Organization"
+ORGANIZATION = PLUGIN_TYPE
 GET_ORGANIZATION = f"{PACKAGE}:index:getOrganization"
 GET_ORGANIZATIONS = f"{PACKAGE}:index:getOrganizations"
 GET_CURRENT_ORGANIZATION = f"{PACKAGE}:index:getCurrentOrganization"
@@ -86,7 +88,7 @@ def _serving(urn: str, *property_sets: Mapping[str, Any]) -> None:
     NAME_IS_SECRET.set(any("name" in secret_keys(properties) for properties in property_sets))
 
 
-def _failures(problems: list[operations.CheckProblem]) -> list[rpc.CheckFailure]:
+def _failures(problems: list[Problem]) -> list[rpc.CheckFailure]:
     return [rpc.CheckFailure(_shown_property(problem.property), problem.reason) for problem in problems]
 
 
@@ -138,18 +140,14 @@ class PolytomicProvider(rpc.Provider):
             values = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
         # Bad values are kept, not raised: `check` reports them, naming the setting, before any API call.
         self._runtime.configure_from(_config_lookup(values))
-        # Build the client and import what calls need off the event loop, while the engine sends checks. On
-        # a daemon thread, not the loop's executor: the interpreter joins executor threads before it exits,
-        # and the engine waits for the plugin's exit (a destroy's preview exited 0.4 s late so).
+        # Build the client and import what calls need off the event loop, while the engine sends checks.
         loop, built = asyncio.get_running_loop(), asyncio.Event()
         self._client_built = built
 
         def client_built() -> None:
             loop.call_soon_threadsafe(built.set)
 
-        threading.Thread(
-            target=self._runtime.prewarm, args=(client_built,), name="polytomic-prewarm", daemon=True
-        ).start()
+        start_prewarm(self._runtime, client_built)
         return rpc.ConfigureResponse(accept_secrets=True, supports_preview=False)
 
     async def _client(self) -> AsyncPolytomicClient:
@@ -171,12 +169,18 @@ class PolytomicProvider(rpc.Provider):
             news,
             unknown=is_unknown,
             problems=self._runtime.problems(),
+            operation=self._runtime.operation,
             frontend=PLUGIN,
             foreign=foreign,
         )
         if not problems:  # bad input fails before any request
             problems += await operations.check_account(
-                await self._client(), olds, checked, frontend=PLUGIN, urn=request.urn
+                await self._client(),
+                olds,
+                checked,
+                operation=self._runtime.operation,
+                frontend=PLUGIN,
+                urn=request.urn,
             )
         inputs = to_engine(checked, secrets=secret_keys(request.new_inputs), originals=request.new_inputs)
         return rpc.CheckResponse(inputs=inputs, failures=_failures(problems))
@@ -184,13 +188,17 @@ class PolytomicProvider(rpc.Provider):
     async def diff(self, request: rpc.DiffRequest) -> rpc.DiffResponse:
         """The changed fields, each marked: the engine shows them, and `replaceOnChanges` matches them.
 
-        A replacement always deletes first: names are unique across the partner account, so a new
-        organization under the same name cannot exist beside the old one.
+        A replacement deletes first (`ownership.REPLACEMENT_DELETES_FIRST`).
         """
         _serving(request.urn, request.old_state, request.new_inputs)
         olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
         await operations.verify_account(
-            await self._client(), request.resource_id, olds, frontend=PLUGIN, urn=request.urn
+            await self._client(),
+            request.resource_id,
+            olds,
+            operation=self._runtime.operation,
+            frontend=PLUGIN,
+            urn=request.urn,
         )
         # Only the schema's names: the engine has applied them to the inputs already. Another spelling
         # (`sso_domain`) matched nothing there, so honouring it here would hide a change `up` then sends.
@@ -200,13 +208,18 @@ class PolytomicProvider(rpc.Provider):
             camel_case(field): rpc.PropertyDiff(_diff_kind(olds, news, field), False) for field in changed
         }
         return rpc.DiffResponse(
-            changes=bool(changed), diffs=list(detailed), detailed_diff=detailed, delete_before_replace=True
+            changes=bool(changed),
+            diffs=list(detailed),
+            detailed_diff=detailed,
+            delete_before_replace=REPLACEMENT_DELETES_FIRST,
         )
 
     async def create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
         _serving(request.urn, request.properties)
         props = from_engine(request.properties)
-        organization_id, outs = await operations.create(await self._client(), props, frontend=PLUGIN)
+        organization_id, outs = await operations.create(
+            await self._client(), props, operation=self._runtime.operation, frontend=PLUGIN
+        )
         return rpc.CreateResponse(organization_id, to_engine(outs, secrets=secret_keys(request.properties)))
 
     async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
@@ -217,6 +230,7 @@ class PolytomicProvider(rpc.Provider):
             await self._client(),
             request.resource_id,
             props,
+            operation=self._runtime.operation,
             inputs=from_engine(request.inputs),
             frontend=PLUGIN,
         )
@@ -246,13 +260,19 @@ class PolytomicProvider(rpc.Provider):
     async def delete(self, request: rpc.DeleteRequest) -> None:
         _serving(request.urn, request.properties)
         props = from_engine(request.properties)
-        await operations.delete(await self._client(), request.resource_id, props, frontend=PLUGIN)
+        await operations.delete(
+            await self._client(),
+            request.resource_id,
+            props,
+            operation=self._runtime.operation,
+            frontend=PLUGIN,
+        )
 
     # -- the functions -------------------------------------------------------------------------------
 
     async def invoke(self, request: rpc.InvokeRequest) -> rpc.InvokeResponse:
         args = from_engine(request.args)
-        problems = [rpc.CheckFailure(p.setting, p.reason) for p in self._runtime.problems()]
+        problems = [rpc.CheckFailure(p.property, p.reason) for p in self._runtime.problems()]
         if problems:
             return rpc.InvokeResponse(failures=problems)
         client = await self._client()

@@ -1,8 +1,13 @@
 """Serve PolytomicProvider over gRPC, with the core's error messages shown as they are written.
 
-Pulumi's experimental server turns any exception into its message plus a Python stack trace, which the
-CLI prints in full. Our errors already say what failed and what to do (and are scrubbed of secrets), so
-for them the call is aborted with that message alone; anything else is a bug, and keeps its stack trace.
+Pulumi's provider server (`pulumi.provider.experimental.server.ProviderServicer`) re-raises any exception
+of a call as a new one carrying the message and a Python stack trace, which the CLI prints in full. Our
+errors already say what failed and what to do (and are scrubbed of secrets), so for them the call is
+aborted with that message alone; anything else is a bug, and keeps the SDK's stack trace.
+
+Only public behaviour is relied on: the SDK raises its exception while handling ours, so Python chains
+ours to it (`__context__`), and this module finds it there. The SDK has no public way to serve a provider
+with other error handling: `pulumi.provider.experimental.server.main` is the same server without the hook.
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,7 +22,6 @@ import grpc
 import grpc.aio
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.server import ProviderServicer
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from ..errors import PolytomicError
@@ -27,28 +30,39 @@ __all__ = ["serve"]
 
 _RPCS = ("CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
 
+# What Pulumi's own provider servers set: state and schema messages up to 400 MB, and requests that wait
+# up to half an hour for the event loop (a program that blocks it must not have its calls cancelled).
+_SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", 400 * 1024 * 1024),
+    ("grpc.server_max_unrequested_time_in_server", 30 * 60),
+]
+
 Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 
 
-def _undecorated(handler: Handler) -> Handler:
-    """The SDK's handler without its traceback-appending decorator, if it can be found (else as it is)."""
-    for cell in getattr(handler, "__closure__", None) or ():
-        if callable(cell.cell_contents) and asyncio.iscoroutinefunction(cell.cell_contents):
-            inner: Handler = cell.cell_contents
-            return inner
-    return handler
+def _ours(error: BaseException) -> PolytomicError | None:
+    """The PolytomicError an exception was raised over (the SDK wraps it), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, PolytomicError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _plain_errors(name: str) -> Handler:
-    undecorated = _undecorated(getattr(ProviderServicer, name))
+    served: Handler = getattr(ProviderServicer, name)
 
     async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         try:
-            return await undecorated(self, request, context)
-        except PolytomicError as error:
-            await context.abort(grpc.StatusCode.UNKNOWN, str(error))
-        except Exception as error:  # not ours: a bug, so the stack trace comes along
-            raise RuntimeError(f"{error}\n{traceback.format_exc()}") from None
+            return await served(self, request, context)
+        except Exception as error:
+            ours = _ours(error)
+            if ours is None:
+                raise  # not ours: a bug, so the SDK's stack trace comes along
+            await context.abort(grpc.StatusCode.UNKNOWN, str(ours))
 
     handler.__name__ = name
     return handler
@@ -63,7 +77,7 @@ def serve(engine_address: str, version: str, provider: rpc.Provider) -> None:
     """Start the server on a free loopback port, print the port (the engine reads it), serve until ended."""
 
     async def run() -> None:
-        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+        server = grpc.aio.server(options=_SERVER_OPTIONS)
         servicer = _PlainErrorServicer(sys.argv[1:], version, provider, engine_address=engine_address)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
         port = server.add_insecure_port(address="127.0.0.1:0")

@@ -257,7 +257,7 @@ def test_generate_needs_a_key_from_the_environment(emulator: EmulatorProcess) ->
     assert "POLYTOMIC_PARTNER_KEY" in generated.stderr and generated.stdout == ""
     assert "--partner-key" not in generated.stderr
     rejected = generate(emulator, key="pk-wrong-0123456789")
-    assert rejected.returncode == 1 and "rejected the key" in rejected.stderr
+    assert rejected.returncode == 1 and "partner key was rejected" in rejected.stderr
     assert "pk-wrong-0123456789" not in rejected.stderr
 
 
@@ -265,4 +265,4 @@ def test_generate_needs_a_key_from_the_environment(emulator: EmulatorProcess) ->
 def test_generate_explains_that_an_organization_key_is_not_enough(emulator: EmulatorProcess) -> None:
     generated = generate(emulator, key=API_KEY)
     assert generated.returncode == 1
-    assert "needs a partner key" in generated.stderr and API_KEY not in generated.stderr
+    assert "managed with a partner key" in generated.stderr and API_KEY not in generated.stderr

@@ -19,7 +19,6 @@ from pulumi.provider.experimental.property_value import PropertyValue, PropertyV
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import bridge
 from polytomic_provider.fields import CREATE_KEY
-from polytomic_provider.operations import CLAIMED
 from polytomic_provider.plugin.properties import engine_value
 from polytomic_provider.plugin.provider import ORGANIZATION, PolytomicProvider
 from polytomic_provider.queries import OrganizationLookupError
@@ -144,7 +143,7 @@ def test_a_create_that_comes_with_a_stored_key_never_sends_it_again(
     carry the stored key ever reach a create, that key was spent, and a key of its own is sent instead."""
     checked = check(plugin, values(name="Replaced")).inputs or {}
     original = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
-    CLAIMED.clear()  # the replacement comes in a later operation
+    plugin._runtime.new_operation()  # the replacement comes in a later operation
     run(plugin.delete(rpc.DeleteRequest(URN, original.resource_id, original.properties or {}, 60)))
     again = check(plugin, values(name="Replaced"), olds=checked).inputs or {}
     assert again[CREATE_KEY].value == checked[CREATE_KEY].value

@@ -8,8 +8,9 @@ import pytest
 from pulumi.output import Unknown
 
 from polytomic_emulator.launcher import EmulatorProcess
-from polytomic_provider.operations import CLAIMED, OrganizationError
+from polytomic_provider.operations import OrganizationError
 from polytomic_provider.provider import CREATE_KEY, OrganizationProvider
+from polytomic_provider.runtime import RUNTIME
 from tests.support import API_KEY, CLIENT_SECRET, configure
 
 OIDC_PROPS: dict[str, Any] = {
@@ -136,7 +137,7 @@ def test_diff_of_a_state_without_an_account_proves_it_by_visibility(
     created = provider.create(dict(OIDC_PROPS))
     legacy = {k: v for k, v in (created.outs or {}).items() if k != "__account"}
     assert provider.diff(created.id, legacy, dict(OIDC_PROPS)).changes is False
-    CLAIMED.clear()
+    RUNTIME.new_operation()
     with pytest.raises(OrganizationError, match="record no account"):
         provider.diff("00000000-0000-4000-8000-000000000000", legacy, dict(OIDC_PROPS))
 
@@ -203,7 +204,7 @@ def test_create_after_destroy_makes_a_new_organization(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
     first = provider.create(dict(OIDC_PROPS))
-    CLAIMED.clear()  # `pulumi destroy` is another operation than the `up` that created it
+    RUNTIME.new_operation()  # `pulumi destroy` is another operation than the `up` that created it
     provider.delete(first.id, first.outs or {})
     second = provider.create(dict(OIDC_PROPS))
     assert second.id != first.id
@@ -235,7 +236,7 @@ def test_a_replacement_never_sends_the_key_its_resource_was_created_with(
 ) -> None:
     checked = provider.check({}, {"name": "Replaced"}).inputs
     original = provider.create(checked)
-    CLAIMED.clear()  # the replacement comes in a later operation
+    RUNTIME.new_operation()  # the replacement comes in a later operation
     provider.delete(original.id, original.outs or {})
     replacement = provider.create(provider.check(checked, dict(checked)).inputs)
     assert replacement.id != original.id
@@ -298,7 +299,7 @@ def test_update_of_a_deleted_organization_says_to_refresh(
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
     created = provider.create(dict(OIDC_PROPS))
-    CLAIMED.clear()  # deleted by another operation
+    RUNTIME.new_operation()  # deleted by another operation
     provider.delete(created.id, {})
     with pytest.raises(OrganizationError, match="pulumi refresh"):
         provider.update(created.id, created.outs or {}, dict(OIDC_PROPS))
@@ -372,7 +373,7 @@ def test_read_and_delete_refuse_an_organization_recorded_in_another_account(
 ) -> None:
     elsewhere = "https://app.polytomic.com#owner=11111111-1111-4111-8111-111111111111"
     created = provider.create(dict(OIDC_PROPS))
-    CLAIMED.clear()  # another operation
+    RUNTIME.new_operation()  # another operation
     moved = {**(created.outs or {}), "__account": elsewhere}
     with pytest.raises(OrganizationError, match="Nothing was read or dropped"):
         provider.read(created.id, moved)
@@ -519,7 +520,7 @@ def test_the_replacement_of_an_adopted_resource_is_not_taken_for_a_second_claim(
     news = {"name": "Adopted", "sso_domain": "new.example.com", "adopt_id": made}
     stored_inputs = provider.check({}, {"name": "Adopted", "adopt_id": made}).inputs
     created = provider.create(stored_inputs)
-    CLAIMED.clear()  # the next operation
+    RUNTIME.new_operation()  # the next operation
     assert provider.check(stored_inputs, dict(news)).failures == []
     provider.diff(created.id, created.outs or {}, dict(news))
     assert provider.check({}, dict(news)).failures == []
@@ -550,7 +551,7 @@ def test_a_get_reference_to_a_managed_organization_does_not_spare_it_from_a_dele
     provider: OrganizationProvider, emulator: EmulatorProcess
 ) -> None:
     created = provider.create(dict(OIDC_PROPS))
-    CLAIMED.clear()  # the next operation: the program keeps a .get reference and drops the resource
+    RUNTIME.new_operation()  # the next operation: the program keeps a .get reference and drops the resource
     assert provider.read(created.id, dict.fromkeys(OIDC_PROPS)).id == created.id
     provider.delete(created.id, created.outs or {})
     assert children(emulator) == []

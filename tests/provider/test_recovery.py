@@ -192,7 +192,7 @@ def test_a_pending_create_under_an_explicit_provider_is_settled_with_that_provid
         }
     )
     mine, theirs = pending_creates(export)
-    assert (mine.by_default_provider, theirs.by_default_provider) == (True, False)
+    assert (is_default_provider(mine.provider), is_default_provider(theirs.provider)) == (True, False)
     assert theirs.provider == explicit and mine.fields == {"name": "Mine", "client_secret": None}
     assert unsettled_operations(export) == []
     assert provider_inputs(export, explicit) == {

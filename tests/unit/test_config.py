@@ -135,7 +135,7 @@ def test_a_bad_deployment_url_names_the_setting_and_is_never_echoed(url: str, sa
         assert "hunter2" not in str(failure.value)
         resolved, problems = check_settings(lookup_from(values), env)
         assert resolved is None
-        assert [p.setting for p in problems] == ["polytomic:deploymentUrl"]
+        assert [p.property for p in problems] == ["polytomic:deploymentUrl"]
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_every_bad_setting_is_reported_at_once() -> None:
     _, problems = check_settings(
         lookup_from({"deploymentUrl": "ftp://x", "maxAttempts": "inf", "apiVersion": "latest"}), env={}
     )
-    assert [p.setting for p in problems] == [
+    assert [p.property for p in problems] == [
         "polytomic:deploymentUrl",
         "polytomic:apiVersion",
         "polytomic:maxAttempts",
@@ -271,7 +271,7 @@ def test_an_unknown_setting_is_a_problem_naming_the_closest(name: str, closest: 
     settings, problems = check_settings(lookup_from({}), env={}, given=[name, "apiVersion"])
     assert settings is None
     (problem,) = problems
-    assert problem.setting == f"polytomic:{name}"
+    assert problem.property == f"polytomic:{name}"
     assert f"did you mean polytomic:{closest}?" in problem.reason
 
 
@@ -291,5 +291,5 @@ def test_a_long_unknown_name_is_not_shown_whole() -> None:
     """`pulumi config set --secret polytomic:<the key>`: a key pasted where the name belongs."""
     pasted = "pk_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
     _, (problem,) = check_settings(lookup_from({}), env={}, given=[pasted])
-    assert pasted not in problem.reason and pasted not in problem.setting
+    assert pasted not in problem.reason and pasted not in problem.property
     assert "(40 characters)" in problem.reason

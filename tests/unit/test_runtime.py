@@ -78,7 +78,7 @@ def test_bad_configuration_is_kept_as_problems_not_raised() -> None:
     runtime = ProviderRuntime()
     config = {"deploymentUrl": "https://user:pw-hunter2@example.com", "maxAttempts": "inf"}
     runtime.configure_from(config.get)
-    assert [p.setting for p in runtime.problems()] == ["polytomic:deploymentUrl", "polytomic:maxAttempts"]
+    assert [p.property for p in runtime.problems()] == ["polytomic:deploymentUrl", "polytomic:maxAttempts"]
     with pytest.raises(ConfigurationError, match="polytomic:deploymentUrl") as failure:
         runtime.client()
     assert "hunter2" not in str(failure.value)
@@ -88,4 +88,4 @@ def test_a_missing_key_is_a_problem_to_report() -> None:
     runtime = ProviderRuntime()
     runtime.configure(Settings(partner_key=None))
     [problem] = runtime.problems()
-    assert problem.setting == "polytomic:partnerKey" and "pulumi config set --secret" in problem.reason
+    assert problem.property == "polytomic:partnerKey" and "pulumi config set --secret" in problem.reason

@@ -1,0 +1,158 @@
+"""What one operation (one `pulumi up`, `preview`, `refresh` or `destroy`) has claimed so far.
+
+A provider process serves one operation, and every call of that operation must see what the others did: a
+delete spares what a create of the same operation adopted, a create knows whether its key was drawn by this
+operation's `check`, and two resources naming one organization are caught. That memory belongs to the
+provider runtime that serves the operation (`ProviderRuntime.operation`), never to module globals: the
+plugin's runtimes each keep their own, and tests begin a new operation explicitly.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .frontend import shown_name
+
+__all__ = ["ClaimedThisRun", "FreshKeys", "Holder", "ThisOperation", "new_create_key"]
+
+
+def new_create_key() -> str:
+    """A fresh Idempotency-Key (documented alphabet [A-Za-z0-9_-], 8-255 characters) for one create."""
+    return f"pulumi-create-{uuid.uuid4().hex}"
+
+
+class _SharedSet:
+    """A set of strings that concurrent calls of one provider process add to and ask about."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: set[str] = set()
+
+    def add(self, item: str) -> None:
+        with self._lock:
+            self._items.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        with self._lock:
+            return item in self._items
+
+    def take(self, item: object) -> bool:
+        """True, once, for an item that was added (and is removed by this call)."""
+        with self._lock:
+            if isinstance(item, str) and item in self._items:
+                self._items.discard(item)
+                return True
+        return False
+
+
+class FreshKeys:
+    """The create keys this process's `check` drew for resources that are not in the stack yet.
+
+    A key in here has never been sent: the create that takes it is the first create of a new resource,
+    and the engine has recorded the key in that create's pending operation, which is how `recover` proves
+    what a killed run made. A resource already in the stack keeps the key it was created with, so its
+    inputs stay the same from run to run (an input that changed every run would make the engine rewrite
+    the whole state once per resource); a create that comes with such a key is a replacement, and the key
+    is spent: that create draws a private one instead.
+    """
+
+    def __init__(self) -> None:
+        self._keys = _SharedSet()
+
+    def draw(self) -> str:
+        key = new_create_key()
+        self._keys.add(key)
+        return key
+
+    def take(self, key: object) -> bool:
+        """True, once, for a key `draw` gave out."""
+        return self._keys.take(key)
+
+
+class ClaimedThisRun:
+    """The organizations a create of this process made or adopted (a delete of this run must spare them),
+    and those a delete of this process removed (an `adopt_id` naming one cannot be adopted any more).
+
+    The engine deletes a replaced resource's old organization after creating its replacement. When that
+    create adopted the old organization itself (the user named it with `adopt_id` after a create-first
+    replacement was refused, or renamed a resource that still carries `adopt_id`), both entries are the
+    same organization, and the delete would remove what the stack has just taken over. The other way round,
+    a delete-first replacement of an adopted resource deletes the organization that a stale `adopt_id` in
+    the program still names. A provider process serves one deployment, so "this process" is "this
+    operation".
+    """
+
+    def __init__(self) -> None:
+        self._claimed = _SharedSet()
+        self._deleted = _SharedSet()
+        self._holders: dict[str, Holder] = {}
+        self._named_in_stack: dict[str, str] = {}
+        self._holders_lock = threading.Lock()
+
+    def add(self, organization_id: str) -> None:
+        self._claimed.add(organization_id)
+
+    def __contains__(self, organization_id: object) -> bool:
+        return organization_id in self._claimed
+
+    def deleted(self, organization_id: str) -> None:
+        self._deleted.add(organization_id)
+
+    def was_deleted(self, organization_id: object) -> bool:
+        return organization_id in self._deleted
+
+    def hold(self, organization_id: str, holder: Holder) -> Holder | None:
+        """Note that `holder` manages the organization; the other resource that does already, if any.
+
+        An organization belongs to one resource: two resources adopting one id, or one adopting an id that
+        another resource of the stack holds, would take turns overwriting its settings."""
+        with self._holders_lock:
+            current = self._holders.setdefault(organization_id, holder)
+        return None if current.key == holder.key else current
+
+    def named_in_stack(self, organization_id: str, declared: str) -> None:
+        """A resource already in the stack still names `adopt_id` (its adoption is over), declared so."""
+        with self._holders_lock:
+            self._named_in_stack[organization_id] = declared
+
+    def is_named_in_stack(self, organization_id: str, declared: str) -> bool:
+        """Whether a new resource naming this id, declared so, is that stack resource checked again: the
+        engine checks a replacement as a new resource, with the same inputs."""
+        with self._holders_lock:
+            return self._named_in_stack.get(organization_id) == declared
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A resource that manages an organization: `key` tells resources apart, `description` names one."""
+
+    key: str
+    description: str
+
+    @classmethod
+    def in_stack(cls, props: dict[str, Any], urn: str = "") -> Holder:
+        """A resource the stack holds (its stored outputs): the plugin knows its URN, the dynamic provider
+        only its organization's stored name (its host does not pass URNs)."""
+        if urn:
+            return cls(urn, urn)
+        name = shown_name(props.get("name"))
+        return cls(f"stack:{name}", f"the stack's resource for organization {name}")
+
+    @classmethod
+    def adopting(cls, news: dict[str, Any], urn: str = "") -> Holder:
+        """A new resource naming the organization to adopt: every one is a resource of its own."""
+        if urn:
+            return cls(urn, urn)
+        name = shown_name(news.get("name"))
+        return cls(f"adopt:{uuid.uuid4().hex}", f"a new resource adopting it for organization {name}")
+
+
+@dataclass(frozen=True)
+class ThisOperation:
+    """The claims and the fresh create keys of one operation."""
+
+    claimed: ClaimedThisRun = field(default_factory=ClaimedThisRun)
+    fresh_keys: FreshKeys = field(default_factory=FreshKeys)
