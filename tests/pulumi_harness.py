@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +47,18 @@ def pulumi_command(pulumi_bin_dir: Path) -> auto.PulumiCommand:
 
 @dataclass
 class UpOutcome:
-    """What an `up` printed; its outputs and summary are read from the stack when a test asks."""
+    """What an `up` printed; its outputs and summary are read from the stack when a test first asks (ask
+    before the next command changes them)."""
 
     stack: auto.Stack
     stdout: str
+    stderr: str
 
-    @property
+    @cached_property
     def outputs(self) -> auto.OutputMap:
         return self.stack.outputs()
 
-    @property
+    @cached_property
     def summary(self) -> auto.UpdateSummary:
         info = self.stack.info()
         assert info is not None, "the stack has no update"
@@ -113,7 +116,7 @@ class StackHarness:
             raise auto.errors.create_command_error(
                 auto.CommandResult(stdout=result.stdout, stderr=result.stderr, code=result.returncode)
             )
-        return UpOutcome(self.stack, result.stdout)
+        return UpOutcome(self.stack, result.stdout, result.stderr)
 
     def refresh(self, **kwargs: Any) -> auto.RefreshResult:
         self.flush_config()
