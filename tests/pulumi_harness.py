@@ -46,9 +46,9 @@ def pulumi_command(pulumi_bin_dir: Path) -> auto.PulumiCommand:
 
 
 @dataclass
-class UpOutcome:
-    """What an `up` printed; its outputs and summary are read from the stack when a test first asks (ask
-    before the next command changes them)."""
+class Outcome:
+    """What an `up`, `refresh` or `destroy` printed; the stack's outputs and the summary of its last update
+    are read when a test first asks (ask before the next command changes them)."""
 
     stack: auto.Stack
     stdout: str
@@ -97,34 +97,39 @@ class StackHarness:
         self.flush_config()
         return self.stack.preview(on_output=self.on_output, color="never", **kwargs)
 
-    def up(self, *, diff: bool = False, replace: Sequence[str] = ()) -> UpOutcome:
+    def up(self, *, diff: bool = False, replace: Sequence[str] = ()) -> Outcome:
         """`pulumi up --yes --skip-preview`, as a pipeline runs it, its output kept in `output`.
 
         Not the Automation API's up: after every up it runs three more CLI processes (the stack's
         history, and its outputs twice, decrypting the secrets each time), 0.8 s of CPU that most tests
-        never read. `UpOutcome` asks for them only when a test does."""
-        args = ["up", "--yes", "--skip-preview", "--color", "never"]
-        if diff:
-            args.append("--diff")
+        never read. `Outcome` asks for them only when a test does."""
+        flags = ["--diff"] if diff else []
         for urn in replace:
-            args += ["--replace", urn]
+            flags += ["--replace", urn]
+        return self._operation("up", "--skip-preview", *flags)
+
+    def refresh(self) -> Outcome:
+        """`pulumi refresh --yes` (the Automation API's would read the history after it)."""
+        return self._operation("refresh")
+
+    def destroy(self) -> Outcome:
+        """`pulumi destroy --yes` (the Automation API's would read the history after it)."""
+        return self._operation("destroy")
+
+    def _operation(self, command: str, *flags: str) -> Outcome:
         result = subprocess.run(
-            self.cli_command(*args), cwd=self.work_dir, env=self.cli_env, capture_output=True, text=True
+            self.cli_command(command, "--yes", "--color", "never", *flags),
+            cwd=self.work_dir,
+            env=self.cli_env,
+            capture_output=True,
+            text=True,
         )
         self.output.extend((result.stdout + result.stderr).splitlines())
         if result.returncode != 0:
             raise auto.errors.create_command_error(
                 auto.CommandResult(stdout=result.stdout, stderr=result.stderr, code=result.returncode)
             )
-        return UpOutcome(self.stack, result.stdout, result.stderr)
-
-    def refresh(self, **kwargs: Any) -> auto.RefreshResult:
-        self.flush_config()
-        return self.stack.refresh(on_output=self.on_output, color="never", **kwargs)
-
-    def destroy(self, **kwargs: Any) -> auto.DestroyResult:
-        self.flush_config()
-        return self.stack.destroy(on_output=self.on_output, color="never", **kwargs)
+        return Outcome(self.stack, result.stdout, result.stderr)
 
     @property
     def cli_env(self) -> dict[str, str]:
