@@ -101,10 +101,11 @@ def test_the_first_read_sends_its_list_call_while_the_models_load(
     seen = json.loads(run.stdout)
     assert seen == {"pydantic_loaded": False, "list_sent_first": True, "name": "Listed"}
     # The list and the account lookup (one per process: accounts.py), both sent before the models loaded.
-    assert sorted((e["method"], e["path"]) for e in emulator.admin.journal()) == [
-        ("GET", "/api/organization"),
-        ("GET", "/api/organizations"),
-    ]
+    # On a loaded machine the models may take longer to load than a list may serve reads (5 s): then the
+    # read lists once more, which is the snapshot's rule, not a second first read.
+    calls = [(e["method"], e["path"]) for e in emulator.admin.journal()]
+    assert set(calls) == {("GET", "/api/organization"), ("GET", "/api/organizations")}
+    assert calls.count(("GET", "/api/organization")) == 1
 
 
 def test_the_first_request_counts_as_out_once_sent_not_once_answered(
