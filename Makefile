@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # One pytest worker per core (pytest-xdist); the packaging tests share one worker (their xdist_group).
 PARALLEL ?= -n auto --dist loadgroup
 
-.PHONY: demo demo-yaml test lint unit cli bench bench-scale outputs clean
+.PHONY: demo demo-yaml demo-destroy test lint unit cli bench bench-scale outputs clean schema sdks plugin-archive
 
 $(STAMP): pyproject.toml emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,32 @@ demo: $(STAMP)
 demo-yaml: $(STAMP)
 	$(PY) scripts/demo.py --program yaml
 
+## demo-destroy: delete the demo's organizations and its stack (the emulator starts again for it)
+demo-destroy: $(STAMP)
+	$(PY) scripts/demo.py --destroy
+
 ## outputs: show the demo stack's outputs again
 outputs: $(STAMP)
 	$(PY) scripts/demo.py --outputs
+
+## schema: rewrite polytomic_provider/plugin/schema.json from the core's definitions (a test fails when stale)
+schema: $(STAMP)
+	$(PY) -m polytomic_provider.plugin.schema > polytomic_provider/plugin/schema.json
+
+## sdks: the typed SDKs (Node.js, Python, Go) at the package's version, generated into sdk/
+sdks: $(STAMP)
+	@set -e; bin="$$(scripts/install-pulumi | tail -n 1)"; \
+	version="$$($(PY) -c 'from polytomic_provider.version import __version__; print(__version__)')"; \
+	for language in nodejs python go; do \
+	  echo "pulumi package gen-sdk --language $$language --version $$version --out sdk"; \
+	  "$$bin/pulumi" package gen-sdk polytomic_provider/plugin/schema.json --language $$language \
+	    --version "$$version" --out sdk; \
+	done
+
+## plugin-archive: dist/pulumi-resource-polytomic-v<version>.tar.gz, for
+##   `pulumi plugin install resource polytomic <version> --file <archive>` (needs only Python and the CLI)
+plugin-archive: $(STAMP)
+	$(PY) scripts/plugin-archive.py --out dist
 
 ## lint: ruff and mypy; gofmt and go vet for the language hosts (toolchain/) where Go is installed
 lint: $(STAMP)
@@ -93,4 +116,4 @@ bench-scale: $(STAMP)
 	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) bench/scale.py
 
 clean:
-	rm -rf .demo $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .demo $(VENV) .venv-3.* .pytest_cache .mypy_cache .ruff_cache dist sdk provider/venv

@@ -33,7 +33,9 @@ __all__ = [
     "ENV_PARTNER_KEY",
     "MISSING_KEY",
     "SETTINGS",
+    "SETTING_DOCS",
     "Secret",
+    "SettingDoc",
     "Settings",
     "check_settings",
     "deployment_url_problem",
@@ -58,8 +60,75 @@ ENV_TIMEOUT = "POLYTOMIC_REQUEST_TIMEOUT"
 ENV_MAX_ATTEMPTS = "POLYTOMIC_MAX_ATTEMPTS"
 ENV_RETRY_BUDGET = "POLYTOMIC_RETRY_BUDGET"
 
+
+@dataclass(frozen=True)
+class SettingDoc:
+    """One setting as users meet it: its type, its environment variables (first found wins), its default
+    and what it is. The plugin's schema and the docs are written from these."""
+
+    key: str
+    type: str
+    summary: str
+    env: tuple[str, ...]
+    default: str | None
+    secret: bool = False
+
+    @property
+    def description(self) -> str:
+        variables = ", then ".join(self.env)
+        default = f"the default is {self.default}" if self.default is not None else "there is no default"
+        plural = "variables are" if len(self.env) > 1 else "variable is"
+        return f"{self.summary} When unset, the {variables} environment {plural} used; {default}."
+
+
+SETTING_DOCS = (
+    SettingDoc(
+        "partnerKey",
+        "string",
+        "The Polytomic partner key organizations are managed with: one line of printable ASCII.",
+        (ENV_PARTNER_KEY, ENV_API_KEY),
+        None,
+        secret=True,
+    ),
+    SettingDoc(
+        "deploymentUrl",
+        "string",
+        "Base URL of the Polytomic deployment, http:// or https:// (https:// is added when no scheme is "
+        "given).",
+        (ENV_DEPLOYMENT_URL,),
+        DEFAULT_DEPLOYMENT_URL,
+    ),
+    SettingDoc(
+        "apiVersion",
+        "string",
+        "API version sent as X-Polytomic-Version on every request (YYYY-MM-DD).",
+        (ENV_API_VERSION,),
+        DEFAULT_API_VERSION,
+    ),
+    SettingDoc(
+        "requestTimeout",
+        "number",
+        "Seconds per HTTP request, 0.1 to 3600.",
+        (ENV_TIMEOUT,),
+        f"{DEFAULT_TIMEOUT_SECONDS:g}",
+    ),
+    SettingDoc(
+        "maxAttempts",
+        "integer",
+        "Attempts per API call, the first one included: a whole number, 1 to 100.",
+        (ENV_MAX_ATTEMPTS,),
+        f"{DEFAULT_MAX_ATTEMPTS}",
+    ),
+    SettingDoc(
+        "retryBudget",
+        "number",
+        "Seconds, 1 to 86400, after which no new attempt of an API call starts.",
+        (ENV_RETRY_BUDGET,),
+        f"{DEFAULT_RETRY_BUDGET_SECONDS:g}",
+    ),
+)
 # Every setting of the provider, as stack config (`polytomic:<name>`) and provider inputs spell them.
-SETTINGS = ("partnerKey", "deploymentUrl", "apiVersion", "requestTimeout", "maxAttempts", "retryBudget")
+SETTINGS = tuple(doc.key for doc in SETTING_DOCS)
 
 _API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Characters RFC 3986 allows in a URL; anything else (spaces, quotes, non-ASCII) is refused, not guessed at.

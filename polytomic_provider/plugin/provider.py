@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from pulumi.provider.experimental import provider as rpc
@@ -23,10 +22,10 @@ from ..frontend import NAME_IS_SECRET, PLUGIN, PLUGIN_TYPE, camel_case
 from ..ownership import REPLACEMENT_DELETES_FIRST
 from ..problems import Problem
 from ..runtime import ProviderRuntime
-from ..version import __version__
 from ..warmup import start_prewarm
 from .engine_log import CURRENT_URN
 from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
+from .schema import PACKAGE, build_schema
 
 if TYPE_CHECKING:  # httpx and pydantic load after the plugin has told the engine its port (warmup.py)
     from ..client import AsyncPolytomicClient
@@ -34,7 +33,6 @@ if TYPE_CHECKING:  # httpx and pydantic load after the plugin has told the engin
 
 __all__ = ["ORGANIZATION", "PACKAGE", "PolytomicProvider", "schema"]
 
-PACKAGE = "polytomic"
 ORGANIZATION = PLUGIN_TYPE
 GET_ORGANIZATION = f"{PACKAGE}:index:getOrganization"
 GET_ORGANIZATIONS = f"{PACKAGE}:index:getOrganizations"
@@ -43,9 +41,8 @@ SECRET_SETTING = "partnerKey"  # stored as a secret in the provider resource's s
 
 
 def schema() -> dict[str, Any]:
-    """The hand-written package schema (schema.json), with this release's version."""
-    text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
-    return {**json.loads(text), "version": __version__}
+    """The package schema, written from the core's definitions (schema.py)."""
+    return build_schema()
 
 
 def _folded(name: str) -> str:
