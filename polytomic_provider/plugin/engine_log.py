@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sys
 
 import grpc.aio
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
@@ -28,22 +29,27 @@ class EngineLogHandler(logging.Handler):
         self._address = engine_address
         self._stub: engine_pb2_grpc.EngineStub | None = None
         self._sending: set[asyncio.Future[object]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the server's, once a line came from it
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # not on the server's loop: nothing to send with
-        try:
-            if self._stub is None:
-                self._stub = engine_pb2_grpc.EngineStub(grpc.aio.insecure_channel(self._address))
-            request = engine_pb2.LogRequest(
-                severity=engine_pb2.WARNING, message=self.format(record), urn=CURRENT_URN.get()
-            )
-            task = asyncio.ensure_future(self._stub.Log(request))
+            message, urn = self.format(record), CURRENT_URN.get()
+            try:
+                self._loop = asyncio.get_running_loop()
+            except RuntimeError:  # logged on another thread: handed to the server's loop, if known yet
+                loop = self._loop
+                if loop is not None and not loop.is_closed():
+                    loop.call_soon_threadsafe(self._send, message, urn)
+                return
+            self._send(message, urn)
         except Exception:  # a line that cannot be reported must never fail the call that retried
             self.handleError(record)
-            return
+
+    def _send(self, message: str, urn: str) -> None:
+        if self._stub is None:
+            self._stub = engine_pb2_grpc.EngineStub(grpc.aio.insecure_channel(self._address))
+        request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
+        task = asyncio.ensure_future(self._stub.Log(request))
         self._sending.add(task)
         task.add_done_callback(self._sent)
 
@@ -54,5 +60,11 @@ class EngineLogHandler(logging.Handler):
 
 
 def forward_retries(engine_address: str) -> None:
-    """Send the retry reporter's lines to the engine (as well as to stderr, the plugin's own log)."""
-    logging.getLogger("polytomic_provider.retry").addHandler(EngineLogHandler(engine_address))
+    """Send the retry reporter's lines to the engine, and to stderr, the plugin's own log (the engine's log
+    file). The stderr handler is explicit: Python's last-resort handler writes to stderr only while a
+    logger has no handler at all, so the engine's handler alone would take the lines away from it."""
+    logger = logging.getLogger("polytomic_provider.retry")
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.WARNING)
+    logger.addHandler(stderr)
+    logger.addHandler(EngineLogHandler(engine_address))
