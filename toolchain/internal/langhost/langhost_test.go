@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -167,4 +168,24 @@ func waitUntil(t *testing.T, condition func() bool) {
 		}
 	}
 	t.Fatal("timed out")
+}
+
+func TestRuntimeOptionsOnTheCommandLineAreTakenOutAndServeAsProgramOptions(t *testing.T) {
+	known := map[string]bool{"logtostderr": true, "v": true, "tracing": true}
+	args, options := splitRuntimeOptions(
+		[]string{"-toolchain=pip", "--virtualenv=venv", "-v=9", "-logtostderr", "-tracing", "x", "127.0.0.1:5"}, known)
+	if want := []string{"-v=9", "-logtostderr", "-tracing", "x", "127.0.0.1:5"}; !reflect.DeepEqual(args, want) {
+		t.Fatalf("arguments left: %v, want %v", args, want)
+	}
+	if want := map[string]any{"toolchain": "pip", "virtualenv": "venv"}; !reflect.DeepEqual(options, want) {
+		t.Fatalf("options: %v, want %v", options, want)
+	}
+
+	saved := commandLineOptions
+	defer func() { commandLineOptions = saved }()
+	commandLineOptions = options
+	program := ProgramFrom(&pulumirpc.ProgramInfo{RootDirectory: "/p"}, "")
+	if program.Option("virtualenv") != "venv" || program.Option("toolchain") != "pip" {
+		t.Fatalf("the command line's options are the program's when it has none: %v", program.options)
+	}
 }

@@ -16,10 +16,16 @@ type Program struct {
 	options    map[string]any
 }
 
+// commandLineOptions are runtime options given on the host's command line (see splitRuntimeOptions): what a
+// program's own options do not say, these do.
+var commandLineOptions = map[string]any{}
+
 // ProgramFrom reads a ProgramInfo; older engine calls that send none fall back to the given directory.
 func ProgramFrom(info *pulumirpc.ProgramInfo, fallbackDirectory string) Program {
 	if info == nil {
-		return Program{Root: fallbackDirectory, Directory: fallbackDirectory, EntryPoint: "."}
+		return Program{
+			Root: fallbackDirectory, Directory: fallbackDirectory, EntryPoint: ".", options: withCommandLine(nil),
+		}
 	}
 	program := Program{
 		Root:       info.GetRootDirectory(),
@@ -35,10 +41,23 @@ func ProgramFrom(info *pulumirpc.ProgramInfo, fallbackDirectory string) Program 
 	if program.EntryPoint == "" {
 		program.EntryPoint = "."
 	}
+	var options map[string]any
 	if info.GetOptions() != nil {
-		program.options = info.GetOptions().AsMap()
+		options = info.GetOptions().AsMap()
 	}
+	program.options = withCommandLine(options)
 	return program
+}
+
+func withCommandLine(options map[string]any) map[string]any {
+	merged := map[string]any{}
+	for name, value := range commandLineOptions {
+		merged[name] = value
+	}
+	for name, value := range options {
+		merged[name] = value
+	}
+	return merged
 }
 
 // Option is a runtime option as text ("" when unset); Pulumi.yaml may spell booleans and numbers as YAML

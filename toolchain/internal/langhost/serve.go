@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,7 +49,11 @@ func Main(language string, newHost func(Flags) pulumirpc.LanguageRuntimeServer) 
 	flags.Int("v", 0, "log verbosity")
 	flags.Bool("logflow", false, "pass logging flags on to child processes")
 	flags.String("root", "", "the project's root directory (older engines)")
-	if err := flags.Parse(os.Args[1:]); err != nil {
+	known := map[string]bool{}
+	flags.VisitAll(func(f *flag.Flag) { known[f.Name] = true })
+	args, options := splitRuntimeOptions(os.Args[1:], known)
+	commandLineOptions = options
+	if err := flags.Parse(args); err != nil {
 		fail(language, err)
 	}
 	if *showVersion {
@@ -97,4 +102,21 @@ func Main(language string, newHost func(Flags) pulumirpc.LanguageRuntimeServer) 
 func fail(language string, err error) {
 	fmt.Fprintf(os.Stderr, "pulumi-language-%s: %v\n", language, err)
 	os.Exit(1)
+}
+
+// splitRuntimeOptions takes the runtime options the engine puts on the command line of a host it starts for a
+// plugin (`-toolchain=pip`, `-virtualenv=venv`: the PulumiPlugin.yaml runtime options, as Pulumi's own hosts
+// take them) out of the arguments, leaving the flags this host defines.
+func splitRuntimeOptions(args []string, known map[string]bool) ([]string, map[string]any) {
+	rest := []string{}
+	options := map[string]any{}
+	for _, arg := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if strings.HasPrefix(arg, "-") && hasValue && name != "" && !known[name] {
+			options[name] = value
+			continue
+		}
+		rest = append(rest, arg)
+	}
+	return rest, options
 }

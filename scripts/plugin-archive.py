@@ -1,0 +1,75 @@
+"""Build the provider plugin's archive: `pulumi plugin install resource polytomic <version> --file <it>`.
+
+The archive is a source-based plugin (PulumiPlugin.yaml, runtime python) holding this release's wheel:
+Pulumi makes the plugin's own virtualenv when it installs it and fills it from requirements.txt (the wheel,
+then its dependencies from the package index). A machine needs only Python and the Pulumi CLI.
+
+    python scripts/plugin-archive.py [--out dist]    (make plugin-archive)
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from polytomic_provider.version import __version__  # noqa: E402
+
+MANIFEST = """\
+# The Polytomic provider plugin, installed from its archive: Pulumi makes venv/ and installs
+# requirements.txt (the wheel beside this file) into it.
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: venv
+"""
+
+
+def build_wheel(out: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (wheel,) = out.glob("polytomic_pulumi-*.whl")
+    return wheel
+
+
+def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = len(data), 0o644, 0
+    archive.addfile(info, io.BytesIO(data))
+
+
+def write_archive(wheel: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    entry = (REPO / "provider" / "__main__.py").read_bytes()
+    with tarfile.open(destination, "w:gz") as archive:
+        _add(archive, "PulumiPlugin.yaml", MANIFEST.encode())
+        _add(archive, "__main__.py", entry)
+        _add(archive, "requirements.txt", f"./{wheel.name}\n".encode())
+        _add(archive, wheel.name, wheel.read_bytes())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "dist", help="folder to write the archive to")
+    args = parser.parse_args()
+    destination = args.out.resolve() / f"pulumi-resource-polytomic-v{__version__}.tar.gz"
+    with tempfile.TemporaryDirectory() as scratch:
+        write_archive(build_wheel(Path(scratch)), destination)
+    print(destination)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
