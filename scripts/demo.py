@@ -2,7 +2,8 @@
 
 Everything stays inside the repository's `.demo/` folder: the emulator's database, the Pulumi state
 (a `file://` backend, passphrase secrets provider), Pulumi's plugin folder. Running it again shows no
-changes. Run with `--outputs` to print the stack's outputs again without starting anything.
+changes. Run with `--outputs` to print the stack's outputs again without starting anything, and with
+`--destroy` (`make demo-destroy`) to delete the demo's organizations and its stack.
 
 `--program yaml` (`make demo-yaml`) runs examples/yaml instead, through the provider plugin: it installs
 `pulumi-resource-polytomic` from this virtualenv with `pulumi plugin install --file`, as a user would.
@@ -13,8 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from polytomic_emulator.launcher import EmulatorProcess
@@ -28,18 +31,45 @@ DEMO_PARTNER_KEY = "demo-partner-key-0123456789"
 DEMO_PASSPHRASE = "polytomic-demo-passphrase"
 DEMO_CLIENT_ID = "demo-acme-client"
 DEMO_CLIENT_SECRET = "demo-acme-client-secret"
-# A fixed port: `pulumi refresh` and `destroy` reach the API through the provider configuration stored at
-# the last `up`, so the emulator's address must not change between runs.
+# The port of the last run is taken again when it is free: `pulumi refresh` and `destroy` of the plugin's
+# stack reach the API through the provider configuration stored at the last `up`. Otherwise any free port.
 DEMO_PORT = int(os.environ.get("DEMO_EMULATOR_PORT", "48765"))
+PORT_FILE = DEMO_DIR / "emulator.port"
 PROGRAMS = {"python": REPO, "yaml": REPO / "examples" / "yaml"}
 
 
 def pulumi_bin_dir() -> Path:
     """Find or build the CLI with the project's bootstrap script (it prints the bin directory last)."""
+    print(
+        "Finding the Pulumi CLI (scripts/install-pulumi): an installed one is used as it is; otherwise it "
+        "is built from its Go modules, which takes a few minutes the first time and seconds afterwards.",
+        flush=True,
+    )
+    started = time.monotonic()
     result = subprocess.run(
         [str(REPO / "scripts" / "install-pulumi")], check=True, stdout=subprocess.PIPE, text=True
     )
-    return Path(result.stdout.strip().splitlines()[-1])
+    bin_dir = Path(result.stdout.strip().splitlines()[-1])
+    print(f"Pulumi CLI ready in {time.monotonic() - started:.0f} s: {bin_dir}", flush=True)
+    return bin_dir
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_port() -> int:
+    """The last run's port (or DEMO_EMULATOR_PORT) when it is free, else 0: the emulator picks one."""
+    wanted = int(PORT_FILE.read_text()) if PORT_FILE.exists() else DEMO_PORT
+    if _is_free(wanted):
+        return wanted
+    print(f"Port {wanted} is taken: the emulator takes a free one (the stack is pointed at it).", flush=True)
+    return 0
 
 
 def pulumi_env(bin_dir: Path) -> dict[str, str]:
@@ -97,6 +127,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--outputs", action="store_true", help="only print the demo stack's outputs")
     parser.add_argument(
+        "--destroy", action="store_true", help="delete the demo's organizations, then its stack"
+    )
+    parser.add_argument(
         "--program", choices=sorted(PROGRAMS), default="python", help="which example program to run"
     )
     args = parser.parse_args()
@@ -108,15 +141,22 @@ def main() -> int:
         return 0
     (DEMO_DIR / "state").mkdir(parents=True, exist_ok=True)
     with EmulatorProcess(
-        partner_key=DEMO_PARTNER_KEY, db_path=DEMO_DIR / "emulator.db", port=DEMO_PORT
+        partner_key=DEMO_PARTNER_KEY, db_path=DEMO_DIR / "emulator.db", port=demo_port()
     ) as emulator:
+        PORT_FILE.write_text(str(emulator.port))
         print(f"Local Polytomic emulator on {emulator.url} (database {DEMO_DIR / 'emulator.db'})")
         if args.program == "yaml":
             install_plugin(bin_dir, env)
         configure_stack(bin_dir, env, emulator.url, cwd)
+        if args.destroy:
+            run(bin_dir, env, "destroy", "--yes", "--stack", STACK, cwd=cwd)
+            run(bin_dir, env, "stack", "rm", "--yes", STACK, cwd=cwd)
+            print("\nThe demo's organizations and its stack are deleted; `make demo` starts again.")
+            return 0
         run(bin_dir, env, "preview", "--stack", STACK, cwd=cwd)
         run(bin_dir, env, "up", "--yes", "--skip-preview", "--stack", STACK, cwd=cwd)
         show_outputs(bin_dir, env, args.program)
+        print("Delete the demo's organizations and its stack with:  make demo-destroy")
     return 0
 
 

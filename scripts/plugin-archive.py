@@ -33,9 +33,9 @@ runtime:
 """
 
 
-def build_wheel(out: Path) -> Path:
+def build_wheel(out: Path, source: Path = REPO) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(out), str(REPO)],
+        [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(out), str(source)],
         check=True,
         capture_output=True,
         text=True,
@@ -63,10 +63,13 @@ def write_archive(wheel: Path, destination: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "dist", help="folder to write the archive to")
+    parser.add_argument(
+        "--source", type=Path, default=REPO, help="the checkout to build the wheel from (default: this one)"
+    )
     args = parser.parse_args()
     destination = args.out.resolve() / f"pulumi-resource-polytomic-v{__version__}.tar.gz"
     with tempfile.TemporaryDirectory() as scratch:
-        write_archive(build_wheel(Path(scratch)), destination)
+        write_archive(build_wheel(Path(scratch), args.source.resolve()), destination)
     print(destination)
     return 0
 

@@ -7,18 +7,13 @@ scripts/install-pulumi builds; with a user's CLI they run Pulumi's, and must beh
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from polytomic_emulator.launcher import EmulatorProcess
 from tests.pulumi_harness import StackFactory, StackHarness
 
 pytestmark = pytest.mark.e2e
@@ -103,39 +98,3 @@ def host_version(bin_dir: Path, language: str) -> str:
     ).stdout.strip()
     assert re.fullmatch(r"v?\d+\.\d+\.\d+\S*", stamped), stamped
     return stamped.removeprefix("v")
-
-
-def test_python_program_adds_the_plugin_from_source_and_runs_it(
-    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client, tmp_path: Path
-) -> None:
-    """`pulumi package add` of a source-based plugin (PulumiPlugin.yaml, runtime python): the host runs the
-    plugin for its schema (RunPlugin), generates the Python SDK, links it into requirements.txt, makes the
-    program's virtualenv and installs both (`pulumi install`); the program then runs through the SDK."""
-    plugin = tmp_path / "plugin-source"
-    plugin.mkdir()
-    runtime = {"name": "python", "options": {"virtualenv": sys.prefix}}
-    (plugin / "PulumiPlugin.yaml").write_text(json.dumps({"runtime": runtime}))
-    (plugin / "__main__.py").write_text("from polytomic_provider.plugin.__main__ import main\n\nmain()\n")
-    stack = make_stack("sdk-python", emulator=emulator)
-    (stack.work_dir / "requirements.txt").write_text(f"pulumi=={importlib.metadata.version('pulumi')}\n")
-
-    added = subprocess.run(  # `package` commands take no --stack
-        [str(stack.bin_dir / "pulumi"), "package", "add", str(plugin)],
-        cwd=stack.work_dir,
-        env=stack.cli_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert added.returncode == 0, added.stderr[-3000:]
-    assert "import pulumi_polytomic as polytomic" in added.stdout, added.stdout
-    assert "./sdks/polytomic" in (stack.work_dir / "requirements.txt").read_text().splitlines()
-    assert (stack.work_dir / "venv" / "bin" / "python").exists(), "package add installs into a new virtualenv"
-
-    up = stack.up()
-    assert up.summary.result == "succeeded"
-    remote = partner_api.get(f"/api/organizations/{up.outputs['id'].value}").json()["data"]
-    assert remote["name"] == "Typed SDK Org"
-    stack.preview(expect_no_changes=True)
-    stack.destroy()
-    assert partner_api.get(f"/api/organizations/{up.outputs['id'].value}").status_code == 404

@@ -1,0 +1,25 @@
+"""Two Polytomic organizations, one plain and one signing in through OIDC, and the partner's own."""
+
+import pulumi
+import pulumi_polytomic as polytomic
+
+config = pulumi.Config()
+prefix = config.get("namePrefix") or "Demo Python"
+
+analytics = polytomic.Organization(
+    "analytics", name=f"{prefix} Analytics", sso_domain="analytics.example.com"
+)
+acme = polytomic.Organization(
+    "acme",
+    name=f"{prefix} Acme",
+    sso_domain="acme.example.com",
+    issuer="https://login.acme.example.com",
+    client_id=config.require("acmeClientId"),
+    client_secret=config.require_secret("acmeClientSecret"),
+)
+owner = polytomic.get_current_organization_output()
+
+pulumi.export("analyticsId", analytics.id)
+pulumi.export("acmeId", acme.id)
+pulumi.export("acmeClientSecret", acme.client_secret)  # shown as [secret]
+pulumi.export("partnerOrganization", owner.name)
