@@ -16,7 +16,14 @@ import httpx
 from bench.session import PARTNER_KEY
 
 API_VERSION = "2025-09-18"
-RAW_METHOD = {"up": "POST", "preview": None, "up --refresh": "LIST", "refresh": "LIST", "destroy": "DELETE"}
+RAW_METHOD = {
+    "up": "POST",
+    "preview": None,
+    "preview --refresh": "LIST",
+    "up --refresh": "LIST",
+    "refresh": "LIST",
+    "destroy": "DELETE",
+}
 RAW_THREADS = 4
 
 

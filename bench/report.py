@@ -283,6 +283,7 @@ def render_targets(
             ("refresh", 100, 1.2),
             ("up --refresh", 100, 1.2),
             ("refresh", 1000, 1.3),
+            ("preview --refresh", 1000, 1.2),  # the nightly drift check of examples/ci
         ):
             check(
                 f"{kind}: {command} of {size} at {slow} ms, over (no-op floor + one list call)",

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("up", "preview", "up --refresh", "refresh", "destroy")
+COMMANDS = ("up", "preview", "preview --refresh", "up --refresh", "refresh", "destroy")
 SCALE_COMMANDS = ("preview of creates", *COMMANDS)  # bench/scale.py: the first preview plans N creates
 CLI_ARGS = {
     "preview of creates": ["preview"],
     "up": ["up", "--yes", "--skip-preview"],
     "preview": ["preview", "--expect-no-changes"],
+    # The nightly drift check of examples/ci: the refresh reads every organization (one list call).
+    "preview --refresh": ["preview", "--refresh", "--expect-no-changes"],
     "up --refresh": ["up", "--yes", "--skip-preview", "--refresh", "--expect-no-changes"],
     "refresh": ["refresh", "--yes"],
     "destroy": ["destroy", "--yes"],
@@ -22,7 +24,15 @@ PARALLEL = 8
 # Engine operations of a command that call the API, one after the other: `refresh --yes` previews the
 # refresh (reading every resource) and then refreshes (reading them again), each in a provider process of
 # its own; the other commands' previews (destroy's) make no API call.
-API_PHASES = {"preview of creates": 1, "up": 1, "preview": 1, "up --refresh": 1, "refresh": 2, "destroy": 1}
+API_PHASES = {
+    "preview of creates": 1,
+    "up": 1,
+    "preview": 1,
+    "preview --refresh": 1,
+    "up --refresh": 1,
+    "refresh": 2,
+    "destroy": 1,
+}
 
 
 def cli_args(command: str, parallel: int = PARALLEL) -> list[str]:
