@@ -442,7 +442,9 @@ def test_nodejs_sdk_generates_and_builds(
     pulumi_bin_dir: Path, tmp_path: Path, typescript_node_modules: Path, typescript_compiler: Path
 ) -> None:
     sdk = generate_sdk(pulumi_bin_dir, tmp_path, "nodejs")
-    assert json.loads((sdk / "package.json").read_text())["name"] == "@polytomic/pulumi"
+    package = json.loads((sdk / "package.json").read_text())
+    assert package["name"] == "@polytomic/pulumi"
+    assert package["version"] == __version__, "the SDK carries the schema's version, not ${VERSION}"
     # @pulumi/pulumi and @types/node, as the TypeScript programs have them
     (sdk / "node_modules").symlink_to(typescript_node_modules, target_is_directory=True)
     built = subprocess.run(
