@@ -390,6 +390,8 @@ def generate_sdk(pulumi_bin_dir: Path, tmp_path: Path, language: str) -> Path:
         str(SCHEMA),
         "--language",
         language,
+        "--version",  # as `make sdks` does: gen-sdk otherwise writes "${VERSION}", which fails at run time
+        __version__,
         "--out",
         str(out),
     )
@@ -444,7 +446,7 @@ def test_nodejs_sdk_generates_and_builds(
     sdk = generate_sdk(pulumi_bin_dir, tmp_path, "nodejs")
     package = json.loads((sdk / "package.json").read_text())
     assert package["name"] == "@polytomic/pulumi"
-    assert package["version"] == __version__, "the SDK carries the schema's version, not ${VERSION}"
+    assert package["version"] == __version__, "the SDK carries the package version, not ${VERSION}"
     # @pulumi/pulumi and @types/node, as the TypeScript programs have them
     (sdk / "node_modules").symlink_to(typescript_node_modules, target_is_directory=True)
     built = subprocess.run(
