@@ -159,8 +159,13 @@ def build_schema() -> dict[str, Any]:
             "nodejs": {
                 "packageName": "@polytomic/pulumi",
                 "dependencies": {"@pulumi/pulumi": PULUMI_NODEJS_SDK},
+                "respectSchemaVersion": True,  # the SDK gets the package version, not "${VERSION}"
             },
-            "python": {"packageName": "pulumi_polytomic", "requires": {"pulumi": ">=3.0.0,<4.0.0"}},
+            "python": {
+                "packageName": "pulumi_polytomic",
+                "requires": {"pulumi": ">=3.0.0,<4.0.0"},
+                "respectSchemaVersion": True,
+            },
             "go": {"importBasePath": "github.com/polytomic-pulumi/polytomic-pulumi/sdk/go/polytomic"},
         },
     }
