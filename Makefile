@@ -28,7 +28,8 @@ demo: $(STAMP)
 demo-yaml: $(STAMP)
 	$(PY) scripts/demo.py --program yaml
 
-## demo-destroy: delete the demo's organizations and its stack (the emulator starts again for it)
+## demo-destroy: delete the demo's organizations and its stack (the emulator starts again for it); the YAML
+##   demo's: .venv/bin/python scripts/demo.py --program yaml --destroy
 demo-destroy: $(STAMP)
 	$(PY) scripts/demo.py --destroy
 
@@ -38,7 +39,8 @@ outputs: $(STAMP)
 
 ## schema: rewrite polytomic_provider/plugin/schema.json from the core's definitions (a test fails when stale)
 schema: $(STAMP)
-	$(PY) -m polytomic_provider.plugin.schema > polytomic_provider/plugin/schema.json
+	$(PY) -m polytomic_provider.plugin.schema > polytomic_provider/plugin/schema.json.new
+	mv polytomic_provider/plugin/schema.json.new polytomic_provider/plugin/schema.json
 
 ## sdks: the typed SDKs (Node.js, Python, Go) at the package's version, generated into sdk/
 sdks: $(STAMP)

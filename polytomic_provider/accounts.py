@@ -97,12 +97,18 @@ async def account_of(client: AsyncPolytomicClient) -> Account:
     lookup = _LOOKUPS.setdefault(client, _Lookup())
     if lookup.account is not None:
         return lookup.account
-    if lookup.under_way is None or lookup.under_way.done():
-        lookup.under_way = asyncio.ensure_future(_look_up(client))
+    if lookup.under_way is None or lookup.under_way.done():  # none yet, or the last one failed
+        lookup.under_way = asyncio.ensure_future(_remembered(lookup, client))
         # Its failure is retrieved even if every waiter was cancelled (no "never retrieved" warning).
         lookup.under_way.add_done_callback(lambda done: done.cancelled() or done.exception())
     # Shielded: a caller cancelled while waiting does not cancel the lookup the others wait for.
-    account = await asyncio.shield(lookup.under_way)
+    return await asyncio.shield(lookup.under_way)
+
+
+async def _remembered(lookup: _Lookup, client: AsyncPolytomicClient) -> Account:
+    """The lookup, kept by the lookup itself as it ends: a caller arriving between its end and the
+    resumption of its waiters must find it, not start another."""
+    account = await _look_up(client)
     lookup.account = account
     return account
 

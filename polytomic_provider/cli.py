@@ -44,7 +44,7 @@ from .config import (
     deployment_url_problem,
     resolve_settings,
 )
-from .errors import PolytomicError
+from .errors import ApiError, PolytomicError
 from .hints import hint_for
 from .models import Organization
 from .version import __version__
@@ -151,14 +151,20 @@ def _settings(deployment_url: str | None) -> Settings:
 
 
 def _fetch(settings: Settings) -> tuple[list[Organization], str | None]:
-    """Every organization, and the id of the partner's owner organization."""
+    """Every organization, and the id of the partner's owner organization, as the API spells it."""
     with PolytomicClient(settings) as client:
         try:
             organizations = client.list_organizations()
-            owner_id = client.account().owner_id
         except PolytomicError as error:
             hint = hint_for(error, settings.deployment_url, "list organizations", key_from=ENV_PARTNER_KEY)
             raise CommandError(f"listing organizations failed: {hint}") from None
+        try:
+            owner_id: str | None = client.current_organization().id
+        except ApiError:
+            # The documented list order puts the owner organization first.
+            owner_id = organizations[0].id if organizations else None
+        except PolytomicError as error:
+            raise CommandError(f"finding the partner's owner organization failed: {error}") from None
     return organizations, owner_id
 
 

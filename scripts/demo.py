@@ -65,7 +65,10 @@ def _is_free(port: int) -> bool:
 
 def demo_port() -> int:
     """The last run's port (or DEMO_EMULATOR_PORT) when it is free, else 0: the emulator picks one."""
-    wanted = int(PORT_FILE.read_text()) if PORT_FILE.exists() else DEMO_PORT
+    try:
+        wanted = int(PORT_FILE.read_text()) if PORT_FILE.exists() else DEMO_PORT
+    except ValueError:  # an edited or truncated file: start from the default again
+        wanted = DEMO_PORT
     if _is_free(wanted):
         return wanted
     print(f"Port {wanted} is taken: the emulator takes a free one (the stack is pointed at it).", flush=True)

@@ -18,9 +18,6 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from polytomic_provider.version import __version__  # noqa: E402
 
 MANIFEST = """\
 # The Polytomic provider plugin, installed from its archive: Pulumi makes venv/ and installs
@@ -34,12 +31,13 @@ runtime:
 
 
 def build_wheel(out: Path, source: Path = REPO) -> Path:
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(out), str(source)],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if built.returncode != 0:
+        sys.exit(f"building the wheel of {source} failed:\n{built.stdout[-3000:]}{built.stderr[-3000:]}")
     (wheel,) = out.glob("polytomic_pulumi-*.whl")
     return wheel
 
@@ -67,9 +65,11 @@ def main() -> int:
         "--source", type=Path, default=REPO, help="the checkout to build the wheel from (default: this one)"
     )
     args = parser.parse_args()
-    destination = args.out.resolve() / f"pulumi-resource-polytomic-v{__version__}.tar.gz"
     with tempfile.TemporaryDirectory() as scratch:
-        write_archive(build_wheel(Path(scratch), args.source.resolve()), destination)
+        wheel = build_wheel(Path(scratch), args.source.resolve())
+        version = wheel.name.split("-")[1]  # the built package's, whichever checkout it came from
+        destination = args.out.resolve() / f"pulumi-resource-polytomic-v{version}.tar.gz"
+        write_archive(wheel, destination)
     print(destination)
     return 0
 

@@ -109,12 +109,14 @@ class StackHarness:
         return self._operation("up", "--skip-preview", *flags)
 
     def refresh(self) -> Outcome:
-        """`pulumi refresh --yes` (the Automation API's would read the history after it)."""
-        return self._operation("refresh")
+        """`pulumi refresh --yes --skip-preview`, as the Automation API runs it (without the history it
+        reads after)."""
+        return self._operation("refresh", "--skip-preview")
 
     def destroy(self) -> Outcome:
-        """`pulumi destroy --yes` (the Automation API's would read the history after it)."""
-        return self._operation("destroy")
+        """`pulumi destroy --yes --skip-preview`, as the Automation API runs it (without the history it
+        reads after)."""
+        return self._operation("destroy", "--skip-preview")
 
     def _operation(self, command: str, *flags: str) -> Outcome:
         result = subprocess.run(

@@ -16,7 +16,7 @@ import sys
 import grpc.aio
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-__all__ = ["CURRENT_URN", "EngineLogHandler", "forward_retries"]
+__all__ = ["CURRENT_URN", "EngineLogHandler", "attach_loop", "forward_retries"]
 
 CURRENT_URN: contextvars.ContextVar[str] = contextvars.ContextVar("polytomic_current_urn", default="")
 
@@ -31,17 +31,26 @@ class EngineLogHandler(logging.Handler):
         self._sending: set[asyncio.Future[object]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None  # the server's, once a line came from it
 
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The server's event loop: lines are sent from it (the engine's channel belongs to it)."""
+        self._loop = loop
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
             message, urn = self.format(record), CURRENT_URN.get()
             try:
-                self._loop = asyncio.get_running_loop()
-            except RuntimeError:  # logged on another thread: handed to the server's loop, if known yet
-                loop = self._loop
-                if loop is not None and not loop.is_closed():
-                    loop.call_soon_threadsafe(self._send, message, urn)
-                return
-            self._send(message, urn)
+                running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if self._loop is None:
+                self._loop = running  # no server loop attached: the first loop a line comes from
+            loop = self._loop
+            if loop is None or loop.is_closed():
+                return  # no loop to send with yet: the line is on stderr
+            if running is loop:
+                self._send(message, urn)
+            else:  # logged on another thread or loop: handed to the server's loop
+                loop.call_soon_threadsafe(self._send, message, urn)
         except Exception:  # a line that cannot be reported must never fail the call that retried
             self.handleError(record)
 
@@ -57,6 +66,13 @@ class EngineLogHandler(logging.Handler):
         self._sending.discard(task)
         if not task.cancelled():
             task.exception()  # an engine that is gone cannot be told; the line is in the plugin's log
+
+
+def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Tell the engine handlers which loop the server runs on (called once it runs)."""
+    for handler in logging.getLogger("polytomic_provider.retry").handlers:
+        if isinstance(handler, EngineLogHandler):
+            handler.attach(loop)
 
 
 def forward_retries(engine_address: str) -> None:

@@ -25,6 +25,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from ..errors import PolytomicError
+from .engine_log import attach_loop
 
 __all__ = ["serve"]
 
@@ -41,14 +42,14 @@ Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 
 
 def _ours(error: BaseException) -> PolytomicError | None:
-    """The PolytomicError an exception was raised over (the SDK wraps it), if any."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, PolytomicError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
+    """The core's error a call failed with: the error itself, or the one the SDK's wrapper (a bare
+    `Exception` raised while handling it) carries as its context. Nothing further down the chain: a bug
+    raised while handling one of our errors is a bug, and keeps its stack trace."""
+    if isinstance(error, PolytomicError):
+        return error
+    context = error.__context__
+    if type(error) is Exception and isinstance(context, PolytomicError):
+        return context
     return None
 
 
@@ -77,6 +78,7 @@ def serve(engine_address: str, version: str, provider: rpc.Provider) -> None:
     """Start the server on a free loopback port, print the port (the engine reads it), serve until ended."""
 
     async def run() -> None:
+        attach_loop(asyncio.get_running_loop())  # retry lines logged on any thread are sent from here
         server = grpc.aio.server(options=_SERVER_OPTIONS)
         servicer = _PlainErrorServicer(sys.argv[1:], version, provider, engine_address=engine_address)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)

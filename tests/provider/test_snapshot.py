@@ -6,6 +6,7 @@ fault, which answers after the plan's delay but computes the answer on arrival, 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,12 +16,13 @@ import httpx
 import pytest
 
 from polytomic_emulator.launcher import EmulatorProcess
-from polytomic_provider import bridge
-from polytomic_provider.config import Settings
+from polytomic_provider import accounts, bridge
+from polytomic_provider.client import AsyncPolytomicClient
+from polytomic_provider.config import Secret, Settings
 from polytomic_provider.provider import OrganizationProvider
 from polytomic_provider.runtime import RUNTIME
 from polytomic_provider.snapshot import OrganizationSnapshot
-from tests.support import API_KEY, configure
+from tests.support import API_KEY, PARTNER_KEY, configure
 
 LIST = ("GET", "/api/organizations")
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
@@ -204,3 +206,25 @@ def test_a_key_that_may_not_list_reads_with_one_get_each(emulator: EmulatorProce
     finally:
         RUNTIME.configure(Settings(partner_key=None))
     assert calls(emulator) == [LIST, *[("GET", f"/api/organizations/{own['id']}")] * 2]
+
+
+def test_a_caller_arriving_as_the_account_lookup_ends_joins_it_instead_of_asking_again(
+    emulator: EmulatorProcess,
+) -> None:
+    """The lookup keeps its answer as it ends: a caller that comes between its end and the moment its
+    first waiter resumes must not send a second GET /api/organization (a loaded machine did)."""
+    emulator.admin.clear_journal()
+    client = AsyncPolytomicClient(Settings(partner_key=Secret(PARTNER_KEY), deployment_url=emulator.url))
+
+    async def scenario() -> tuple[object, object]:
+        first = asyncio.ensure_future(accounts.account_of(client))
+        await asyncio.sleep(0)
+        lookup = accounts._LOOKUPS[client]
+        while lookup.under_way is None or not lookup.under_way.done():
+            await asyncio.sleep(0)
+        second = await accounts.account_of(client)  # the first waiter has not resumed yet
+        return await first, second
+
+    first, second = asyncio.run(scenario())
+    assert first == second
+    assert account_lookups(emulator) == 1

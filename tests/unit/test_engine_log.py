@@ -44,11 +44,21 @@ def test_retry_lines_still_reach_stderr_once_the_engine_handler_is_attached(
     assert any(isinstance(h, engine_log.EngineLogHandler) for h in RETRY_LOGGER.handlers)
 
 
-def test_a_line_logged_on_another_thread_is_sent_from_the_servers_loop_with_its_urn() -> None:
-    handler = RecordingHandler()
+@pytest.fixture
+def handler() -> Iterator[RecordingHandler]:
+    recording = RecordingHandler()
     logger = logging.getLogger("polytomic-test-engine-log")
-    logger.addHandler(handler)
+    logger.addHandler(recording)
     logger.propagate = False
+    yield recording
+    logger.removeHandler(recording)
+    logger.propagate = True
+
+
+def test_a_line_logged_on_another_thread_is_sent_from_the_servers_loop_with_its_urn(
+    handler: RecordingHandler,
+) -> None:
+    logger = logging.getLogger("polytomic-test-engine-log")
 
     async def serve() -> None:
         CURRENT_URN.set("urn:pulumi:s::p::polytomic:index:Organization::on-loop")
@@ -70,4 +80,28 @@ def test_a_line_logged_on_another_thread_is_sent_from_the_servers_loop_with_its_
     assert handler.sent == [
         ("from the loop", "urn:pulumi:s::p::polytomic:index:Organization::on-loop", True),
         ("from a thread", "urn:pulumi:s::p::polytomic:index:Organization::on-thread", True),
+    ]
+
+
+def test_once_the_server_attaches_its_loop_even_a_first_line_from_a_thread_reaches_the_engine(
+    handler: RecordingHandler,
+) -> None:
+    logger = logging.getLogger("polytomic-test-engine-log")
+
+    async def serve() -> None:
+        handler.attach(asyncio.get_running_loop())  # what server.serve does as it starts
+
+        def elsewhere() -> None:
+            CURRENT_URN.set("urn:pulumi:s::p::polytomic:index:Organization::first")
+            logger.warning("first line, from a thread")
+
+        await asyncio.to_thread(elsewhere)
+        for _ in range(100):
+            if handler.sent:
+                break
+            await asyncio.sleep(0.01)
+
+    asyncio.run(serve())
+    assert handler.sent == [
+        ("first line, from a thread", "urn:pulumi:s::p::polytomic:index:Organization::first", True)
     ]
