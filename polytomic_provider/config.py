@@ -130,7 +130,7 @@ SETTING_DOCS = (
 # Every setting of the provider, as stack config (`polytomic:<name>`) and provider inputs spell them.
 SETTINGS = tuple(doc.key for doc in SETTING_DOCS)
 
-_API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
+_API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII only: \d takes full-width digits too
 # Characters RFC 3986 allows in a URL; anything else (spaces, quotes, non-ASCII) is refused, not guessed at.
 _URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 # A scheme without "//" (javascript:x, or https:host mistyped), but not a host with a port (host:8080).

@@ -13,12 +13,14 @@ empty or not JSON gives the stack back exactly as it was last saved; nothing els
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 __all__ = ["broken_metadata", "local_root"]
 
 _METADATA_SUFFIX = ".attrs"
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 def local_root(backend_url: str | None, cwd: Path | None = None) -> Path | None:
@@ -42,6 +44,8 @@ def broken_metadata(root: Path, stack: str, project: str | None = None) -> list[
     parts = stack.split("/")
     name = parts[-1]
     project = parts[-2] if len(parts) == 3 else project
+    if not _is_name(name) or (project is not None and not _is_name(project)):
+        return []  # not a name Pulumi accepts (`../x`): it will refuse it; nothing outside is touched
     stacks = root / ".pulumi" / "stacks"
     if not stacks.is_dir():
         return []
@@ -55,6 +59,11 @@ def broken_metadata(root: Path, stack: str, project: str | None = None) -> list[
     else:
         folders = [stacks, *(path for path in stacks.iterdir() if path.is_dir())]
     return sorted(folder / file for folder in folders for file in files if _unreadable(folder / file))
+
+
+def _is_name(name: str) -> bool:
+    """A project or stack name as Pulumi allows it: letters, digits, `-`, `_` and `.`, not a path."""
+    return bool(_NAME.fullmatch(name)) and name not in (".", "..")
 
 
 def _unreadable(path: Path) -> bool:

@@ -157,7 +157,8 @@ def _is_domain(value: str) -> bool:
 class Organization(BaseModel):
     """An organization as the API returns it (client_id and client_secret are never part of it)."""
 
-    model_config = ConfigDict(extra="allow")
+    # A malformed answer is reported without its values: one may be a secret the server echoed.
+    model_config = ConfigDict(extra="allow", hide_input_in_errors=True)
 
     id: str
     name: str

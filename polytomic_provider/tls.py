@@ -16,20 +16,37 @@ import os
 import ssl
 import threading
 
-__all__ = ["default_context", "start_building"]
+from .errors import ConfigurationError
+
+__all__ = ["default_context", "plain_http_context", "start_building"]
 
 _lock = threading.Lock()
 _building: concurrent.futures.Future[ssl.SSLContext] | None = None
 
 
 def _build() -> ssl.SSLContext:
-    if os.environ.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-    if os.environ.get("SSL_CERT_DIR"):
-        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        location = os.environ.get(variable)
+        if location:
+            try:
+                if variable == "SSL_CERT_FILE":
+                    return ssl.create_default_context(cafile=location)
+                return ssl.create_default_context(capath=location)
+            except (OSError, ValueError) as error:  # missing, unreadable, or not PEM
+                reason = getattr(error, "strerror", None) or type(error).__name__
+                raise ConfigurationError(
+                    f"the environment variable {variable} names CA certificates that cannot be loaded "
+                    f"({location}: {reason}): correct it, or unset it to use the bundled CA certificates"
+                ) from None
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def plain_http_context() -> ssl.SSLContext:
+    """For a deployment reached over http://: no CA bundle is read (an unreadable SSL_CERT_FILE does not
+    matter there), and any https:// request, which none should be, fails verification."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def start_building() -> concurrent.futures.Future[ssl.SSLContext]:

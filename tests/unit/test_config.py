@@ -64,6 +64,8 @@ def test_urls_are_normalised(raw: str, expected: str) -> None:
     [
         ({"deploymentUrl": "ftp://x.example.com"}, "polytomic:deploymentUrl"),
         ({"apiVersion": "latest"}, "polytomic:apiVersion"),
+        # Full-width digits match \d but cannot go into an HTTP header: refused here, not at the first call.
+        ({"apiVersion": "\uff12\uff10\uff12\uff15-\uff10\uff19-\uff11\uff18"}, "polytomic:apiVersion"),
         ({"requestTimeout": "soon"}, "polytomic:requestTimeout"),
         ({"maxAttempts": "0"}, "polytomic:maxAttempts"),
         ({"retryBudget": "-1"}, "polytomic:retryBudget"),

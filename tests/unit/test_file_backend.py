@@ -87,3 +87,18 @@ def test_metadata_of_a_stack_outside_any_project_folder_is_found(tmp_path: Path)
     (folder / "dev.json").write_bytes(b"{}")
     (folder / "dev.json.attrs").write_bytes(b"\x00\x00")
     assert broken_metadata(tmp_path, "dev") == [folder / "dev.json.attrs"]
+
+
+@pytest.mark.parametrize("project", ["../../../outside", "..", "a/b", ""])
+def test_a_project_name_that_is_a_path_reaches_nothing_outside_the_backend(
+    tmp_path: Path, project: str
+) -> None:
+    """`name: ../../../outside` in Pulumi.yaml must not make recover look at (and repair) files elsewhere."""
+    root = tmp_path / "backend"
+    (root / ".pulumi" / "stacks").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "dev.json.attrs").write_text("")  # empty, as a cut-short metadata file would be
+    assert broken_metadata(root, "dev", project) == []
+    assert broken_metadata(root, "../dev", None) == []
+    assert (outside / "dev.json.attrs").exists()

@@ -51,3 +51,17 @@ def test_a_wrong_type_is_named_as_a_person_would_name_it(value: object, got: str
     reasons = {p.property: p.reason for p in problems}
     assert reasons["name"] == f"name must be a string, got {got}"
     assert reasons["sso_domain"] == f"sso_domain must be a string, got {got}"
+
+
+def test_a_malformed_answer_is_reported_without_the_values_it_echoed() -> None:
+    """A 2xx whose organization is of another shape: pydantic's message must not repeat what the server
+    sent (here a client secret echoed in a field that should be a string)."""
+    import pydantic
+
+    from polytomic_provider.models import Organization
+
+    echoed = {"data": {"id": "o-1", "name": {"client_secret": "echoed-secret-value-1234"}}}
+    with pytest.raises(pydantic.ValidationError) as failure:
+        Organization.from_envelope(echoed)
+    assert "echoed-secret-value-1234" not in str(failure.value)
+    assert "name" in str(failure.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,3 +90,20 @@ def test_a_missing_key_is_a_problem_to_report() -> None:
     runtime.configure(Settings(partner_key=None))
     [problem] = runtime.problems()
     assert problem.property == "polytomic:partnerKey" and "pulumi config set --secret" in problem.reason
+
+
+def test_unloadable_ca_certificates_are_a_problem_check_reports_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SSL_CERT_FILE naming a missing file: one line naming the variable, not a FileNotFoundError."""
+    from polytomic_provider import tls
+
+    monkeypatch.setattr(tls, "_building", None)  # the process's context is built again, from this env
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    runtime = ProviderRuntime()
+    runtime.configure(Settings(partner_key=Secret("pk-0123456789"), deployment_url="https://api.example.com"))
+    (problem,) = runtime.problems()
+    assert "SSL_CERT_FILE" in problem.reason and "missing.pem" in problem.reason
+    monkeypatch.delenv("SSL_CERT_FILE")
+    monkeypatch.setattr(tls, "_building", None)
+    assert runtime.problems() == []

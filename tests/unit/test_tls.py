@@ -11,6 +11,9 @@ import httpx
 import pytest
 
 from polytomic_provider import tls
+from polytomic_provider.client import AsyncPolytomicClient
+from polytomic_provider.config import Secret, Settings
+from polytomic_provider.errors import ConfigurationError
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +44,7 @@ def test_a_failed_build_is_raised_to_its_caller_and_tried_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE names CA certificates that cannot be loaded"):
         tls.default_context()
     monkeypatch.delenv("SSL_CERT_FILE")
     assert tls.default_context().cert_store_stats()["x509_ca"] > 50
@@ -75,3 +78,14 @@ def test_the_context_is_the_one_httpx_builds_by_default(
     elif variable == "SSL_CERT_DIR":
         monkeypatch.setenv(variable, str(tmp_path))
     assert settings_of(tls.default_context()) == settings_of(httpx.create_ssl_context())
+
+
+def test_a_plain_http_deployment_needs_no_ca_bundle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An unreadable SSL_CERT_FILE stops nothing that does not use TLS (it raised FileNotFoundError)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    settings = Settings(partner_key=Secret("pk-0123456789"), deployment_url="http://127.0.0.1:9")
+    client = AsyncPolytomicClient(settings)  # builds without reading the bundle
+    assert client.settings.deployment_url == "http://127.0.0.1:9"
+    secure = Settings(partner_key=Secret("pk-0123456789"), deployment_url="https://127.0.0.1:9")
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
+        AsyncPolytomicClient(secure)
