@@ -24,7 +24,7 @@ import stamina
 
 from . import bridge, tls
 from .config import Settings
-from .errors import TransportError, api_error_for
+from .errors import TransportError, UnexpectedAnswer, api_error_for
 from .retry import (
     CallBudget,
     RetryableResponse,
@@ -135,15 +135,15 @@ class AsyncPolytomicClient:
 
     async def current_organization(self) -> Organization:
         response = await self._request("GET", "/api/organization")
-        return _organization_model().from_envelope(response.json())
+        return self._parsed(response, lambda body: _organization_model().from_envelope(body))
 
     async def list_organizations(self) -> list[Organization]:
         response = await self._request("GET", "/api/organizations")
-        return _organization_model().list_from_envelope(response.json())
+        return self._parsed(response, lambda body: _organization_model().list_from_envelope(body))
 
     async def get_organization(self, organization_id: str) -> Organization:
         response = await self._request("GET", _org_path(organization_id))
-        return _organization_model().from_envelope(response.json())
+        return self._parsed(response, lambda body: _organization_model().from_envelope(body))
 
     @_announces_write
     async def create_organization(
@@ -153,19 +153,27 @@ class AsyncPolytomicClient:
         response = await self._request(
             "POST", "/api/organizations", json=spec.payload(), idempotency_key=idempotency_key, spec=spec
         )
-        return _organization_model().from_envelope(response.json())
+        return self._parsed(response, lambda body: _organization_model().from_envelope(body))
 
     @_announces_write
     async def update_organization(self, organization_id: str, spec: OrganizationSpec) -> Organization:
         """PUT the whole desired payload: the API replaces SSO/OIDC settings in full."""
         response = await self._request("PUT", _org_path(organization_id), json=spec.payload(), spec=spec)
-        return _organization_model().from_envelope(response.json())
+        return self._parsed(response, lambda body: _organization_model().from_envelope(body))
 
     @_announces_write
     async def delete_organization(self, organization_id: str) -> None:
         await self._request("DELETE", _org_path(organization_id))
 
     # -- plumbing ----------------------------------------------------------------------------------------
+
+    def _parsed(self, response: httpx.Response, parse: Callable[[Any], _R]) -> _R:
+        """The answer's body read with `parse`, or an UnexpectedAnswer that says what came instead and
+        where to look, with none of its content (it may echo what we sent)."""
+        try:
+            return parse(response.json())
+        except (ValueError, LookupError, TypeError, AttributeError, RecursionError):  # pydantic's too
+            raise UnexpectedAnswer(_unexpected(response, self.settings.deployment_url)) from None
 
     async def _request(
         self,
@@ -200,6 +208,11 @@ class AsyncPolytomicClient:
                     if should_retry(response):
                         last_failure = f"HTTP {response.status_code}"
                         raise RetryableResponse(response)
+        except httpx.DecodingError:  # a body that does not decode (bad gzip): not the API answering
+            raise UnexpectedAnswer(
+                f"{method} {path}: the answer from {self.settings.deployment_url} could not be decoded "
+                f"(its Content-Encoding does not match its body): {_SOMETHING_ELSE}"
+            ) from None
         except httpx.TransportError as exc:
             raise TransportError(
                 _transport_failure(method, path, self.settings.deployment_url, exc, Scrubber(secrets))
@@ -264,6 +277,22 @@ class PolytomicClient:
         from .ownership import find_by_name
 
         return bridge.run(find_by_name(self._inner, name))
+
+
+_SOMETHING_ELSE = (
+    "something other than Polytomic's API answers there (a proxy, a sign-in page or another service): "
+    "check polytomic:deploymentUrl or POLYTOMIC_DEPLOYMENT_URL, and any HTTPS_PROXY"
+)
+
+
+def _unexpected(response: httpx.Response, url: str) -> str:
+    """What came instead of the API's answer: status, content type and size, never the body."""
+    request = response.request
+    kind = response.headers.get("content-type", "no content type").split(";")[0].strip() or "no content type"
+    return (
+        f"{request.method} {request.url.path}: HTTP {response.status_code} from {url} with a body that is "
+        f"not the API's ({kind}, {len(response.content)} bytes): {_SOMETHING_ELSE}"
+    )
 
 
 def _organization_model() -> type[Organization]:

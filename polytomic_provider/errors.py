@@ -39,6 +39,11 @@ class TransportError(PolytomicError):
         self.attempts = attempts
 
 
+class UnexpectedAnswer(PolytomicError):
+    """A success status with a body that is not the API's (an HTML sign-in page, a bad gzip stream, JSON
+    of another shape or nested beyond reason): something else answers at the deployment URL."""
+
+
 class ApiError(PolytomicError):
     """The API answered with an error status."""
 

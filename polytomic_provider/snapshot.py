@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import PolytomicError
+from .errors import PolytomicError, UnexpectedAnswer
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
@@ -162,14 +162,14 @@ class OrganizationSnapshot:
             by_id: dict[str, Organization] | None = None  # None: each read GETs its own organization
             try:
                 organizations = await self._client.list_organizations()
-            except PolytomicError:  # refused or failed (a key that may not list)
-                pass
-            except _UNPARSABLE as exc:  # an answer of another shape: say so
+            except (UnexpectedAnswer, *_UNPARSABLE) as exc:  # an answer of another shape: say so
                 _log.warning(
                     "polytomic: GET /api/organizations: the answer could not be read (%s); each "
                     "organization is read with its own GET instead",
                     type(exc).__name__,
                 )
+            except PolytomicError:  # refused or failed (a key that may not list)
+                pass
             else:
                 by_id = {o.id: o for o in organizations}
             listing = self._listing = _Listing(by_id, taken_at, writes_before)

@@ -1,0 +1,68 @@
+"""A success status whose body is not the API's (a captive portal's HTML page, a bad gzip stream, JSON of
+another shape or nested beyond reason): one error that says what came and where to look, never a raw
+JSONDecodeError, DecodingError or RecursionError, and never the body itself."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from polytomic_provider.client import PolytomicClient
+from polytomic_provider.config import Secret, Settings
+from polytomic_provider.errors import UnexpectedAnswer
+
+ECHOED = "echoed-partner-key-0123456789"
+BODIES: dict[str, tuple[dict[str, str], bytes]] = {
+    "html sign-in page": ({"Content-Type": "text/html"}, f"<html>Sign in {ECHOED}</html>".encode()),
+    "bad gzip": ({"Content-Type": "application/json", "Content-Encoding": "gzip"}, b"not gzip at all"),
+    "deep json": ({"Content-Type": "application/json"}, b"[" * 100_000 + b"]" * 100_000),
+    "json of another shape": ({"Content-Type": "application/json"}, b'{"data": {"name": 5}}'),
+    "gzip of html": (
+        {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        gzip.compress(f"<p>{ECHOED}</p>".encode()),
+    ),
+}
+
+
+@contextmanager
+def answering(headers: dict[str, str], body: bytes) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("kind", sorted(BODIES))
+def test_a_2xx_that_is_not_the_apis_answer_says_so_in_one_line(kind: str) -> None:
+    headers, body = BODIES[kind]
+    with answering(headers, body) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+            client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
+    message = str(failure.value)
+    assert "something other than Polytomic's API answers there" in message
+    assert "polytomic:deploymentUrl" in message and url in message
+    assert ECHOED not in message and "Sign in" not in message
+    assert failure.value.__cause__ is None and failure.value.__suppress_context__
