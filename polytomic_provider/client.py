@@ -13,6 +13,7 @@ message and error key, a raw error page, the reason phrase, a transport error.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import threading
 from collections.abc import Callable, Coroutine
@@ -167,6 +168,27 @@ class AsyncPolytomicClient:
 
     # -- plumbing ----------------------------------------------------------------------------------------
 
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        json: dict[str, Any] | None,
+        headers: dict[str, str],
+        extensions: dict[str, Any] | None,
+    ) -> httpx.Response:
+        """One request, answer included, within `requestTimeout` as a whole: httpx's timeouts bound each
+        read, so an answer trickled a byte at a time would otherwise hold the attempt open without end."""
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                return await self._http.request(
+                    method, path, json=json, headers=headers, extensions=extensions
+                )
+        except TimeoutError:
+            raise httpx.ReadTimeout(
+                f"no whole answer within {self.settings.timeout:g} s (requestTimeout)",
+                request=self._http.build_request(method, path),
+            ) from None
+
     def _parsed(self, response: httpx.Response, parse: Callable[[Any], _R]) -> _R:
         """The answer's body read with `parse`, or an UnexpectedAnswer that says what came instead and
         where to look, with none of its content (it may echo what we sent)."""
@@ -199,9 +221,7 @@ class AsyncPolytomicClient:
                 with attempt:
                     attempts += 1
                     try:
-                        response = await self._http.request(
-                            method, path, json=json, headers=headers, extensions=extensions
-                        )
+                        response = await self._attempt(method, path, json, headers, extensions)
                     except httpx.TransportError as exc:
                         last_failure = type(exc).__name__
                         raise

@@ -1,11 +1,15 @@
-"""A success status whose body is not the API's (a captive portal's HTML page, a bad gzip stream, JSON of
+"""Answers a client must not take as they come.
+
+A success status whose body is not the API's (a captive portal's HTML page, a bad gzip stream, JSON of
 another shape or nested beyond reason): one error that says what came and where to look, never a raw
-JSONDecodeError, DecodingError or RecursionError, and never the body itself."""
+JSONDecodeError, DecodingError or RecursionError, and never the body itself. An answer trickled a byte at
+a time: cut at the request timeout."""
 
 from __future__ import annotations
 
 import gzip
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +19,7 @@ import pytest
 
 from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.errors import UnexpectedAnswer
+from polytomic_provider.errors import TransportError, UnexpectedAnswer
 
 ECHOED = "echoed-partner-key-0123456789"
 BODIES: dict[str, tuple[dict[str, str], bytes]] = {
@@ -66,3 +70,41 @@ def test_a_2xx_that_is_not_the_apis_answer_says_so_in_one_line(kind: str) -> Non
     assert "polytomic:deploymentUrl" in message and url in message
     assert ECHOED not in message and "Sign in" not in message
     assert failure.value.__cause__ is None and failure.value.__suppress_context__
+
+
+def test_an_answer_trickled_a_byte_at_a_time_ends_within_the_request_timeout() -> None:
+    """httpx bounds each read, not the request: a server sending one byte every 0.2 s would hold an
+    attempt open for as long as it likes. The whole answer must come within requestTimeout."""
+    body = b'{"data": {"id": "o-1", "name": "' + b"x" * 200 + b'"}}'
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:  # the client gave up, as it should
+                pass
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, timeout=1.0, max_attempts=1)
+        started = time.monotonic()
+        with PolytomicClient(settings) as client, pytest.raises(TransportError) as failure:
+            client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
+        assert time.monotonic() - started < 5, "the attempt ended at its timeout, not with the trickle"
+        assert "within 1 s (requestTimeout)" in str(failure.value)
+    finally:
+        server.shutdown()
+        server.server_close()
