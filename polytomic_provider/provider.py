@@ -94,13 +94,17 @@ class OrganizationProvider(ResourceProvider):
         )
         if not problems:  # bad input fails before any request
             from . import bridge
+            from .errors import ConfigurationError
+            from .problems import Problem
 
-            problems += bridge.run(
-                _named(
-                    news,
-                    operations.check_account(RUNTIME.client(), olds, checked, operation=RUNTIME.operation),
+            try:  # built from the settings and the CA certificates (SSL_CERT_FILE), which may be unusable
+                client = RUNTIME.client()
+            except ConfigurationError as error:
+                problems.append(Problem("", str(error)))
+            else:
+                problems += bridge.run(
+                    _named(news, operations.check_account(client, olds, checked, operation=RUNTIME.operation))
                 )
-            )
         return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -17,6 +17,7 @@ from pulumi.provider.experimental import provider as rpc
 
 from .. import operations, queries
 from ..config import CONFIG_NAMESPACE, ConfigLookup, check_settings
+from ..errors import ConfigurationError
 from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
 from ..frontend import NAME_IS_SECRET, PLUGIN, PLUGIN_TYPE, camel_case
 from ..ownership import REPLACEMENT_DELETES_FIRST
@@ -171,14 +172,14 @@ class PolytomicProvider(rpc.Provider):
             foreign=foreign,
         )
         if not problems:  # bad input fails before any request
-            problems += await operations.check_account(
-                await self._client(),
-                olds,
-                checked,
-                operation=self._runtime.operation,
-                frontend=PLUGIN,
-                urn=request.urn,
-            )
+            try:  # built from the settings and the CA certificates (SSL_CERT_FILE), which may be unusable
+                client = await self._client()
+            except ConfigurationError as error:
+                problems.append(Problem("", str(error)))
+            else:
+                problems += await operations.check_account(
+                    client, olds, checked, operation=self._runtime.operation, frontend=PLUGIN, urn=request.urn
+                )
         inputs = to_engine(checked, secrets=secret_keys(request.new_inputs), originals=request.new_inputs)
         return rpc.CheckResponse(inputs=inputs, failures=_failures(problems))
 

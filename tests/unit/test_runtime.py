@@ -97,13 +97,19 @@ def test_unloadable_ca_certificates_are_a_problem_check_reports_before_any_reque
 ) -> None:
     """SSL_CERT_FILE naming a missing file: one line naming the variable, not a FileNotFoundError."""
     from polytomic_provider import tls
+    from polytomic_provider.provider import OrganizationProvider
+    from polytomic_provider.runtime import RUNTIME
 
     monkeypatch.setattr(tls, "_building", None)  # the process's context is built again, from this env
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
-    runtime = ProviderRuntime()
-    runtime.configure(Settings(partner_key=Secret("pk-0123456789"), deployment_url="https://api.example.com"))
-    (problem,) = runtime.problems()
-    assert "SSL_CERT_FILE" in problem.reason and "missing.pem" in problem.reason
-    monkeypatch.delenv("SSL_CERT_FILE")
-    monkeypatch.setattr(tls, "_building", None)
-    assert runtime.problems() == []
+    RUNTIME.new_operation()
+    RUNTIME.configure(Settings(partner_key=Secret("pk-0123456789"), deployment_url="https://127.0.0.1:9"))
+    try:
+        (problem,) = OrganizationProvider().check({}, {"name": "Acme"}).failures
+        assert "SSL_CERT_FILE" in problem.reason and "missing.pem" in problem.reason
+        monkeypatch.delenv("SSL_CERT_FILE")
+        monkeypatch.setattr(tls, "_building", None)
+        assert RUNTIME.problems() == []
+        assert RUNTIME.client().settings.deployment_url == "https://127.0.0.1:9"
+    finally:
+        RUNTIME.configure(Settings(partner_key=None))
