@@ -15,11 +15,14 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+import yaml
 from pulumi import automation as auto
 
 from polytomic_emulator.launcher import EmulatorProcess
@@ -50,17 +53,17 @@ class Outcome:
     """What an `up`, `refresh` or `destroy` printed; the stack's outputs and the summary of its last update
     are read when a test first asks (ask before the next command changes them)."""
 
-    stack: auto.Stack
+    harness: StackHarness
     stdout: str
     stderr: str
 
     @cached_property
     def outputs(self) -> auto.OutputMap:
-        return self.stack.outputs()
+        return self.harness.outputs()
 
     @cached_property
     def summary(self) -> auto.UpdateSummary:
-        info = self.stack.info()
+        info = self.harness.last_update()
         assert info is not None, "the stack has no update"
         return info
 
@@ -79,6 +82,18 @@ class StackHarness:
 
     def on_output(self, line: str) -> None:
         self.output.append(line)
+
+    def set_config(self, key: str, value: auto.ConfigValue) -> None:
+        """Stack config, written with the rest before the next command (see flush_config)."""
+        self.pending_config[key] = value
+
+    def set_all_config(self, values: dict[str, auto.ConfigValue]) -> None:
+        self.pending_config.update(values)
+
+    def remove_config(self, key: str) -> None:
+        self.pending_config.pop(key, None)
+        self.flush_config()
+        self.stack.remove_config(key)
 
     def set_organizations(self, organizations: list[dict[str, Any]]) -> None:
         self.pending_config["organizations"] = auto.ConfigValue(json.dumps(organizations))
@@ -131,7 +146,7 @@ class StackHarness:
             raise auto.errors.create_command_error(
                 auto.CommandResult(stdout=result.stdout, stderr=result.stderr, code=result.returncode)
             )
-        return Outcome(self.stack, result.stdout, result.stderr)
+        return Outcome(self, result.stdout, result.stderr)
 
     @property
     def cli_env(self) -> dict[str, str]:
@@ -154,14 +169,84 @@ class StackHarness:
             )
         return result
 
+    def _read(self, *args: str) -> str:
+        """What a CLI command prints, for the harness's own use: not added to `output`."""
+        result = subprocess.run(
+            self.cli_command(*args), cwd=self.work_dir, env=self.cli_env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"pulumi {' '.join(args)}: {result.stderr[-3000:]}"
+        return result.stdout
+
     def exported_state(self) -> str:
         """`pulumi stack export` as a user runs it, secrets left encrypted (the Automation API's
         `export_stack` adds --show-secrets, so it is not used here)."""
         return self.cli("stack", "export").stdout
 
     def state_resources(self, type_suffix: str = "polytomic:Organization") -> list[dict[str, Any]]:
-        deployment = self.stack.export_stack().deployment
-        return [r for r in deployment.get("resources", []) if r["type"].endswith(type_suffix)]
+        """The resources of that type in the stack's state, secrets as the state holds them (encrypted)."""
+        resources = self.deployment().get("resources") or []
+        return [r for r in resources if r["type"].endswith(type_suffix)]
+
+    # The engine's own files in the file:// backend, read directly: the CLI commands that print them
+    # (`stack export`, `stack output`, `stack history`) cost a process each, and with --show-secrets a
+    # passphrase key derivation each. A missing file falls back to the CLI.
+
+    @property
+    def _backend_files(self) -> Path:
+        return Path(urlparse(self.env["PULUMI_BACKEND_URL"]).path) / ".pulumi"
+
+    @cached_property
+    def _project(self) -> str:
+        return str(yaml.safe_load((self.work_dir / "Pulumi.yaml").read_text())["name"])
+
+    def deployment(self) -> dict[str, Any]:
+        """The latest deployment in the stack's checkpoint (what `pulumi stack export` prints)."""
+        path = self._backend_files / "stacks" / self._project / f"{self.stack.name}.json"
+        if not path.is_file():
+            exported: dict[str, Any] = json.loads(self._read("stack", "export"))
+            return exported.get("deployment") or {}
+        checkpoint = json.loads(path.read_text()).get("checkpoint") or {}
+        return checkpoint.get("latest") or {}
+
+    def outputs(self) -> auto.OutputMap:
+        """The stack's outputs; the CLI is asked only for the values of secret ones, which it decrypts."""
+        root = next(
+            (r for r in self.deployment().get("resources") or [] if r["type"] == "pulumi:pulumi:Stack"), None
+        )
+        stored: dict[str, Any] = (root or {}).get("outputs") or {}
+        secret = {name for name, value in stored.items() if _is_secret_value(value)}
+        plain = json.loads(self._read("stack", "output", "--json", "--show-secrets")) if secret else {}
+        return {
+            name: auto.OutputValue(plain[name] if name in secret else value, name in secret)
+            for name, value in stored.items()
+        }
+
+    def last_update(self) -> auto.UpdateSummary | None:
+        """The newest entry of the stack's update history (what `pulumi stack history` prints first)."""
+        folder = self._backend_files / "history" / self._project / self.stack.name
+        newest = max(folder.glob("*.history.json"), default=None, key=lambda p: p.name)
+        if newest is None:
+            return self.stack.info()
+        entry = json.loads(newest.read_text())
+        return auto.UpdateSummary(
+            kind=entry["kind"],
+            start_time=datetime.fromtimestamp(entry["startTime"], UTC),
+            message=entry.get("message", ""),
+            environment=entry.get("environment") or {},
+            config={},  # the file holds it in the engine's own form (secure values); no test reads it
+            result=entry["result"],
+            end_time=datetime.fromtimestamp(entry["endTime"], UTC) if entry.get("endTime") else None,
+            version=entry.get("version"),
+            resource_changes=entry.get("resourceChanges"),
+        )
+
+
+#: The engine's marker of a secret value in state and outputs.
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def _is_secret_value(value: Any) -> bool:
+    return isinstance(value, dict) and _SECRET_SIG in value
 
 
 StackFactory = Callable[..., StackHarness]
@@ -222,14 +307,13 @@ def make_stack(
             settings["polytomic:deploymentUrl"] = auto.ConfigValue(emulator.url)
         if partner_key is not None:
             settings["polytomic:partnerKey"] = auto.ConfigValue(partner_key, secret=True)
-        if settings:
-            stack.set_all_config(settings)  # one CLI process, not one per key
         harness = StackHarness(
             stack=stack,
             work_dir=work_dir,
             env=env,
             bin_dir=pulumi_bin_dir,
             pulumi_home=tmp_path / "pulumi-home",
+            pending_config=settings,  # written with the test's own config, before its first command
         )
         created.append(harness)
         return harness

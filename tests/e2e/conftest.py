@@ -32,9 +32,9 @@ def two_accounts_stack(
     """A stack of programs/plugin-two-accounts: one explicit provider per account (first: `emulator`,
     second: `second_emulator`), each from stack config; no default provider is configured."""
     harness = make_stack("plugin-two-accounts", partner_key=None)
-    harness.stack.set_config("firstUrl", auto.ConfigValue(emulator.url))
+    harness.set_config("firstUrl", auto.ConfigValue(emulator.url))
     harness.set_secret("firstKey", PARTNER_KEY)
-    harness.stack.set_config("secondUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_config("secondUrl", auto.ConfigValue(second_emulator.url))
     harness.set_secret("secondKey", SECOND_PARTNER_KEY)
     return harness
 
@@ -52,7 +52,7 @@ def typescript_node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "the TypeScript program needs Node.js and npm on PATH: install Node.js (https://nodejs.org)"
         )
     folder = tmp_path_factory.mktemp("typescript-dependencies")
-    shutil.copy(PROGRAMS / "typescript" / "package.json", folder)
+    shutil.copy(PROGRAMS / "hello-typescript" / "package.json", folder)
     installed = subprocess.run(
         [npm, "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=folder,

@@ -34,7 +34,7 @@ def children(emulator: EmulatorProcess) -> dict[str, str]:
 
 
 def point_at(harness: StackHarness, emulator: EmulatorProcess, key: str) -> None:
-    harness.stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(emulator.url))
+    harness.set_config("polytomic:deploymentUrl", auto.ConfigValue(emulator.url))
     harness.set_secret("polytomic:partnerKey", key)
 
 
@@ -211,7 +211,7 @@ def test_a_name_marked_secret_is_never_repeated_in_a_conflict_message(
     hidden = f"Hidden Name {secrets.token_hex(6)}"
     holder = partner_api.post("/api/organizations", json={"name": hidden}).json()["data"]["id"]
     harness = make_stack(program, emulator=emulator)
-    harness.stack.set_config("orgName", auto.ConfigValue(hidden))  # plain: the CLI masks no config
+    harness.set_config("orgName", auto.ConfigValue(hidden))  # plain: the CLI masks no config
     output = fails(harness, "up", "--yes", "--skip-preview")
     assert holder in output and "already exists" in output
     assert hidden not in output

@@ -99,7 +99,7 @@ def test_generated_program_adopts_all_five_without_creating_anything(
         assert PARTNER_KEY not in text and CLIENT_SECRET not in text
     assert all(f'adopt_id="{org_id}"' in program for org_id in ids.values())
     assert f'adopt_id="{owner(emulator)["id"]}"' not in program  # the owner is left out by default
-    harness.stack.set_config("oidc_org_client_id", auto.ConfigValue("oidc-client"))
+    harness.set_config("oidc_org_client_id", auto.ConfigValue("oidc-client"))
     harness.set_secret("oidc_org_client_secret", CLIENT_SECRET)
     seeded_at = last_seq(emulator)
 
@@ -157,7 +157,7 @@ def test_lookups_get_and_import_in_a_program(
     ids = seed(partner_api, SEEDED[:2])
     read_id, import_id = ids["Acme Analytics"], ids["Beta Labs"]
     harness = make_stack("references", emulator=emulator)
-    harness.stack.set_all_config(
+    harness.set_all_config(
         {
             "lookupId": auto.ConfigValue(read_id),
             "importId": auto.ConfigValue(import_id),
@@ -202,7 +202,7 @@ def test_a_missing_id_fails_the_program_with_a_clear_error(
 ) -> None:
     harness = make_stack("references", emulator=emulator)
     missing = "00000000-0000-4000-8000-000000000000"
-    harness.stack.set_config("lookupId", auto.ConfigValue(missing))
+    harness.set_config("lookupId", auto.ConfigValue(missing))
     with pytest.raises(auto.CommandError) as failure:
         harness.preview()
     assert f"no organization with id '{missing}'" in str(failure.value)
@@ -216,7 +216,7 @@ def test_organization_get_of_a_missing_id_fails_on_the_resource(
     ids = seed(partner_api, SEEDED[:1])
     harness = make_stack("references", emulator=emulator)
     missing = "00000000-0000-4000-8000-000000000000"
-    harness.stack.set_all_config(
+    harness.set_all_config(
         {"lookupId": auto.ConfigValue(ids["Acme Analytics"]), "getId": auto.ConfigValue(missing)}
     )
     with pytest.raises(auto.CommandError) as failure:

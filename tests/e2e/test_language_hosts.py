@@ -62,7 +62,7 @@ def test_program_lifecycle(hello: Hello) -> None:
 
     destroy = stack.destroy()
     assert destroy.summary.result == "succeeded"
-    assert stack.stack.export_stack().deployment.get("resources") in (None, [])
+    assert stack.deployment().get("resources") in (None, [])
     assert SECRET not in "\n".join(stack.output)
     assert SECRET not in stack.exported_state()
 

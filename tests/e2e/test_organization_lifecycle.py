@@ -97,7 +97,7 @@ def test_removing_oidc_settings_clears_them_on_the_server(
     since = last_seq(emulator)
     without_oidc = {k: v for k, v in OIDC.items() if k not in ("issuer", "client_id")}
     deployed.set_organizations([PLAIN, without_oidc])
-    deployed.stack.remove_config("clientSecret-oidc")
+    deployed.remove_config("clientSecret-oidc")
 
     deployed.up()
 

@@ -120,10 +120,10 @@ def assert_organization_lifecycle(
 ) -> None:
     """preview, up, no-change preview, a one-field update, drift undone, secrets kept, destroy.
 
-    The program (plugin-yaml or plugin-typescript) declares "Plain Org" and "OIDC Org"; the latter's
+    The program (plugin-yaml) declares "Plain Org" and "OIDC Org"; the latter's
     ssoDomain and clientSecret come from stack config.
     """
-    harness.stack.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
+    harness.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
     harness.set_secret("clientSecret", CLIENT_SECRET)  # pulumi config set --secret
 
     # preview: two creates, nothing sent
@@ -160,7 +160,7 @@ def assert_organization_lifecycle(
     assert plain_inputs.get(CREATE_KEY) == sent_keys["Plain Org"], "the state records the key the POST sent"
 
     # one field changed: one PUT of the whole payload, the secret included
-    harness.stack.set_config("ssoDomain", auto.ConfigValue("renamed.example.com"))
+    harness.set_config("ssoDomain", auto.ConfigValue("renamed.example.com"))
     preview = run(harness, "preview")
     assert preview.change_summary.get("update") == 1
     assert "[diff: ~ssoDomain]" in preview.stdout, preview.stdout
@@ -220,18 +220,12 @@ def assert_organization_lifecycle(
     assert harness.state_resources(ORGANIZATION) == []
 
 
-@pytest.mark.parametrize("language", ["yaml", "typescript"])
 def test_organization_lifecycle(
-    language: str,
-    make_plugin_stack: PluginStackFactory,
-    emulator: EmulatorProcess,
-    partner_api: httpx.Client,
-    request: pytest.FixtureRequest,
+    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
 ) -> None:
-    harness = make_plugin_stack(f"plugin-{language}", emulator=emulator)
-    if language == "typescript":
-        node_modules: Path = request.getfixturevalue("typescript_node_modules")
-        (harness.work_dir / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    """The YAML program; TypeScript, Python and Go programs run the plugin through their typed SDKs in
+    test_examples.py."""
+    harness = make_plugin_stack("plugin-yaml", emulator=emulator)
     assert_organization_lifecycle(harness, emulator, partner_api)
 
 
@@ -326,8 +320,8 @@ def test_bad_input_fails_preview_per_property_before_any_request(
     make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess
 ) -> None:
     harness = make_plugin_stack("plugin-yaml", emulator=emulator)
-    harness.stack.set_config("ssoDomain", auto.ConfigValue("https://oidc.example.com/"))
-    harness.stack.set_config("issuer", auto.ConfigValue("http://login.oidc.example.com"))
+    harness.set_config("ssoDomain", auto.ConfigValue("https://oidc.example.com/"))
+    harness.set_config("issuer", auto.ConfigValue("http://login.oidc.example.com"))
     harness.set_secret("clientSecret", CLIENT_SECRET)
 
     with pytest.raises(auto.CommandError) as failure:
@@ -464,7 +458,7 @@ def test_retries_are_reported_in_the_run_output_under_the_resource(
     """The plugin's stderr reaches only the engine's log, so it reports each retry through the engine:
     the same line as the dynamic provider's, shown with the resource that retried."""
     harness = make_plugin_stack("plugin-yaml", emulator=emulator)
-    harness.stack.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
+    harness.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
     harness.set_secret("clientSecret", CLIENT_SECRET)
     emulator.admin.set_faults(fail_next=2, fail_status=503, methods=["POST"])
 
@@ -535,7 +529,7 @@ def test_recover_settles_a_create_under_an_explicit_provider_in_its_own_account(
     program = harness.work_dir / "Pulumi.yaml"
     text = program.read_text().replace("  other:\n", f"  {provider_name}:\n")
     program.write_text(text.replace("${other}", "${" + provider_name + "}"))
-    harness.stack.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
     harness.set_secret("otherKey", SECOND_PARTNER_KEY)
     run(harness, "up")
     away_id = children(second_emulator)["Other Account Org"]["id"]
@@ -563,7 +557,7 @@ def test_recover_leaves_a_create_pending_when_its_provider_is_unknown(
     """Nothing says which account a create went to when its provider is not in the state: recover names it
     and stops before any request or write, so the pending create (and its key) stays in the state."""
     harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
-    harness.stack.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
     harness.set_secret("otherKey", SECOND_PARTNER_KEY)
     run(harness, "up")
     pending = interrupt_create_of(harness, "away")
@@ -591,12 +585,12 @@ def test_recover_replays_a_default_provider_create_with_the_settings_of_the_run_
     default provider's create is replayed in the account the run sent it to, as the provider's inputs in the
     state record it; a replay elsewhere would prove nothing and make a second organization."""
     harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
-    harness.stack.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
     harness.set_secret("otherKey", SECOND_PARTNER_KEY)
     run(harness, "up")
     home_id = children(emulator)["Home Account Org"]["id"]
     pending = interrupt_create_of(harness, "home")
-    harness.stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(second_emulator.url))
+    harness.set_config("polytomic:deploymentUrl", auto.ConfigValue(second_emulator.url))
     harness.set_secret("polytomic:partnerKey", SECOND_PARTNER_KEY)
     before = last_seq(second_emulator)
 

@@ -24,7 +24,7 @@ def test_an_unknown_stack_setting_fails_preview_naming_it_and_the_closest(
 ) -> None:
     harness = front_end.stack(make_stack, emulator)
     harness.set_organizations([{"resource": "strict", "name": "Strict Org"}])
-    harness.stack.set_config(f"polytomic:{key}", auto.ConfigValue("http://127.0.0.1:9", secret=True))
+    harness.set_config(f"polytomic:{key}", auto.ConfigValue("http://127.0.0.1:9", secret=True))
 
     with pytest.raises(auto.CommandError) as failure:
         harness.preview()
@@ -46,7 +46,7 @@ def test_an_unknown_provider_input_fails_preview_naming_it(
     text = program.read_text()
     program.write_text(text.replace("deploymentUrl: ${secondUrl}", "deploymentURL: ${secondUrl}"))
     for prefix in ("first", "second"):
-        harness.stack.set_config(f"{prefix}Url", auto.ConfigValue(emulator.url))
+        harness.set_config(f"{prefix}Url", auto.ConfigValue(emulator.url))
         harness.set_secret(f"{prefix}Key", PARTNER_KEY)
 
     with pytest.raises(auto.CommandError) as failure:

@@ -1,5 +1,6 @@
 """The toolchain itself: the real CLI with its language hosts (an installed CLI's, or this project's own
-from toolchain/ beside a CLI built from Go modules) runs Python, YAML and TypeScript programs end to end."""
+from toolchain/ beside a CLI built from Go modules) runs Python and YAML programs end to end
+(TypeScript and Go: test_language_hosts.py)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,12 @@ def test_noop_dynamic_resource_lifecycle(make_stack: StackFactory) -> None:
 
     harness.preview(expect_no_changes=True)
 
-    harness.stack.set_config("value", auto.ConfigValue("two"))
+    harness.set_config("value", auto.ConfigValue("two"))
     assert harness.preview().change_summary.get("update") == 1
 
     destroy = harness.destroy()
     assert destroy.summary.result == "succeeded"
-    assert harness.stack.export_stack().deployment.get("resources") in (None, [])
+    assert harness.deployment().get("resources") in (None, [])
 
 
 def stamped_host_version(bin_dir: Path, language: str) -> str:
@@ -78,17 +79,10 @@ def assert_plain_lifecycle(harness: StackHarness, message: str) -> None:
     harness.preview(expect_no_changes=True)
     destroy = harness.destroy()
     assert destroy.summary.result == "succeeded"
-    assert harness.stack.export_stack().deployment.get("resources") in (None, [])
+    assert harness.deployment().get("resources") in (None, [])
 
 
 def test_yaml_program_lifecycle(make_stack: StackFactory) -> None:
     harness = make_stack("yaml", partner_key=None)
     assert_about_names_host(harness, "yaml")
     assert_plain_lifecycle(harness, "hello from yaml on test")
-
-
-def test_typescript_program_lifecycle(make_stack: StackFactory, typescript_node_modules: Path) -> None:
-    harness = make_stack("typescript", partner_key=None)
-    (harness.work_dir / "node_modules").symlink_to(typescript_node_modules, target_is_directory=True)
-    assert_about_names_host(harness, "nodejs")
-    assert_plain_lifecycle(harness, "hello from typescript on test")

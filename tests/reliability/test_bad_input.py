@@ -155,7 +155,7 @@ def test_a_deployment_url_with_a_password_fails_preview_naming_the_setting(
 ) -> None:
     harness = make_stack(emulator=emulator)
     host = emulator.url.removeprefix("http://")
-    harness.stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(f"http://admin:hunter2@{host}"))
+    harness.set_config("polytomic:deploymentUrl", auto.ConfigValue(f"http://admin:hunter2@{host}"))
     harness.set_organizations([{"resource": "acme", "name": "Acme"}])
     with pytest.raises(auto.CommandError) as failure:
         harness.preview()

@@ -158,7 +158,7 @@ def test_a_secret_echoed_json_escaped_by_the_api_never_reaches_the_cli(make_stac
     secret = f'Plain"Quoted\\Secret-{CLIENT_SECRET}'
     with local_server(echoing_api) as (url, received):
         harness = make_stack()
-        harness.stack.set_config("polytomic:deploymentUrl", auto.ConfigValue(url))
+        harness.set_config("polytomic:deploymentUrl", auto.ConfigValue(url))
         harness.set_organizations([OIDC_ORG])
         harness.set_secret("clientSecret-acme", secret)
         with pytest.raises(auto.CommandError) as failure:
