@@ -326,8 +326,9 @@ def _org_path(organization_id: str) -> str:
 
 
 def _transport_failure(method: str, path: str, url: str, exc: httpx.TransportError, scrub: Scrubber) -> str:
-    """What went wrong without a response; a TLS failure says what to check, as retrying cannot fix it."""
-    detail = scrub(str(exc) or type(exc).__name__)
+    """What went wrong without a response; a TLS failure says what to check, as retrying cannot fix it.
+    The URL is scrubbed too: the settings check refuses a key in it, but a caller may skip the check."""
+    detail, url = scrub(str(exc) or type(exc).__name__), scrub(url)
     if is_tls_failure(exc):
         return (
             f"{method} {path}: TLS handshake with {url} failed ({detail}): the server does not speak TLS "

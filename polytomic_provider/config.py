@@ -135,7 +135,37 @@ _API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII only: \d takes
 _URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 # A scheme without "//" (javascript:x, or https:host mistyped), but not a host with a port (host:8080).
 _BARE_SCHEME = re.compile(r"(?i:https?:)|[A-Za-z][A-Za-z0-9+.-]*:(?![0-9]*(?:/|$))")
-_SHOWN_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}")
+#: Schemes named back when refused: well-known ones only, since `user:password@host` also starts with what
+#: reads as a scheme (the user name).
+_SHOWN_SCHEMES = frozenset(
+    [
+        "data",
+        "file",
+        "ftp",
+        "ftps",
+        "git",
+        "grpc",
+        "grpcs",
+        "javascript",
+        "mailto",
+        "mysql",
+        "postgres",
+        "postgresql",
+        "redis",
+        "s3",
+        "sftp",
+        "ssh",
+        "tcp",
+        "udp",
+        "unix",
+        "ws",
+        "wss",
+    ]
+)
+#: A partner key is at least this long; a shorter value is not searched for in the URL.
+_SHORTEST_KEY = 8
+#: A host name of one label this long (no dot) is a pasted key or token rather than a host.
+_LONGEST_SINGLE_LABEL = 32
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 _KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")  # what an HTTP header can carry unchanged
 
@@ -197,11 +227,18 @@ class Settings:
         return self.partner_key
 
 
-def deployment_url_problem(raw: str) -> str | None:
+def deployment_url_problem(raw: str, *, secrets: Iterable[str] = ()) -> str | None:
     """Why `raw` cannot serve as the deployment URL (a phrase to follow the setting's name), or None.
 
-    The phrase never contains the value: a URL with a user name and password in it must not be echoed.
+    The phrase never contains the value: a URL with a user name and password in it must not be echoed, nor
+    a key pasted into the wrong setting. `secrets` are values the URL must not hold (the partner key): a
+    URL is printed in messages and recorded in the state as part of each organization's account.
     """
+    if any(len(secret) >= _SHORTEST_KEY and secret.lower() in raw.lower() for secret in secrets):
+        return (
+            f"holds the partner key: put the key in {CONFIG_NAMESPACE}:partnerKey (or {ENV_PARTNER_KEY}) "
+            f"and the deployment's base URL here, such as {DEFAULT_DEPLOYMENT_URL}"
+        )
     url = _with_scheme(raw.strip())
     if not _URL_CHARACTERS.fullmatch(url):
         return (
@@ -210,7 +247,7 @@ def deployment_url_problem(raw: str) -> str | None:
         )
     scheme = url.split(":", 1)[0]
     if scheme.lower() not in ("http", "https") or not url[len(scheme) :].startswith("://"):
-        shown = f" (not {scheme!r})" if _SHOWN_SCHEME.fullmatch(scheme) else ""
+        shown = f" (not {scheme!r})" if scheme.lower() in _SHOWN_SCHEMES else ""
         return f"must be an http:// or https:// URL{shown}, such as {DEFAULT_DEPLOYMENT_URL}"
     try:
         parts = urlsplit(url)
@@ -258,6 +295,12 @@ def _host_problem(parts: SplitResult) -> str | None:
     labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
     if len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
         return f"must name a valid host (letters, digits, hyphens, dots), {example}"
+    if len(labels) == 1 and not host.endswith(".") and len(host) >= _LONGEST_SINGLE_LABEL:
+        return (
+            f"names a host of {len(host)} characters without a dot, which looks like a pasted key or token, "
+            f"not a host name: give the deployment's base URL, {example} (a single-label host name that "
+            "really is one can be written with a trailing dot)"
+        )
     return None
 
 
@@ -348,7 +391,7 @@ def check_settings(
     if key is not None and _key_problem(key[0]):
         problems.append(Problem(f"{CONFIG_NAMESPACE}:partnerKey", f"{key[1]} {_key_problem(key[0])}"))
     url = pick("deploymentUrl", ENV_DEPLOYMENT_URL) or (DEFAULT_DEPLOYMENT_URL, "the default URL")
-    url_problem = deployment_url_problem(url[0])
+    url_problem = deployment_url_problem(url[0], secrets=[key[0]] if key else [])
     if url_problem:
         problems.append(Problem(f"{CONFIG_NAMESPACE}:deploymentUrl", f"{url[1]} {url_problem}"))
     version = pick("apiVersion", ENV_API_VERSION) or (DEFAULT_API_VERSION, "the default")

@@ -6,12 +6,18 @@ proxy page percent-encoded, h11 in a bytes repr (``b'Bearer pk...\\nX'``), a Pyt
 repr, an HTML page entity-escaped; a message may even nest two of these (JSON inside JSON, JSON inside a
 URL). Every one of those encoders works character by character, so the encoded secret appears verbatim
 inside the encoded text: the scrubber computes each secret's forms under every encoder and every pair of
-encoders, and replaces all of them. Only the standard library is used. (The emulator's journal has its
-own, smaller set of spellings, for what clients send: polytomic_emulator/spellings.py.)
+encoders, and replaces all of them. Base64 does not work character by character (three bytes become four
+characters), but the full three-byte groups of a secret encode the same wherever the secret starts, for
+each of the three alignments: those runs are forms too (an error page quoting an `Authorization: Basic`
+header, a reference id that is the credential in base64), also percent-encoded. Matching ignores case: a
+server that upper-cases what it echoes still echoes the secret. Only the standard library is used. (The
+emulator's journal has its own, smaller set of spellings, for what clients send:
+polytomic_emulator/spellings.py.)
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -19,11 +25,14 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "Scrubber", "secret_forms"]
+__all__ = ["MIN_BASE64_RUN", "MIN_SECRET_LENGTH", "REDACTED", "Scrubber", "base64_runs", "secret_forms"]
 
 REDACTED = "[secret]"
 #: Shorter values are not scrubbed: replacing two or three characters everywhere would mangle any text.
 MIN_SECRET_LENGTH = 4
+#: A base64 run shorter than this (six bytes) is not a form: such runs occur by chance in ordinary text.
+MIN_BASE64_RUN = 8
+_URL_SAFE = str.maketrans("+/", "-_")
 
 Encoder = Callable[[str], str]
 
@@ -127,10 +136,26 @@ def _hex_case_variants(form: str) -> set[str]:
     }
 
 
+def base64_runs(text: str) -> set[str]:
+    """What base64 of any data holding `text` is sure to contain, whatever comes before it: for each of
+    the three alignments, the encoding of the full three-byte groups of `text` (standard and URL-safe
+    alphabets). The up to two bytes at either end share their characters with the neighbours, so they
+    are not part of a run; runs shorter than MIN_BASE64_RUN are left out."""
+    data = text.encode("utf-8", "surrogatepass")
+    runs = set()
+    for skipped in range(3):
+        whole = data[skipped:]
+        run = base64.b64encode(whole[: len(whole) - len(whole) % 3]).decode("ascii")
+        if len(run) >= MIN_BASE64_RUN:
+            runs |= {run, run.translate(_URL_SAFE)}
+    return runs
+
+
 @lru_cache(maxsize=1024)
 def secret_forms(secret: str) -> frozenset[str]:
     """Every form of `secret` under one encoder or two nested ones, hex in either case at each level (an
-    inner escape written in lower case, then encoded again, is still the secret)."""
+    inner escape written in lower case, then encoded again, is still the secret), plus the base64 runs of
+    the secret and of its single encodings, as they are and encoded once more (percent-encoded in a URL)."""
 
     def encoded(texts: set[str]) -> set[str]:
         return {
@@ -138,9 +163,10 @@ def secret_forms(secret: str) -> frozenset[str]:
         }
 
     single = encoded({secret})
+    runs = {run for text in single | {secret} for run in base64_runs(text)}
     if single == {secret}:  # nothing to escape: the common case of a key or token
-        return frozenset(single)
-    return frozenset({secret} | single | encoded(single))
+        return frozenset(single | runs | encoded(runs))
+    return frozenset({secret} | single | encoded(single) | runs | encoded(runs))
 
 
 class Scrubber:
@@ -153,7 +179,8 @@ class Scrubber:
         forms = {form for secret in kept for form in secret_forms(secret)}
         # Longest first, so that a form which contains a shorter one is taken whole.
         ordered = sorted(forms, key=lambda f: (-len(f), f))
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        pattern = "|".join(map(re.escape, ordered))
+        self._pattern = re.compile(pattern, re.IGNORECASE) if ordered else None
         self._replacement = replacement
 
     def __bool__(self) -> bool:

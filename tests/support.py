@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import secrets
+from urllib.parse import unquote
 
 from polytomic_provider.config import Secret, Settings
 from polytomic_provider.runtime import RUNTIME
@@ -30,3 +33,15 @@ def account_of(emulator_url: str, organizations: list[dict[str, object]]) -> str
     """The account an emulator is, as the provider records it (`organizations`: its admin listing)."""
     owner = next(o for o in organizations if o["is_owner"])
     return f"{emulator_url.rstrip('/')}#owner={owner['id']}"
+
+
+def base64_readable(text: str) -> bytes:
+    """What a reader recovers by base64-decoding each run of base64 characters in `text` (percent-decoded
+    first, either alphabet), at each of the four offsets, as one tries on a run whose start is unknown."""
+    found = []
+    for run in re.findall(r"[A-Za-z0-9+/]+", unquote(text).translate(str.maketrans("-_", "+/"))):
+        for offset in range(4):
+            part = run[offset:]
+            part = part[:-1] if len(part) % 4 == 1 else part  # a lone last character holds no byte
+            found.append(base64.b64decode(part + "=" * (-len(part) % 4)))
+    return b"|".join(found)

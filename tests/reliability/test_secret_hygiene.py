@@ -25,7 +25,7 @@ from polytomic_provider.models import OrganizationSpec
 from polytomic_provider.provider import OrganizationProvider
 from tests.local_server import Answer, Received, local_server
 from tests.pulumi_harness import StackFactory, StackHarness
-from tests.support import CLIENT_SECRET, PARTNER_KEY
+from tests.support import CLIENT_SECRET, PARTNER_KEY, base64_readable
 
 SECRETS = {"client_secret": CLIENT_SECRET, "partner key": PARTNER_KEY}
 OIDC_ORG = {
@@ -140,11 +140,16 @@ def test_serializing_the_provider_thousands_of_times_works() -> None:
 
 def echoing_api(request: Received) -> Answer:
     """A careless API: rejects every write, quoting the request back JSON-escaped (so the secret inside it
-    is escaped twice), percent-encoded (as a proxy might log it) and raw, and the credential with it."""
+    is escaped twice), percent-encoded (as a proxy might log it), raw and in base64, and the credential
+    with it, also as a base64 reference (#27, point 1)."""
     if request.method in ("POST", "PUT"):
         sent = request.body.decode()
         credential = request.headers["Authorization"]
-        echoed = f"invalid organization {json.dumps(sent)} ({quote(sent)}; {sent}) from {credential}"
+        reference = base64.b64encode(credential.encode()).decode()
+        echoed = (
+            f"invalid organization {json.dumps(sent)} ({quote(sent)}; {sent}; "
+            f"{base64.urlsafe_b64encode(request.body).decode()}) from {credential} (ref {reference})"
+        )
         return 422, {"key": f"invalid: {json.dumps(sent)}", "message": echoed, "status": 422}
     if request.path == "/api/organization":  # the caller's own (the partner account's owner organization)
         return 200, {"data": {"id": "5f0c2d4e-0000-4000-8000-000000000001", "name": "Careless Partner"}}
@@ -152,7 +157,9 @@ def echoing_api(request: Received) -> Answer:
 
 
 @pytest.mark.e2e
-def test_a_secret_echoed_json_escaped_by_the_api_never_reaches_the_cli(make_stack: StackFactory) -> None:
+def test_a_secret_echoed_escaped_or_in_base64_by_the_api_never_reaches_the_cli(
+    make_stack: StackFactory,
+) -> None:
     """A secret with a quote and a backslash, echoed back escaped. The Pulumi CLI masks a config secret's
     raw and JSON-escaped forms by itself, not one escaped twice or percent-encoded: those we must catch."""
     secret = f'Plain"Quoted\\Secret-{CLIENT_SECRET}'
@@ -170,4 +177,5 @@ def test_a_secret_echoed_json_escaped_by_the_api_never_reaches_the_cli(make_stac
     # Every form contains the random part of CLIENT_SECRET (and "Plain"), so these cover them all.
     for text in (CLIENT_SECRET, "Plain", PARTNER_KEY):
         assert text not in output, f"{text!r} appears in the CLI output"
+        assert text.encode() not in base64_readable(output), f"{text!r} appears in base64 in the CLI output"
     assert_clean("the exported state", harness.exported_state())

@@ -295,3 +295,57 @@ def test_a_long_unknown_name_is_not_shown_whole() -> None:
     _, (problem,) = check_settings(lookup_from({}), env={}, given=[pasted])
     assert pasted not in problem.reason and pasted not in problem.property
     assert "(40 characters)" in problem.reason
+
+
+# -- #27 point 5: a key in the URL setting, a user name in a URL without a scheme --------------------------
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["{key}", "https://{key}", "https://{key}/", "{key}.example.com", "https://app.polytomic.com/{key}"],
+)
+def test_point_5_a_partner_key_pasted_into_the_deployment_url_is_refused_without_echo(pasted: str) -> None:
+    key = "pk-live-5b1e0c7d9a4f4e21b3c6"
+    url = pasted.format(key=key)
+    for values, env in (
+        ({"partnerKey": key, "deploymentUrl": url}, {}),
+        ({}, {"POLYTOMIC_PARTNER_KEY": key, "POLYTOMIC_DEPLOYMENT_URL": url.upper()}),
+    ):
+        resolved, problems = check_settings(lookup_from(values), env)
+        assert resolved is None
+        assert [p.property for p in problems] == ["polytomic:deploymentUrl"]
+        assert "partner key" in problems[0].reason and "partnerKey" in problems[0].reason
+        assert "5b1e0c7d" not in problems[0].reason.lower()
+
+
+@pytest.mark.parametrize("host", ["pk_live_5b1e0c7d9a4f4e21b3c6a8d2e0f1", "5b1e0c7d9a4f4e21b3c6a8d2e0f1aa77"])
+def test_point_5_a_host_that_is_one_long_label_is_refused_as_a_pasted_key(host: str) -> None:
+    """Without the key configured: a key alone in the URL setting is not taken for a host (and printed)."""
+    for url in (host, f"https://{host}", f"http://{host}:8080"):
+        resolved, problems = check_settings(lookup_from({"deploymentUrl": url}), {})
+        assert resolved is None and [p.property for p in problems] == ["polytomic:deploymentUrl"]
+        assert "looks like a pasted key" in problems[0].reason and "5b1e0c7d" not in problems[0].reason
+
+
+def test_point_5_hosts_people_use_are_still_accepted() -> None:
+    for url in (
+        "http://emulator:8080",
+        "http://localhost:1",
+        "polytomic-emulator",
+        "https://a-long-but-single-label-host-name-ok.",
+    ):
+        resolved, problems = check_settings(
+            lookup_from({"deploymentUrl": url, "partnerKey": "pk-test-abcdefgh"}), {}
+        )
+        assert problems == [] and resolved is not None, url
+
+
+@given(
+    user=st.from_regex(r"[a-z][a-z0-9]{5,12}", fullmatch=True),
+    password=st.from_regex(r"[a-z0-9]{0,12}", fullmatch=True),
+)
+def test_point_5_a_url_without_a_scheme_never_shows_its_user_part(user: str, password: str) -> None:
+    for url in (f"{user}:{password}@h.example.com", f"{user}@h.example.com", f"{user}:{password}@h"):
+        _, problems = check_settings(lookup_from({"deploymentUrl": url}), {})
+        assert problems, url
+        assert all(user not in p.reason for p in problems), (url, problems)

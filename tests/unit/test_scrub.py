@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 import html
 import json
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polytomic_provider.scrub import MIN_SECRET_LENGTH, REDACTED, Scrubber
+from tests.support import base64_readable
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,52 @@ def test_an_inner_escape_in_lower_case_encoded_again_is_scrubbed() -> None:
     once = quote("key:with/colon", safe="").lower()  # the secret itself is lower case already
     assert once == "key%3awith%2fcolon"
     assert Scrubber(["key:with/colon"])(f"ref={quote(once, safe='')}") == f"ref={REDACTED}"
+
+
+# -- #27 point 1: base64 echoes ---------------------------------------------------------------------------
+
+BASE64_ENCODINGS: dict[str, Callable[[bytes], str]] = {
+    "base64": lambda data: base64.b64encode(data).decode(),
+    "base64url": lambda data: base64.urlsafe_b64encode(data).decode(),
+    "base64 unpadded": lambda data: base64.b64encode(data).decode().rstrip("="),
+    "base64 percent-encoded": lambda data: quote(base64.b64encode(data).decode(), safe=""),
+    "base64url percent-encoded": lambda data: quote(base64.urlsafe_b64encode(data).decode(), safe=""),
+}
+key_like = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=8, max_size=40)
+printable = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secret=key_like,
+    before=printable,
+    after=printable,
+    encoding=st.sampled_from(sorted(BASE64_ENCODINGS)),
+)
+def test_point_1_a_credential_echoed_in_base64_at_any_alignment_never_survives(
+    secret: str, before: str, after: str, encoding: str
+) -> None:
+    """A 401 page quoting `ref <base64 of "Bearer <key>">`, or a Basic credential, in any alignment,
+    alphabet, padding, percent-encoded or not: decoding the scrubbed text does not give the secret back."""
+    echoed = BASE64_ENCODINGS[encoding]((before + secret + after).encode())
+    assert secret.encode() in base64_readable(f"ref {echoed} end")  # the reader's decoding works
+    scrubbed = Scrubber([secret])(f"ref {echoed} end")
+    assert secret.encode() not in base64_readable(scrubbed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=key_like, before=printable, after=printable, cased=st.sampled_from([str.upper, str.lower]))
+def test_point_1_a_secret_echoed_in_another_case_never_survives(
+    secret: str, before: str, after: str, cased: Callable[[str], str]
+) -> None:
+    scrubbed = Scrubber([secret])(before + cased(secret) + after)
+    assert cased(secret) not in scrubbed and secret.lower() not in scrubbed.lower()
+
+
+def test_point_1_the_bearer_header_in_base64_is_scrubbed() -> None:
+    key = "pk-test-0123456789abcdef"
+    echoed = "ref " + base64.b64encode(f"Bearer {key}".encode()).decode()
+    scrubbed = Scrubber([key])(echoed)
+    assert REDACTED in scrubbed
+    assert key.encode() not in base64_readable(scrubbed)
+    assert b"0123456789" not in base64_readable(scrubbed)
