@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 from tests.pulumi_harness import StackFactory, StackHarness
 
@@ -42,8 +43,8 @@ def hello(request: pytest.FixtureRequest, make_stack: StackFactory) -> Hello:
     if runtime == "nodejs":
         node_modules: Path = request.getfixturevalue("typescript_node_modules")
         (harness.work_dir / "node_modules").symlink_to(node_modules, target_is_directory=True)
-    harness.cli("config", "set", "name", "world")
-    harness.cli("config", "set", "--secret", "token", SECRET)
+    harness.set_config("name", auto.ConfigValue("world"))
+    harness.set_secret("token", SECRET)  # both written by one CLI process, before the first command
     return Hello(harness, runtime, word)
 
 
@@ -68,7 +69,7 @@ def test_program_lifecycle(hello: Hello) -> None:
 
 
 def test_failing_program_shows_its_error_and_fails_the_command(hello: Hello) -> None:
-    hello.harness.cli("config", "set", "fail", "true")
+    hello.harness.set_config("fail", auto.ConfigValue("true"))
     for command in (["preview"], ["up", "--yes"]):
         result = hello.harness.cli(*command, check=False)
         output = result.stdout + result.stderr

@@ -15,23 +15,26 @@ from tests.support import PARTNER_KEY
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize(
-    ("key", "closest"),
-    [("deploymentURL", "deploymentUrl"), ("apiUrl", "deploymentUrl"), ("partnerkey", "partnerKey")],
-)
+MISSPELT = {"deploymentURL": "deploymentUrl", "apiUrl": "deploymentUrl", "partnerkey": "partnerKey"}
+
+
 def test_an_unknown_stack_setting_fails_preview_naming_it_and_the_closest(
-    front_end: FrontEnd, make_stack: StackFactory, emulator: EmulatorProcess, key: str, closest: str
+    front_end: FrontEnd, make_stack: StackFactory, emulator: EmulatorProcess
 ) -> None:
+    """Three misspelt settings in one stack: each is named with the setting meant, in one failed preview."""
     harness = front_end.stack(make_stack, emulator)
     harness.set_organizations([{"resource": "strict", "name": "Strict Org"}])
-    harness.set_config(f"polytomic:{key}", auto.ConfigValue("http://127.0.0.1:9", secret=True))
+    for key in MISSPELT:
+        harness.set_config(f"polytomic:{key}", auto.ConfigValue("http://127.0.0.1:9", secret=True))
 
     with pytest.raises(auto.CommandError) as failure:
         harness.preview()
 
     message = str(failure.value)
-    assert f"polytomic:{key} is not a setting of the Polytomic provider" in message, message
-    assert f"did you mean polytomic:{closest}?" in message, message
+    for key, closest in MISSPELT.items():
+        named = f"polytomic:{key} is not a setting of the Polytomic provider"
+        line = next((line for line in message.splitlines() if named in line), "")
+        assert f"did you mean polytomic:{closest}?" in line, message
     assert "http://127.0.0.1:9" not in message, "a value is never shown, only names"
     assert PARTNER_KEY not in message
     assert emulator.admin.journal() == [], "preview fails before any request"
