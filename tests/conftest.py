@@ -9,50 +9,74 @@ import httpx
 import pytest
 
 from polytomic_emulator.launcher import EmulatorProcess
-from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY
+from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY, SECOND_PARTNER_KEY
 
 # The Pulumi CLI fixtures (make_stack, pulumi_bin_dir) serve the e2e and reliability suites alike.
 pytest_plugins = ["tests.pulumi_harness"]
 
 
+#: Which shared emulator: the partner account's key, and whether it also seeds an organization-scoped key.
+EmulatorKind = tuple[str, bool]
+
+
 @pytest.fixture(scope="session")
-def shared_emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[bool, EmulatorProcess]]:
-    """The emulators of this pytest process, started on first use: one plain, one that also seeds an
-    organization-scoped API key. Starting one per test cost most of a provider test's time."""
-    started: dict[bool, EmulatorProcess] = {}
+def shared_emulators() -> Iterator[dict[EmulatorKind, EmulatorProcess]]:
+    """The emulators of this pytest process, started on first use: partner account A's (plain, or also
+    seeding an organization-scoped API key) and account B's. Starting one per test cost most of a provider
+    test's time."""
+    started: dict[EmulatorKind, EmulatorProcess] = {}
     yield started
     for process in started.values():
         process.close()
 
 
-@pytest.fixture
-def emulator(
-    shared_emulators: dict[bool, EmulatorProcess],
+def shared_emulator(
+    shared: dict[EmulatorKind, EmulatorProcess],
     tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
+    partner_key: str,
+    *,
+    with_api_key: bool = False,
 ) -> EmulatorProcess:
-    """A live emulator on loopback, as freshly seeded: the process's shared one, reset (organizations,
-    idempotency records, journal and faults) before the test. A test that stops or restarts it gets it
-    back running, with the same port and database.
-
-    Tests marked `api_key` also get an organization-scoped API key (tests.support.API_KEY).
-    """
-    with_api_key = request.node.get_closest_marker("api_key") is not None
-    process = shared_emulators.get(with_api_key)
+    """The process's emulator of that kind, as freshly seeded: reset (organizations, idempotency records,
+    journal and faults) before the test. A test that stops or restarts it gets it back running, with the
+    same port and database."""
+    kind = (partner_key, with_api_key)
+    process = shared.get(kind)
     if process is None:
-        folder = tmp_path_factory.mktemp("emulator-with-api-key" if with_api_key else "emulator")
         process = EmulatorProcess(
-            partner_key=PARTNER_KEY,
+            partner_key=partner_key,
             api_keys=[API_KEY] if with_api_key else [],
             admin_token=ADMIN_TOKEN,
-            db_path=folder / "emulator.db",
+            db_path=tmp_path_factory.mktemp("emulator") / "emulator.db",
         )
         process.start()
-        shared_emulators[with_api_key] = process
+        shared[kind] = process
     elif not process.running:
         process.start()
     process.admin.reset()
     return process
+
+
+@pytest.fixture
+def emulator(
+    shared_emulators: dict[EmulatorKind, EmulatorProcess],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> EmulatorProcess:
+    """A live emulator on loopback for partner account A (tests.support.PARTNER_KEY), reset before the test.
+
+    Tests marked `api_key` also get an organization-scoped API key (tests.support.API_KEY).
+    """
+    with_api_key = request.node.get_closest_marker("api_key") is not None
+    return shared_emulator(shared_emulators, tmp_path_factory, PARTNER_KEY, with_api_key=with_api_key)
+
+
+@pytest.fixture
+def second_emulator(
+    shared_emulators: dict[EmulatorKind, EmulatorProcess], tmp_path_factory: pytest.TempPathFactory
+) -> EmulatorProcess:
+    """Another partner account: its own emulator, owner organization and partner key; reset as above."""
+    return shared_emulator(shared_emulators, tmp_path_factory, SECOND_PARTNER_KEY)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,7 @@ from pulumi import automation as auto
 from polytomic_emulator.launcher import EmulatorProcess
 from tests.front_ends import front_end  # noqa: F401 - the fixture, for this suite's tests
 from tests.pulumi_harness import PROGRAMS, StackFactory, StackHarness
-from tests.support import ADMIN_TOKEN, PARTNER_KEY, SECOND_PARTNER_KEY
-
-
-@pytest.fixture
-def second_emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    """Another partner account: its own emulator, owner organization and partner key."""
-    with EmulatorProcess(
-        partner_key=SECOND_PARTNER_KEY, admin_token=ADMIN_TOKEN, db_path=tmp_path / "second-emulator.db"
-    ) as process:
-        yield process
+from tests.support import PARTNER_KEY, SECOND_PARTNER_KEY
 
 
 @pytest.fixture
