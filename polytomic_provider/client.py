@@ -48,6 +48,8 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # Up to this many requests in flight per account; more wait for a connection. The plugin runs as many
 # operations at once as the engine's --parallel allows, the dynamic provider host four.
 POOL_SIZE = 64
+#: The most an answer may decode to: the list of 10,000 organizations is about 5 MiB.
+MAX_ANSWER_BYTES = 64 * 2**20
 RETRY_WAIT_INITIAL = 0.5
 RETRY_WAIT_MAX = 10.0
 RETRY_WAIT_JITTER = 0.5
@@ -178,11 +180,14 @@ class AsyncPolytomicClient:
     ) -> httpx.Response:
         """One request, answer included, within `requestTimeout` as a whole: httpx's timeouts bound each
         read, so an answer trickled a byte at a time would otherwise hold the attempt open without end."""
+        request = self._http.build_request(method, path, json=json, headers=headers, extensions=extensions)
         try:
             async with asyncio.timeout(self.settings.timeout):
-                return await self._http.request(
-                    method, path, json=json, headers=headers, extensions=extensions
-                )
+                response = await self._http.send(request, stream=True)
+                try:
+                    return await _bounded(response)
+                finally:
+                    await response.aclose()
         except TimeoutError:
             raise httpx.ReadTimeout(
                 f"no whole answer within {self.settings.timeout:g} s (requestTimeout)",
@@ -228,6 +233,12 @@ class AsyncPolytomicClient:
                     if should_retry(response):
                         last_failure = f"HTTP {response.status_code}"
                         raise RetryableResponse(response)
+        except _TooLarge as exc:
+            raise UnexpectedAnswer(
+                f"{method} {path}: the answer from {self.settings.deployment_url} decodes to more than "
+                f"{MAX_ANSWER_BYTES // 2**20} MiB ({exc.response.headers.get('content-encoding', 'identity')}"
+                f"-encoded), far more than any API answer: {_SOMETHING_ELSE}"
+            ) from None
         except httpx.DecodingError:  # a body that does not decode (bad gzip): not the API answering
             raise UnexpectedAnswer(
                 f"{method} {path}: the answer from {self.settings.deployment_url} could not be decoded "
@@ -303,6 +314,35 @@ _SOMETHING_ELSE = (
     "something other than Polytomic's API answers there (a proxy, a sign-in page or another service): "
     "check polytomic:deploymentUrl or POLYTOMIC_DEPLOYMENT_URL, and any HTTPS_PROXY"
 )
+
+
+class _TooLarge(Exception):
+    """An answer that decoded to more than MAX_ANSWER_BYTES."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+async def _bounded(response: httpx.Response) -> httpx.Response:
+    """The answer read whole, as decoded, up to MAX_ANSWER_BYTES: a small gzip body can decode to
+    gigabytes (a "gzip bomb"), and httpx holds a body in memory. Returned as a plain response holding the
+    decoded bytes (so nothing decodes them twice)."""
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge(response)
+        chunks.append(chunk)
+    headers = [
+        (k, v) for k, v in response.headers.multi_items() if k not in ("content-encoding", "content-length")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=b"".join(chunks),
+        request=response.request,
+        extensions=response.extensions,
+    )
 
 
 def _unexpected(response: httpx.Response, url: str) -> str:

@@ -8,8 +8,11 @@ a time: cut at the request timeout."""
 from __future__ import annotations
 
 import gzip
+import json
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from polytomic_provider.client import PolytomicClient
+from polytomic_provider.client import MAX_ANSWER_BYTES, PolytomicClient
 from polytomic_provider.config import Secret, Settings
 from polytomic_provider.errors import TransportError, UnexpectedAnswer
 
@@ -108,3 +111,36 @@ def test_an_answer_trickled_a_byte_at_a_time_ends_within_the_request_timeout() -
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_gzip_bomb_is_refused_before_it_fills_memory() -> None:
+    """A 2xx whose small gzip body decodes to more than any API answer (here 256 MiB, sent as ~250 KiB): the
+    client stops reading at MAX_ANSWER_BYTES and says what came; it never holds the whole body."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # one gzip stream
+    zeros = b"\0" * 2**20
+    bomb = b"".join(packer.compress(zeros) for _ in range(256)) + packer.flush()
+    with answering({"Content-Type": "application/json", "Content-Encoding": "gzip"}, bomb) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        tracemalloc.start()
+        try:
+            with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+                client.list_organizations()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert f"more than {MAX_ANSWER_BYTES // 2**20} MiB (gzip-encoded)" in str(failure.value)
+    assert "something other than Polytomic's API answers there" in str(failure.value)
+    assert peak < 4 * MAX_ANSWER_BYTES, f"peak memory {peak / 2**20:.0f} MiB"
+
+
+def test_an_answer_just_under_the_bound_is_read_whole() -> None:
+    """The bound is on what an answer decodes to, not a cut: a large but honest list is read entire."""
+    organizations = [
+        {"id": f"o-{i:05d}", "name": f"Organization {i:05d} " + "x" * 400} for i in range(20_000)
+    ]
+    body = gzip.compress(json.dumps({"data": organizations}).encode())
+    with answering({"Content-Type": "application/json", "Content-Encoding": "gzip"}, body) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client:
+            listed = client.list_organizations()
+    assert len(listed) == 20_000 and listed[-1].name.startswith("Organization 19999")
