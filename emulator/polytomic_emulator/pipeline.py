@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+import traceback
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -31,6 +32,7 @@ logger = logging.getLogger("polytomic_emulator")
 ABORT_EXTENSION = "polytomic_emulator.abort"
 MAX_BODY_BYTES = 1024 * 1024
 _CONTEXT = "polytomic_emulator.context"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class ConnectionDropped(Exception):
@@ -180,8 +182,8 @@ class ApiPipeline:
         )
         try:
             self._emulator.journal.record(facts)
-        except Exception:  # the answer matters more than its journal entry
-            logger.exception("could not journal %s %s", scope["method"], scope["path"])
+        except Exception as exc:  # the answer matters more than its journal entry
+            _log_failure("could not journal", scope, exc)
 
     async def _run_app(self, scope: Scope, receive: Receive, body: bytes, outcome: _Outcome) -> None:
         """Run the Starlette app with the already-read body, buffering its response into `outcome`."""
@@ -203,9 +205,18 @@ class ApiPipeline:
 
         try:
             await self.app(scope, replay_body, capture)
-        except Exception:
-            logger.exception("unexpected error while handling %s %s", scope["method"], scope["path"])
+        except Exception as exc:
+            _log_failure("unexpected error while handling", scope, exc)
             outcome.set_error(InternalError("unexpected emulator error"))
+
+
+def _log_failure(what: str, scope: Scope, exc: BaseException) -> None:
+    """Log an unexpected exception without anything the client sent: the path, the query and the
+    exception's message (a UnicodeDecodeError quotes the body's bytes) may carry a secret, and the log is
+    not redacted as the journal is. The method, the exception's type and its stack are enough to debug."""
+    method = scope["method"] if scope["method"] in _METHODS else "non-standard"
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("%s a %s /api/ request: %s\n%s", what, method, type(exc).__name__, stack)
 
 
 def _adding_header(send: Send, version: bytes) -> Send:
