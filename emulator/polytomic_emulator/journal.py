@@ -14,10 +14,20 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
 - Known values are redacted wherever they appear (path, query, headers, body) in every spelling a client
   can send (raw, JSON-escaped, URL-encoded, nested: see spellings.py), also inside a token that decodes
   to them: percent-encoded, a JSON string with ``\\u`` escapes, base64 (Basic auth). Known values
-  are the server's credentials (partner key, API keys, admin token) and the client_secret values of
-  *accepted* requests (2xx), at most `MAX_KNOWN_SECRETS` of the latest, replaced on reset. Values in
-  rejected requests are never learnt: anyone can send those, and a value such as ``"organizations"`` would
-  otherwise redact every later path.
+  are the server's credentials (partner key, API keys, admin token, always) and client secrets:
+
+  - learnt only from the field that carries one, the top-level ``client_secret`` of an *accepted* (2xx)
+    create (``POST /api/organizations``) or update (``PUT /api/organizations/{id}``). Anything else any
+    caller sends (an org-scoped key's ``GET`` with a body full of ``client_secret``, a nested field, a
+    rejected write) is redacted by field name in its own entry and never learnt: otherwise a value such as
+    ``"organizations"`` would redact every later path, and a flood of values would push a real secret out.
+  - only values of `MIN_LEARNT_SECRET` to `MAX_LEARNT_SECRET` characters: a shorter one is too short to be
+    a credential and would garble unrelated text; a longer one would make every redaction slower (10). Both
+    are still redacted by field name.
+  - the secrets of the organizations in the store are always known (re-read from the store after every
+    accepted write, so bounded by the store's own size) and can never be evicted by learning; besides them
+    at most `MAX_RECENT_SECRETS` recently learnt or replaced ones are kept, least recently used dropped
+    first. A reset starts over from the store.
 - A request without a valid key is kept without its body: status, path, query and headers say it was
   refused, which is all a reader needs; its body is nobody's business and could be a megabyte.
 - Entries are stored serialized, and the journal keeps the last `capacity` of them, at most `max_bytes` in
@@ -35,17 +45,28 @@ import math
 import re
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote_plus
 
 from . import jsonbody
 from .spellings import SecretSpellings
 
 REDACTED = "<redacted>"
-MAX_KNOWN_SECRETS = 256
+#: Learnt (or replaced) client secrets kept besides those of the organizations in the store.
+MAX_RECENT_SECRETS = 256
+#: Shorter client secrets are redacted by field name only: too short to be a credential, and replacing them
+#: everywhere would garble the journal (``"organizations"`` has 13 characters, so even this is no guarantee).
+MIN_LEARNT_SECRET = 8
+#: Longer client secrets are redacted by field name only; real client secrets are far shorter (OIDC
+#: providers issue 24-64 characters), and each learnt character makes every later redaction slower.
+MAX_LEARNT_SECRET = 256
+#: The only requests client secrets are learnt from: accepted creates and updates (and deletes, which only
+#: move the deleted organization's secret to the recent ones).
+_CREATE_PATH = "/api/organizations"
+_ORGANIZATION_PATH = re.compile(r"/api/organizations/[0-9a-fA-F-]{36}")
 #: Header values of unauthenticated requests are cut to this many characters (after redaction).
 MAX_ANONYMOUS_HEADER = 256
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
@@ -86,7 +107,14 @@ class RequestFacts:
 class Journal:
     """A bounded, thread-safe list of redacted request entries."""
 
-    def __init__(self, *, capacity: int, max_bytes: int, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        capacity: int,
+        max_bytes: int,
+        secrets: Iterable[str] = (),
+        stored_secrets: Callable[[], Iterable[str | None]] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._capacity = capacity
         self._max_bytes = max_bytes
@@ -94,38 +122,55 @@ class Journal:
         self._bytes = 0
         self._seq = 0
         self._credentials = tuple(secret for secret in secrets if secret)
-        self._known: OrderedDict[str, None] = OrderedDict()
+        #: The client secrets of the organizations in the store (the store's `client_secrets`).
+        self._stored_secrets = stored_secrets
+        self._live: frozenset[str] = frozenset()
+        self._recent: OrderedDict[str, None] = OrderedDict()
         self._redactor: _Redactor | None = None
 
     def reset_client_secrets(self, secrets: Iterable[str | None]) -> None:
         """Start over with these client_secret values (the store's, at start-up and after a reset)."""
         with self._lock:
-            self._known.clear()
+            self._recent.clear()
+            self._live = frozenset(secret for secret in secrets if _learnable(secret))
             self._redactor = None
-            self._learn(secrets)
 
-    def _learn(self, secrets: Iterable[str | None]) -> None:
-        for secret in secrets:
-            if not secret:
-                continue
-            if secret not in self._known:
-                self._redactor = None
-            self._known[secret] = None
-            self._known.move_to_end(secret)
-            while len(self._known) > MAX_KNOWN_SECRETS:
-                self._known.popitem(last=False)
+    def _learn(self, learnt: str | None) -> None:
+        """After an accepted write: remember the secret it set, and follow the store's current secrets (a
+        replaced or deleted one moves to the recent ones)."""
+        if _learnable(learnt):
+            self._remember(learnt)
+        if self._stored_secrets is None:
+            return
+        live = frozenset(secret for secret in self._stored_secrets() if _learnable(secret))
+        for gone in self._live - live:
+            self._remember(gone)
+        if live != self._live:
+            self._live = live
+            self._redactor = None
+
+    def _remember(self, secret: str) -> None:
+        if secret not in self._recent:
+            self._redactor = None
+        self._recent[secret] = None
+        self._recent.move_to_end(secret)
+        while len(self._recent) > MAX_RECENT_SECRETS:
+            self._recent.popitem(last=False)
 
     def _current_redactor(self) -> _Redactor:
         with self._lock:
             if self._redactor is None:
-                self._redactor = _Redactor((*self._credentials, *self._known))
+                self._redactor = _Redactor((*self._credentials, *self._live, *self._recent))
             return self._redactor
 
     def record(self, facts: RequestFacts) -> None:
         body = _parse_body(facts.body) if facts.authenticated else None
-        if facts.authenticated and facts.status is not None and 200 <= facts.status < 300:
+        if facts.authenticated and _accepted_write(facts):
+            learnt = None
+            if isinstance(body, dict) and facts.method != "DELETE":
+                learnt = body.get("client_secret")  # the top-level field only
             with self._lock:
-                self._learn(_client_secrets_in(body))
+                self._learn(learnt if isinstance(learnt, str) else None)
         redactor = self._current_redactor()
         headers = redactor.headers(facts.headers)
         if not facts.authenticated:
@@ -180,18 +225,17 @@ def _parse_body(raw: bytes) -> Any:
         return _Text(raw.decode("utf-8", errors="replace"))
 
 
-def _client_secrets_in(body: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if is_secret_field(str(key)) and isinstance(value, str):
-                found.append(value)
-            else:
-                found.extend(_client_secrets_in(value))
-    elif isinstance(body, list):
-        for item in body:
-            found.extend(_client_secrets_in(item))
-    return found
+def _learnable(secret: str | None) -> TypeGuard[str]:
+    return secret is not None and MIN_LEARNT_SECRET <= len(secret) <= MAX_LEARNT_SECRET
+
+
+def _accepted_write(facts: RequestFacts) -> bool:
+    """Whether the request was an accepted create, update or delete of an organization."""
+    if facts.status is None or not 200 <= facts.status < 300:
+        return False
+    if facts.method == "POST":
+        return facts.path == _CREATE_PATH
+    return facts.method in ("PUT", "DELETE") and _ORGANIZATION_PATH.fullmatch(facts.path) is not None
 
 
 class _Redactor:
