@@ -52,7 +52,7 @@ from typing import Any, TypeGuard
 from urllib.parse import unquote_plus
 
 from . import jsonbody
-from .spellings import SecretSpellings
+from .spellings import SecretSpellings, TooCostly
 
 REDACTED = "<redacted>"
 #: Learnt (or replaced) client secrets kept besides those of the organizations in the store.
@@ -63,6 +63,11 @@ MIN_LEARNT_SECRET = 8
 #: Longer client secrets are redacted by field name only; real client secrets are far shorter (OIDC
 #: providers issue 24-64 characters), and each learnt character makes every later redaction slower.
 MAX_LEARNT_SECRET = 256
+#: Bodies longer than this are journaled as a note of their size, never in part (a cut could split a
+#: secret): redacting one takes time linear in its length, times the secrets' spellings found in it.
+MAX_JOURNALED_BODY = 128 * 1024
+#: The same for the path, the query and each header value (uvicorn does not bound a request line).
+MAX_JOURNALED_TEXT = 16 * 1024
 #: The only requests client secrets are learnt from: accepted creates and updates (and deletes, which only
 #: move the deleted organization's secret to the recent ones).
 _CREATE_PATH = "/api/organizations"
@@ -70,10 +75,14 @@ _ORGANIZATION_PATH = re.compile(r"/api/organizations/[0-9a-fA-F-]{36}")
 #: Header values of unauthenticated requests are cut to this many characters (after redaction).
 MAX_ANONYMOUS_HEADER = 256
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
-_QUOTED = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\''
-_TEXT_PAIR = re.compile(rf"({_QUOTED})(\s*:\s*)({_QUOTED}|[^\s,}}\]]+)", re.DOTALL)
+# Every pattern below runs in time linear in the text (a body of 10,000 unterminated quotes took 24 s while
+# a closing quote was required, each quote scanned to the end): a quoted key is at most 128 characters, and
+# a quoted value or string that is never closed runs to the end of the text.
+_KEY = r'"(?:[^"\\]|\\.){0,128}"|\'(?:[^\'\\]|\\.){0,128}\''
+_VALUE = r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?'
+_TEXT_PAIR = re.compile(rf"({_KEY})(\s*:\s*)({_VALUE}|[^\s,}}\]]+)", re.DOTALL)
 _FORM_PAIR = re.compile(r"(?<![^&;?\s])([^=&;\s]+)=([^&;\s]*)")
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 # A run that may be an encoded secret: percent-encoded, or base64 (Basic auth credentials).
 _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
@@ -127,13 +136,18 @@ class Journal:
         self._live: frozenset[str] = frozenset()
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._redactor: _Redactor | None = None
+        self._generation = 0
 
     def reset_client_secrets(self, secrets: Iterable[str | None]) -> None:
         """Start over with these client_secret values (the store's, at start-up and after a reset)."""
         with self._lock:
             self._recent.clear()
             self._live = frozenset(secret for secret in secrets if _learnable(secret))
-            self._redactor = None
+            self._forget_redactor()
+
+    def _forget_redactor(self) -> None:
+        self._redactor = None
+        self._generation += 1
 
     def _learn(self, learnt: str | None) -> None:
         """After an accepted write: remember the secret it set, and follow the store's current secrets (a
@@ -147,21 +161,28 @@ class Journal:
             self._remember(gone)
         if live != self._live:
             self._live = live
-            self._redactor = None
+            self._forget_redactor()
 
     def _remember(self, secret: str) -> None:
         if secret not in self._recent:
-            self._redactor = None
+            self._forget_redactor()
         self._recent[secret] = None
         self._recent.move_to_end(secret)
         while len(self._recent) > MAX_RECENT_SECRETS:
             self._recent.popitem(last=False)
 
     def _current_redactor(self) -> _Redactor:
+        """The redactor for the values known now, built outside the lock (a reader of `entries` never
+        waits for a build); a build that a newer change overtook is used once and not kept."""
         with self._lock:
-            if self._redactor is None:
-                self._redactor = _Redactor((*self._credentials, *self._live, *self._recent))
-            return self._redactor
+            if self._redactor is not None:
+                return self._redactor
+            known, generation = (*self._credentials, *self._live, *self._recent), self._generation
+        redactor = _Redactor(known)
+        with self._lock:
+            if generation == self._generation:
+                self._redactor = redactor
+        return redactor
 
     def record(self, facts: RequestFacts) -> None:
         body = _parse_body(facts.body) if facts.authenticated else None
@@ -172,6 +193,8 @@ class Journal:
             with self._lock:
                 self._learn(learnt if isinstance(learnt, str) else None)
         redactor = self._current_redactor()
+        if len(facts.body) > MAX_JOURNALED_BODY and body is not None:
+            body = _Omitted(f"<body of {len(facts.body)} bytes, not kept (over {MAX_JOURNALED_BODY})>")
         headers = redactor.headers(facts.headers)
         if not facts.authenticated:
             headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in headers.items()}
@@ -179,8 +202,8 @@ class Journal:
             "time": datetime.fromtimestamp(facts.started_at, UTC).isoformat(timespec="milliseconds")[:-6]
             + "Z",
             "method": facts.method,
-            "path": redactor.text(facts.path),
-            "query": redactor.query(facts.query),
+            "path": redactor.text(_bounded(facts.path)),
+            "query": redactor.query(_bounded(facts.query)),
             "status": facts.status,
             "fault": facts.fault,
             "latency_ms": facts.latency_ms,
@@ -216,6 +239,16 @@ class _Text(str):
     """A body that was not JSON, kept as text."""
 
 
+class _Omitted(str):
+    """What the journal says instead of a body or text too long to redact in bounded time."""
+
+
+def _bounded(text: str) -> str:
+    """`text`, or a note of its length if it is longer than `MAX_JOURNALED_TEXT`: never a part of it, as a
+    cut could split a secret and leave a piece that no longer matches."""
+    return text if len(text) <= MAX_JOURNALED_TEXT else _Omitted(f"<{len(text)} characters, not kept>")
+
+
 def _parse_body(raw: bytes) -> Any:
     if not raw:
         return None
@@ -246,14 +279,19 @@ class _Redactor:
 
     def text(self, value: str) -> str:
         """Every known value removed, in any encoding, also from tokens that decode to one."""
-        return _TOKEN.sub(self._token, self._scrub(value)) if value else value
+        if isinstance(value, _Omitted):
+            return str(value)
+        try:
+            return _TOKEN.sub(self._token, self._scrub(value)) if value else value
+        except TooCostly:  # dropped whole: cheaper than searching it, and safe
+            return f"<{len(value)} characters, not kept: too costly to redact>"
 
     def _token(self, match: re.Match[str]) -> str:
         token = match.group()
         if len(token) < self._scrub.shortest:  # every encoding is at least as long as what it encodes
             return token
         decoded = _decodings(token, self._scrub.shortest)
-        return REDACTED if any(self._scrub(d) != d for d in decoded) else token
+        return REDACTED if any(self._scrub.found_in(d) for d in decoded) else token
 
     def query(self, query: str) -> str:
         return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
@@ -267,11 +305,13 @@ class _Redactor:
                 value = f"{scheme} {REDACTED}" if credential else REDACTED
             elif name in _WHOLE_HEADER_SECRETS:
                 value = REDACTED
-            value = self.text(value)
+            value = self.text(_bounded(value))
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         return headers
 
     def body(self, body: Any) -> Any:
+        if isinstance(body, _Omitted):
+            return str(body)
         if isinstance(body, _Text):
             return self._text_body(body)
         return self._json(body)
@@ -295,23 +335,26 @@ class _Redactor:
         value, then every known value in any encoding."""
         text = _TEXT_PAIR.sub(_redact_text_pair, text)
         text = _FORM_PAIR.sub(_redact_form_pair, text)
-        text = _JSON_STRING.sub(self._json_string, text)
+        try:
+            text = _JSON_STRING.sub(self._json_string, text)
+        except TooCostly:
+            return f"<{len(text)} characters, not kept: too costly to redact>"
         return self.text(text)
 
     def _json_string(self, match: re.Match[str]) -> str:
         decoded = _decode_quoted(match.group())
-        return f'"{REDACTED}"' if self._scrub(decoded) != decoded else match.group()
+        return f'"{REDACTED}"' if self._scrub.found_in(decoded) else match.group()
 
 
 def _decode_quoted(literal: str) -> str:
-    """The text of a quoted literal, with JSON escapes decoded where they are valid."""
+    """The text of a quoted literal (closed or running to the end of the text), with JSON escapes decoded
+    where they are valid."""
     if literal.startswith('"'):
-        try:
-            decoded = json.loads(literal)
-            if isinstance(decoded, str):
-                return decoded
-        except ValueError:
-            pass
+        for candidate in (literal, literal + '"'):
+            with contextlib.suppress(ValueError):
+                decoded = json.loads(candidate)
+                if isinstance(decoded, str):
+                    return decoded
     return literal[1:-1]
 
 
