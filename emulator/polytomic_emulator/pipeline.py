@@ -4,8 +4,9 @@ Why a module of its own: faults, the journal and the version header must see eac
 including requests the app never handles (413, injected errors, dropped connections), so they are applied
 around the app rather than inside the routes. The routes take only one thing from here: the per-request
 `RequestContext`, through which an idempotent write owes the plan's latency after claiming its key.
-A request whose client went away before its body was complete is journaled (fault `client_aborted`) and
-never handled, as a real server never hands a cut-off body to its application.
+A request whose client went away before its body was complete is journaled (fault `client_aborted`, or
+`body_timeout` when the server closed the connection because the body took too long) and never handled, as
+a real server never hands a cut-off body to its application.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ logger = logging.getLogger("polytomic_emulator")
 
 #: Scope extension through which the server (server.py) lets the app close the TCP connection.
 ABORT_EXTENSION = "polytomic_emulator.abort"
+#: Scope extension through which the server tells whether the request's body timed out (server.py).
+BODY_TIMEOUT_EXTENSION = "polytomic_emulator.body_deadline"
 MAX_BODY_BYTES = 1024 * 1024
 _CONTEXT = "polytomic_emulator.context"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -126,7 +129,9 @@ class ApiPipeline:
             # As a real server does: a request cut off before its body ended is never handled, so it can
             # neither claim an Idempotency-Key nor store an outcome (a client cancelled between writing
             # its headers and its body would otherwise leave a 422 that refuses the real request later).
-            await self._record(scope, gone.received, started_at, t0, status=None, fault="client_aborted")
+            deadline = scope.get("extensions", {}).get(BODY_TIMEOUT_EXTENSION)
+            fault = "body_timeout" if getattr(deadline, "timed_out", False) else "client_aborted"
+            await self._record(scope, gone.received, started_at, t0, status=None, fault=fault)
             return
         else:
             decision = self._emulator.faults.decide(scope["method"])
