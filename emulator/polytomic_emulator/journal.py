@@ -6,15 +6,25 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
 
 - Redaction happens when an entry is written, not when it is read.
 - Header names are lower-cased; ``authorization`` keeps only its scheme (``"Bearer <redacted>"``);
-  ``x-emulator-admin-token``, ``cookie`` and ``proxy-authorization`` are replaced whole.
+  ``x-emulator-admin-token``, ``cookie``, ``proxy-authorization`` and a header named like ``client_secret``
+  are replaced whole. Names are redacted like values (a known secret in a header's name).
 - Secret fields are redacted by name: any key that reads ``client_secret`` once case, ``_`` and ``-`` are
   ignored (``Client_Secret``, ``clientSecret``). In a JSON body at any depth the value becomes
   ``"<redacted>"`` (a ``null`` stays ``null``, so a test still sees the field was sent); in a body that is
-  not JSON, ``"key": value`` pairs (``\\u``-escaped names decoded) and ``key=value`` pairs; in the query.
-- Known values are redacted wherever they appear (path, query, headers, body) in every spelling a client
-  can send (raw, JSON-escaped, URL-encoded, nested: see spellings.py), also inside a token that decodes
-  to them: percent-encoded, a JSON string with ``\\u`` escapes, base64 (Basic auth). Known values
-  are the server's credentials (partner key, API keys, admin token, always) and client secrets:
+  not JSON, and in every JSON string (which may hold JSON, a form or a multipart body of its own),
+  ``"key": value`` pairs (``\\u``-escaped names decoded), ``key=value`` pairs and multipart/form-data parts
+  named so; in the query.
+- Bodies are decoded as JSON decodes them (UTF-8, UTF-16, UTF-32); a body that is not JSON and holds NULs
+  is also read as UTF-16 and UTF-32 from every alignment, and dropped whole if a known value is in any
+  reading.
+- Known values are redacted wherever they appear (path, query, header names and values, body), in any
+  letter case, in every spelling a client can send (raw, JSON-escaped, URL-encoded, nested: see
+  spellings.py), also inside a token that decodes to them, twice over: percent-encoded, a JSON string with
+  ``\\u`` escapes, base64 or base64url at any alignment, padded or not (Basic auth), of UTF-8 or of any
+  other bytes (read as latin-1 too). A text too costly to search (spellings.TooCostly) or too long
+  (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`) is replaced whole by a note of its length, never kept in
+  part. Known values are the server's credentials (partner key, API keys, admin token, always) and client
+  secrets:
 
   - learnt only from the field that carries one, the top-level ``client_secret`` of an *accepted* (2xx)
     create (``POST /api/organizations``) or update (``PUT /api/organizations/{id}``). Anything else any
@@ -85,7 +95,7 @@ _FORM_PAIR = re.compile(r"(?<![^&;?\s])([^=&;\s]+)=([^&;\s]*)")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 # A run that may be an encoded secret: percent-encoded, or base64 (Basic auth credentials).
 _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
-_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+")
 
 
 def is_secret_field(name: str) -> bool:
@@ -238,6 +248,9 @@ class Journal:
 class _Text(str):
     """A body that was not JSON, kept as text."""
 
+    #: Other readings of its bytes, if the one kept may not be the one its client meant.
+    alternatives: tuple[str, ...] = ()
+
 
 class _Omitted(str):
     """What the journal says instead of a body or text too long to redact in bounded time."""
@@ -250,12 +263,31 @@ def _bounded(text: str) -> str:
 
 
 def _parse_body(raw: bytes) -> Any:
+    """JSON if the body is JSON (in any encoding JSON allows), else text decoded as JSON would decode it."""
     if not raw:
         return None
     try:
         return jsonbody.loads(raw)
     except ValueError:
-        return _Text(raw.decode("utf-8", errors="replace"))
+        pass
+    try:
+        text = _Text(jsonbody.decode(raw))
+    except ValueError:
+        text = _Text(raw.decode("utf-8", errors="replace"))
+    if "\x00" in text:  # perhaps UTF-16 or UTF-32 that JSON's detection missed: keep every reading
+        text.alternatives = tuple(_wide_readings(raw))
+    return text
+
+
+def _wide_readings(raw: bytes) -> list[str]:
+    """`raw` read as UTF-16 and UTF-32 in either byte order, from each possible first byte."""
+    readings = []
+    for codec, width in (("utf-16-le", 2), ("utf-16-be", 2), ("utf-32-le", 4), ("utf-32-be", 4)):
+        for start in range(width):
+            usable = raw[start : start + (len(raw) - start) // width * width]
+            with contextlib.suppress(UnicodeDecodeError, ValueError):
+                readings.append(usable.decode(codec, errors="replace"))
+    return readings
 
 
 def _learnable(secret: str | None) -> TypeGuard[str]:
@@ -303,9 +335,10 @@ class _Redactor:
             if name == "authorization":
                 scheme, _, credential = value.partition(" ")
                 value = f"{scheme} {REDACTED}" if credential else REDACTED
-            elif name in _WHOLE_HEADER_SECRETS:
+            elif name in _WHOLE_HEADER_SECRETS or is_secret_field(name):
                 value = REDACTED
             value = self.text(_bounded(value))
+            name = self.text(_bounded(name))  # a name is as much the client's text as a value
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         return headers
 
@@ -326,16 +359,19 @@ class _Redactor:
             }
         if isinstance(value, list):
             return [self._json(item) for item in value]
-        if isinstance(value, str):
-            return self.text(value)
+        if isinstance(value, str):  # may itself be JSON, a form or a quoted \\u-escaped secret
+            return self._text_body(value)
         return value
 
     def _text_body(self, text: str) -> str:
         """A body that is not JSON: secret fields by name, then string literals that decode to a known
         value, then every known value in any encoding."""
-        text = _TEXT_PAIR.sub(_redact_text_pair, text)
-        text = _FORM_PAIR.sub(_redact_form_pair, text)
         try:
+            if any(self._scrub.found_in(reading) for reading in getattr(text, "alternatives", ())):
+                return f"<{len(text)} characters, not kept: a known secret in UTF-16 or UTF-32>"
+            text = _MULTIPART_PART.sub(_redact_multipart_part, text)
+            text = _TEXT_PAIR.sub(_redact_text_pair, text)
+            text = _FORM_PAIR.sub(_redact_form_pair, text)
             text = _JSON_STRING.sub(self._json_string, text)
         except TooCostly:
             return f"<{len(text)} characters, not kept: too costly to redact>"
@@ -370,15 +406,44 @@ def _redact_form_pair(match: re.Match[str]) -> str:
     return f"{name}={REDACTED}" if value and is_secret_field(unquote_plus(name)) else match.group()
 
 
-def _decodings(token: str, shortest: int) -> list[str]:
-    """What a token may stand for: its percent-decoding, and its base64 decoding when that is text and
-    long enough to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes)."""
-    found = []
+def _decodings(token: str, shortest: int, depth: int = 2) -> list[str]:
+    """What a token may stand for: its percent-decoding, and its base64 decoding when that is long enough
+    to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes), each decoded again
+    (base64 sent percent-encoded, in a query) up to `depth` levels. Base64 of bytes that are not UTF-8
+    (latin-1 text, a secret among binary bytes) is read both as UTF-8 and as latin-1, which keeps every
+    ASCII character where it was."""
+    found: list[str] = []
     if "%" in token or "+" in token:
         found.append(unquote_plus(token))
-    unpadded = token.rstrip("=")
-    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(token):
-        altchars = b"-_" if "-" in token or "_" in token else None
-        with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
-            found.append(base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), altchars).decode("utf-8"))
+    unpadded = token.rstrip("=").translate(_URLSAFE)
+    if len(unpadded) % 4 == 1:  # not base64 as it stands; perhaps one stray character at the end
+        unpadded = unpadded[:-1]
+    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(unpadded):
+        with contextlib.suppress(binascii.Error, ValueError):
+            data = base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), validate=True)
+            try:
+                found.append(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                found += [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
+    if depth > 1:
+        found += [
+            deeper for text in found if text != token for deeper in _decodings(text, shortest, depth - 1)
+        ]
     return found
+
+
+_URLSAFE = str.maketrans("-_", "+/")
+# A part of a multipart/form-data body: its headers (one names the field), a blank line, its content up to
+# the next boundary (or the end of the body, so that an unterminated part cannot make this quadratic).
+_MULTIPART_PART = re.compile(
+    r"(content-disposition:[^\r\n]*?\bname=(\"[^\"\r\n]{0,128}\"|[^;\s]{1,128})[^\r\n]*\r?\n"
+    r"(?:[^\r\n]+\r?\n){0,16}\r?\n)(.*?)(?=\r?\n--|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _redact_multipart_part(match: re.Match[str]) -> str:
+    head, name, content = match.groups()
+    if content and is_secret_field(name.strip('"')):
+        return f"{head}{REDACTED}"
+    return match.group()

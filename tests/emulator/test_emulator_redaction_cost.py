@@ -59,6 +59,8 @@ def bodies(secrets: list[str]) -> dict[str, bytes]:
         "json of anchors": json.dumps({"name": "x", "pad": anchors[: room - 30]}).encode(),
         "text of anchors": anchors.encode(),
         "text of almost-secrets": ((spelled[:-1] + " ") * (room // len(spelled))).encode(),
+        # Many short tokens, each decoded as percent-encoding and base64, twice.
+        "text of encoded tokens": (("%59%57%4A%6A%5A%41%3D%3D abcdabcdabcd " * room)[:room]).encode(),
         "largest accepted": json.dumps({"name": "x", "pad": anchors * 9}).encode()[: 1024 * 1024 - 1],
     }
 
