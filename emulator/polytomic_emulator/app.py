@@ -65,6 +65,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        journal.close()
         store.close()
 
     app = Starlette(

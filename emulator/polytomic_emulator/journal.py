@@ -47,6 +47,7 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -56,6 +57,7 @@ import re
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
@@ -147,6 +149,18 @@ class Journal:
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._redactor: _Redactor | None = None
         self._generation = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal")
+
+    async def write(self, facts: RequestFacts) -> None:
+        """`record` on the journal's own thread, never on the event loop: redaction takes time linear in
+        the request's size, and after a secret is learnt a new redactor is built; the loop must keep
+        answering other requests meanwhile (review point 10). The caller awaits it before answering, so a
+        test that has its answer finds the entry; one thread keeps entries in the order they were written."""
+        await asyncio.get_running_loop().run_in_executor(self._writer, self.record, facts)
+
+    def close(self) -> None:
+        """Let the journal's thread end once it has written what it was given."""
+        self._writer.shutdown(wait=False)
 
     def reset_client_secrets(self, secrets: Iterable[str | None]) -> None:
         """Start over with these client_secret values (the store's, at start-up and after a reset)."""

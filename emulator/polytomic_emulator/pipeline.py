@@ -16,7 +16,6 @@ import json
 import logging
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -96,11 +95,6 @@ class ApiPipeline:
         self.app = app
         self._emulator = emulator
         self._default_version = emulator.settings.default_api_version.encode()
-        # Journaling (redaction, and building a redactor after a secret is learnt) runs on a thread of its
-        # own, never on the event loop: it takes time linear in the request's size, and the loop must keep
-        # answering other requests meanwhile (review point 10). The request's answer still waits for its
-        # entry, so a test that has its answer finds the entry; one thread keeps entries in order.
-        self._journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -192,8 +186,7 @@ class ApiPipeline:
             authenticated=self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None,
         )
         try:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._journal_thread, self._emulator.journal.record, facts)
+            await self._emulator.journal.write(facts)  # off the event loop (journal.py)
         except Exception as exc:  # the answer matters more than its journal entry
             _log_failure("could not journal", scope, exc)
 
