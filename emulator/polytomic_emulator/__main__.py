@@ -24,7 +24,7 @@ from .settings import (
     IDEMPOTENCY_TTL_S,
     IDLE_TIMEOUT_S,
     JOURNAL_CAPACITY,
-    MAX_PENDING_CONNECTIONS,
+    MAX_UNAUTHENTICATED_CONNECTIONS,
 )
 
 PROG = "polytomic-emulator"
@@ -91,12 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="close a keep-alive connection idle this long after a response (default %(default)s)",
     )
     parser.add_argument(
-        "--max-pending-connections",
+        "--max-unauthenticated-connections",
         type=int,
-        default=MAX_PENDING_CONNECTIONS,
+        default=MAX_UNAUTHENTICATED_CONNECTIONS,
         metavar="N",
-        help="connections that have not yet sent a request head; a new one beyond this closes the "
-        "oldest (default %(default)s)",
+        help="connections on which no request has shown a valid key or admin token yet; a new one "
+        "beyond this closes the oldest of them (default %(default)s)",
     )
     parser.add_argument(
         "--faults", metavar="JSON", help="initial fault plan, same shape as PUT /_emulator/faults"
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             header_timeout_s=args.header_timeout,
             body_timeout_s=args.body_timeout,
             idle_timeout_s=args.idle_timeout,
-            max_pending_connections=args.max_pending_connections,
+            max_unauthenticated_connections=args.max_unauthenticated_connections,
         )
     except (ValueError, ValidationError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

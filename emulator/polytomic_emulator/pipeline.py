@@ -33,6 +33,9 @@ logger = logging.getLogger("polytomic_emulator")
 ABORT_EXTENSION = "polytomic_emulator.abort"
 #: Scope extension through which the server tells whether the request's body timed out (server.py).
 BODY_TIMEOUT_EXTENSION = "polytomic_emulator.body_deadline"
+#: Scope extension through which the app tells the server that a request showed a valid credential, so
+#: that its connection no longer counts against the cap on unauthenticated ones (server.py).
+TRUST_EXTENSION = "polytomic_emulator.trust"
 MAX_BODY_BYTES = 1024 * 1024
 _CONTEXT = "polytomic_emulator.context"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -112,6 +115,8 @@ class ApiPipeline:
 
     async def _handle_api(self, scope: Scope, receive: Receive, send: Send, version: bytes) -> None:
         started_at, t0 = self._emulator.clock(), time.perf_counter()
+        if self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None:
+            trust(scope)  # before its body: a slow upload by a real client is not evicted as anonymous
         outcome = _Outcome()
         decision = NO_FAULT
         body = b""
@@ -222,6 +227,13 @@ def _log_failure(what: str, scope: Scope, exc: BaseException) -> None:
     method = scope["method"] if scope["method"] in _METHODS else "non-standard"
     stack = "".join(traceback.format_tb(exc.__traceback__))
     logger.error("%s a %s /api/ request: %s\n%s", what, method, type(exc).__name__, stack)
+
+
+def trust(scope: Scope) -> None:
+    """Tell the server (if it asked) that this request showed a valid credential."""
+    callback = scope.get("extensions", {}).get(TRUST_EXTENSION)
+    if callback is not None:
+        callback()
 
 
 def _adding_header(send: Send, version: bytes) -> Send:

@@ -10,7 +10,7 @@ Why a module of its own: three things here are about the server, not the API.
   subclassed so that each request's scope carries a callable (`pipeline.ABORT_EXTENSION`) that aborts the
   connection; the app calls it instead of sending a response.
 - The same subclass bounds what a connection may hold (`ConnectionLimits`): time for a request's head, for
-  its body, idle time between requests, and how many connections may be waiting for their first head.
+  its body, idle time between requests, and how many connections may be open without having authenticated.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, cast
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .pipeline import ABORT_EXTENSION, BODY_TIMEOUT_EXTENSION
+from .pipeline import ABORT_EXTENSION, BODY_TIMEOUT_EXTENSION, TRUST_EXTENSION
 from .settings import EmulatorSettings
 
 
@@ -65,9 +65,10 @@ class ConnectionLimits:
     body_timeout_s: float
     #: A keep-alive connection with no new request after a response.
     idle_timeout_s: float
-    #: Connections that have not yet sent a complete request head (so have not authenticated either); a
-    #: new one beyond this closes the oldest of them, so silent connections cannot lock anyone out.
-    max_pending: int
+    #: Connections on which no request has yet shown a valid credential (silent ones, half-sent heads,
+    #: anonymous requests); a new one beyond this closes the oldest of them at once, so such connections
+    #: cannot lock anyone out. A connection that has authenticated is no longer counted.
+    max_unauthenticated: int
 
     @classmethod
     def of(cls, settings: EmulatorSettings) -> ConnectionLimits:
@@ -75,7 +76,7 @@ class ConnectionLimits:
             header_timeout_s=settings.header_timeout_s,
             body_timeout_s=settings.body_timeout_s,
             idle_timeout_s=settings.idle_timeout_s,
-            max_pending=settings.max_pending_connections,
+            max_unauthenticated=settings.max_unauthenticated_connections,
         )
 
 
@@ -91,10 +92,10 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
 
     Only what both protocols share is used: ``connection_made``, ``connection_lost``,
     ``on_response_complete``, ``self.app`` (run once a request's head is complete), ``self.transport`` and
-    ``self.loop``.
+    ``self.loop``. The app says when a request has authenticated, through `pipeline.TRUST_EXTENSION`.
     """
-    #: Connections without a complete request head yet, oldest first (all on one event loop: no lock).
-    pending: OrderedDict[Any, None] = OrderedDict()
+    #: Connections that have not authenticated yet, oldest first (all on one event loop: no lock).
+    unauthenticated: OrderedDict[Any, None] = OrderedDict()
 
     class Guarded(base):  # type: ignore[valid-type, misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -106,13 +107,14 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
             self._await_head()
-            pending[self] = None
-            while len(pending) > limits.max_pending:
-                oldest, _ = pending.popitem(last=False)
+            unauthenticated[self] = None
+            while len(unauthenticated) > limits.max_unauthenticated:
+                oldest, _ = unauthenticated.popitem(last=False)
                 oldest._abort()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._head_arrived()
+            self._trust()
             super().connection_lost(exc)
 
         def on_response_complete(self) -> None:
@@ -126,13 +128,16 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
             self._head_timer = self.loop.call_later(limits.header_timeout_s, self._abort)
 
         def _head_arrived(self) -> None:
-            pending.pop(self, None)
             if self._head_timer is not None:
                 self._head_timer.cancel()
                 self._head_timer = None
 
+        def _trust(self) -> None:
+            unauthenticated.pop(self, None)
+
         def _abort(self) -> None:
             self._head_arrived()
+            self._trust()  # no longer counted, as it is closing
             transport = getattr(self, "transport", None)
             if transport is not None:
                 transport.abort()
@@ -144,6 +149,7 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
                 **(scope.get("extensions") or {}),
                 ABORT_EXTENSION: self._abort,
                 BODY_TIMEOUT_EXTENSION: deadline,
+                TRUST_EXTENSION: self._trust,
             }
             await self._inner_app(scope, self._timed(receive, deadline), send)
 

@@ -24,11 +24,11 @@ IDEMPOTENCY_TTL_S = 24 * 60 * 60
 JOURNAL_CAPACITY = 10_000
 JOURNAL_MAX_BYTES = 32 * 1024 * 1024
 #: Connection limits (server.py, ConnectionLimits): seconds for a request head, for its body, idle
-#: keep-alive; connections that have not yet sent a request head.
+#: keep-alive; connections on which no request has shown a valid credential yet.
 HEADER_TIMEOUT_S = 10.0
 BODY_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 5.0
-MAX_PENDING_CONNECTIONS = 64
+MAX_UNAUTHENTICATED_CONNECTIONS = 64
 
 ENV_PARTNER_KEY = "POLYTOMIC_EMULATOR_PARTNER_KEY"
 ENV_API_KEYS = "POLYTOMIC_EMULATOR_API_KEYS"
@@ -57,7 +57,7 @@ class EmulatorSettings:
     header_timeout_s: float = HEADER_TIMEOUT_S
     body_timeout_s: float = BODY_TIMEOUT_S
     idle_timeout_s: float = IDLE_TIMEOUT_S
-    max_pending_connections: int = MAX_PENDING_CONNECTIONS
+    max_unauthenticated_connections: int = MAX_UNAUTHENTICATED_CONNECTIONS
     fault_seed: int | None = None
     partner_key_is_default: bool = False
     admin_token_is_default: bool = False
@@ -77,8 +77,8 @@ class EmulatorSettings:
             raise ValueError("delete_status must be 200 or 204")
         if min(self.header_timeout_s, self.body_timeout_s, self.idle_timeout_s) <= 0:
             raise ValueError("connection timeouts must be positive")
-        if self.max_pending_connections < 1:
-            raise ValueError("max_pending_connections must be at least 1")
+        if self.max_unauthenticated_connections < 1:
+            raise ValueError("max_unauthenticated_connections must be at least 1")
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Point 12 of the hostile review: no connection is held open for free. A request head, a request body
-and an idle keep-alive connection each have a timeout, and connections that have not yet sent a request
-head are capped (the oldest closed first), so silent or half-sent connections cannot pile up. Raw sockets
+and an idle keep-alive connection each have a timeout, and connections that have not authenticated are
+capped (the oldest closed first), so silent, half-sent or anonymous connections cannot pile up. Raw sockets
 on loopback against a real emulator whose limits are set short through its settings (CLI flags)."""
 
 from __future__ import annotations
@@ -35,6 +35,25 @@ def connect(process: EmulatorProcess) -> socket.socket:
     address = urlsplit(process.url)
     assert address.hostname is not None and address.port is not None
     return socket.create_connection((address.hostname, address.port), timeout=10)
+
+
+def read_response(sock: socket.socket) -> bytes:
+    """One whole HTTP response (head and Content-Length body), however the server's writes were split."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
 
 
 def seconds_until_closed(sock: socket.socket, limit: float) -> float | None:
@@ -99,25 +118,41 @@ def test_point_12_an_unfinished_body_is_closed_and_journaled(short: EmulatorProc
 def test_point_12_an_idle_keep_alive_connection_is_closed(short: EmulatorProcess) -> None:
     with connect(short) as sock:
         sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: emulator\r\n\r\n")
-        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
         closed = seconds_until_closed(sock, TIMEOUT_S + SLACK_S)
     assert closed is not None
 
 
-def test_point_12_silent_connections_cannot_lock_anyone_out(kit: Any) -> None:
+def test_point_12_unauthenticated_connections_cannot_lock_anyone_out(kit: Any) -> None:
     cap = 8
-    flags = ["--max-pending-connections", str(cap), "--header-timeout", "60"]
+    flags = ["--max-unauthenticated-connections", str(cap), "--header-timeout", "60", "--idle-timeout", "60"]
+    authorized = (
+        f"GET /api/organization HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer {kit.partner_key}\r\n\r\n"
+    )
+    anonymous = b"GET /api/organization HTTP/1.1\r\nHost: e\r\n\r\n"
     with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
-        silent = [connect(process) for _ in range(3 * cap)]
+        trusted = connect(process)  # authenticated first: it is never closed to make room
+        trusted.sendall(authorized.encode())
+        assert read_response(trusted).startswith(b"HTTP/1.1 200")
+        crowd: list[socket.socket] = []
         try:
+            for n in range(3 * cap):  # half silent, half sending anonymous requests (401, kept alive)
+                crowd.append(sock := connect(process))
+                if n % 2:
+                    sock.sendall(anonymous)
+                    assert read_response(sock).startswith(b"HTTP/1.1 401")
             began = time.monotonic()
             response = httpx.get(
                 f"{process.url}/api/organization", headers={"Authorization": f"Bearer {kit.partner_key}"}
             )
-            assert response.status_code == 200 and time.monotonic() - began < 1.0
-            # The oldest silent connections were closed to make room; the newest are still open.
-            assert seconds_until_closed(silent[0], SLACK_S) is not None
-            assert seconds_until_closed(silent[-1], 0.5) is None
+            assert response.status_code == 200 and time.monotonic() - began < SLACK_S
+            # The oldest unauthenticated connections were closed to make room; the newest are still open.
+            assert seconds_until_closed(crowd[0], SLACK_S) is not None
+            assert seconds_until_closed(crowd[1], SLACK_S) is not None
+            assert seconds_until_closed(crowd[-1], 0.5) is None
+            trusted.sendall(authorized.encode())
+            assert read_response(trusted).startswith(b"HTTP/1.1 200")
         finally:
-            for sock in silent:
+            trusted.close()
+            for sock in crowd:
                 sock.close()
