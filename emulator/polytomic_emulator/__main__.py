@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=HEADER_TIMEOUT_S,
         metavar="SECONDS",
         help="close a connection whose request head is not complete this long after it opened or after "
-        "its previous response (default %(default)s)",
+        "the request's first byte (default %(default)s)",
     )
     parser.add_argument(
         "--body-timeout",

@@ -209,15 +209,16 @@ class Journal:
         return redactor
 
     def record(self, facts: RequestFacts) -> None:
-        body = _parse_body(facts.body) if facts.authenticated else None
-        if facts.authenticated and _accepted_write(facts):
+        keep, learns = len(facts.body) <= MAX_JOURNALED_BODY, facts.authenticated and _accepted_write(facts)
+        body = _parse_body(facts.body) if facts.authenticated and (keep or learns) else None
+        if learns:
             learnt = None
             if isinstance(body, dict) and facts.method != "DELETE":
                 learnt = body.get("client_secret")  # the top-level field only
             with self._lock:
                 self._learn(learnt if isinstance(learnt, str) else None)
         redactor = self._current_redactor()
-        if len(facts.body) > MAX_JOURNALED_BODY and body is not None:
+        if facts.authenticated and not keep:
             body = _Omitted(f"<body of {len(facts.body)} bytes, not kept (over {MAX_JOURNALED_BODY})>")
         headers = redactor.headers(facts.headers)
         if not facts.authenticated:

@@ -36,8 +36,7 @@ def decode(raw: bytes | str) -> str:
     """
     if isinstance(raw, str):
         return raw
-    text = raw.decode(json.detect_encoding(raw), "surrogatepass")
-    return text[1:] if text.startswith("\ufeff") else text
+    return raw.decode(json.detect_encoding(raw), "surrogatepass")
 
 
 def too_deep(raw: bytes | str, limit: int = MAX_DEPTH) -> bool:

@@ -59,7 +59,7 @@ class ConnectionLimits:
     silent or half-sent connections held descriptors and memory indefinitely (review point 12).
     """
 
-    #: From the connection's opening (or the end of its previous response) to a complete request head.
+    #: From the connection's opening, or a later request's first byte, to a complete request head.
     header_timeout_s: float
     #: From a complete request head to the end of its body, for a body the app reads.
     body_timeout_s: float
@@ -90,7 +90,7 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
     """Subclass a uvicorn HTTP protocol (h11 or httptools) so that the app can abort the connection of the
     current request, and so that `limits` are enforced.
 
-    Only what both protocols share is used: ``connection_made``, ``connection_lost``,
+    Only what both protocols share is used: ``connection_made``, ``connection_lost``, ``data_received``,
     ``on_response_complete``, ``self.app`` (run once a request's head is complete), ``self.transport`` and
     ``self.loop``. The app says when a request has authenticated, through `pipeline.TRUST_EXTENSION`.
     """
@@ -101,6 +101,7 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._head_timer: asyncio.TimerHandle | None = None
+            self._idle = False
             self._inner_app: ASGIApp = self.app  # type: ignore[has-type]
             self.app = self._guarded_app
 
@@ -119,8 +120,13 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing():
+            self._idle = True  # uvicorn's keep-alive timer runs until the next request's first byte
+
+        def data_received(self, data: bytes) -> None:
+            if self._idle:
+                self._idle = False
                 self._await_head()
+            super().data_received(data)
 
         def _await_head(self) -> None:
             if self._head_timer is not None:

@@ -27,7 +27,9 @@ JOURNAL_MAX_BYTES = 32 * 1024 * 1024
 #: keep-alive; connections on which no request has shown a valid credential yet.
 HEADER_TIMEOUT_S = 10.0
 BODY_TIMEOUT_S = 30.0
-IDLE_TIMEOUT_S = 5.0
+#: Longer than clients' own keep-alive expiry (httpx, the provider's client: 5 s), so that a client always
+#: gives an idle connection up first: a server closing it first races the client's next request on it.
+IDLE_TIMEOUT_S = 10.0
 MAX_UNAUTHENTICATED_CONNECTIONS = 64
 
 ENV_PARTNER_KEY = "POLYTOMIC_EMULATOR_PARTNER_KEY"

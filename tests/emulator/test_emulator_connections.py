@@ -98,6 +98,14 @@ def test_point_12_an_unfinished_or_trickled_head_is_closed(short: EmulatorProces
     assert closed_after is not None and closed_after < TIMEOUT_S + SLACK_S
 
 
+def test_point_12_an_unfinished_head_after_a_response_is_closed(short: EmulatorProcess) -> None:
+    with connect(short) as sock:  # the next request's first byte ends the idle wait and starts the head's
+        sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: emulator\r\n\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /_emulator/health HTTP/1.1\r\n")
+        assert seconds_until_closed(sock, TIMEOUT_S + SLACK_S) is not None
+
+
 def test_point_12_an_unfinished_body_is_closed_and_journaled(short: EmulatorProcess, kit: Any) -> None:
     short.admin.clear_journal()
     with connect(short) as sock:
