@@ -32,7 +32,7 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
     rejected write) is redacted by field name in its own entry and never learnt: otherwise a value such as
     ``"organizations"`` would redact every later path, and a flood of values would push a real secret out.
   - only values of `MIN_LEARNT_SECRET` to `MAX_LEARNT_SECRET` characters: a shorter one is too short to be
-    a credential and would garble unrelated text; a longer one would make every redaction slower (10). Both
+    a credential and would garble unrelated text; a longer one would make every redaction slower. Both
     are still redacted by field name.
   - the secrets of the organizations in the store are always known (re-read from the store after every
     accepted write, so bounded by the store's own size) and can never be evicted by learning; besides them
