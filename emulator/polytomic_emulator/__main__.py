@@ -15,7 +15,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .settings import DEFAULT_HOST, DEFAULT_OWNER_NAME, DEFAULT_PORT, IDEMPOTENCY_TTL_S, JOURNAL_CAPACITY
+from .settings import (
+    BODY_TIMEOUT_S,
+    DEFAULT_HOST,
+    DEFAULT_OWNER_NAME,
+    DEFAULT_PORT,
+    HEADER_TIMEOUT_S,
+    IDEMPOTENCY_TTL_S,
+    IDLE_TIMEOUT_S,
+    JOURNAL_CAPACITY,
+    MAX_UNAUTHENTICATED_CONNECTIONS,
+)
 
 PROG = "polytomic-emulator"
 
@@ -58,6 +68,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--journal-size", type=int, default=JOURNAL_CAPACITY, help="journal entries kept in memory"
     )
     parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_TIMEOUT_S,
+        metavar="SECONDS",
+        help="close a connection whose request head is not complete this long after it opened or after "
+        "the request's first byte (default %(default)s)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=BODY_TIMEOUT_S,
+        metavar="SECONDS",
+        help="close a connection whose request body is not complete this long after its head "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=IDLE_TIMEOUT_S,
+        metavar="SECONDS",
+        help="close a keep-alive connection idle this long after a response (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-unauthenticated-connections",
+        type=int,
+        default=MAX_UNAUTHENTICATED_CONNECTIONS,
+        metavar="N",
+        help="connections on which no request has shown a valid key or admin token yet; a new one "
+        "beyond this closes the oldest of them (default %(default)s)",
+    )
+    parser.add_argument(
         "--faults", metavar="JSON", help="initial fault plan, same shape as PUT /_emulator/faults"
     )
     parser.add_argument("--fault-seed", type=int, help="seed for the fault plan's random rates")
@@ -72,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported late so that --help is instant and argument errors need no third-party import.
     from .app import create_app
     from .faults import FaultPlan
-    from .server import bind_socket, serve
+    from .server import ConnectionLimits, bind_socket, serve
     from .settings import resolve_settings
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
@@ -90,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             idempotency_ttl_s=args.idempotency_ttl,
             journal_capacity=args.journal_size,
             fault_seed=args.fault_seed,
+            header_timeout_s=args.header_timeout,
+            body_timeout_s=args.body_timeout,
+            idle_timeout_s=args.idle_timeout,
+            max_unauthenticated_connections=args.max_unauthenticated_connections,
         )
     except (ValueError, ValidationError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -104,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"No partner key given; using the development partner key: {settings.partner_key}", flush=True)
     if settings.admin_token_is_default:
         print(f"No admin token given; using the development admin token: {settings.admin_token}", flush=True)
-    serve(app, sock, log_level=args.log_level)
+    serve(app, sock, limits=ConnectionLimits.of(settings), log_level=args.log_level)
     return 0
 
 

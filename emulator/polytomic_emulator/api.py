@@ -64,8 +64,11 @@ class OrganizationRoutes:
     async def create_organization(self, request: Request) -> Response:
         caller = current_caller(request)
 
+        _require_partner(
+            caller
+        )  # before the Idempotency-Key is claimed: a key that may not write claims none
+
         def create(body: bytes) -> Response:
-            _require_partner(caller)
             record = self._store.create(parse_organization_request(body))
             return envelope(record.public_view())
 
@@ -74,8 +77,9 @@ class OrganizationRoutes:
     async def update_organization(self, request: Request) -> Response:
         caller = current_caller(request)
 
+        _require_partner(caller)
+
         def update(body: bytes) -> Response:
-            _require_partner(caller)
             org_id = _path_id(request)
             record = self._store.replace(org_id, parse_organization_request(body))
             return envelope(record.public_view())
@@ -85,8 +89,9 @@ class OrganizationRoutes:
     async def delete_organization(self, request: Request) -> Response:
         caller = current_caller(request)
 
+        _require_partner(caller)
+
         def delete(body: bytes) -> Response:
-            _require_partner(caller)
             record: OrganizationRecord = self._store.delete(_path_id(request))
             if self._emulator.settings.delete_status == 200:
                 return envelope(record.public_view())

@@ -52,7 +52,10 @@ def create_app(
     store = Store(settings.db_path, clock=clock)
     store.seed(owner_name=settings.owner_name, api_keys=settings.api_keys)
     journal = Journal(
-        capacity=settings.journal_capacity, max_bytes=settings.journal_max_bytes, secrets=settings.secrets
+        capacity=settings.journal_capacity,
+        max_bytes=settings.journal_max_bytes,
+        secrets=settings.secrets,
+        stored_secrets=store.client_secrets,
     )
     journal.reset_client_secrets(store.client_secrets())
     emulator = Emulator(settings, store, journal, FaultInjector(seed=settings.fault_seed, plan=faults), clock)
@@ -62,6 +65,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        journal.close()
         store.close()
 
     app = Starlette(

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from .errors import Forbidden, Unauthorized, Unprocessable
 from .faults import FaultPlan
+from .pipeline import trust
 from .rendering import envelope
 from .state import Emulator
 
@@ -46,6 +47,7 @@ class ControlRoutes:
             raise Unauthorized(f"control routes need the {ADMIN_HEADER} header", key="admin_token_required")
         if not hmac.compare_digest(token.encode(), self._token):
             raise Forbidden("wrong admin token", key="admin_token_invalid")
+        trust(request.scope)
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})

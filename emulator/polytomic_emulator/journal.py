@@ -6,18 +6,38 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
 
 - Redaction happens when an entry is written, not when it is read.
 - Header names are lower-cased; ``authorization`` keeps only its scheme (``"Bearer <redacted>"``);
-  ``x-emulator-admin-token``, ``cookie`` and ``proxy-authorization`` are replaced whole.
+  ``x-emulator-admin-token``, ``cookie``, ``proxy-authorization`` and a header named like ``client_secret``
+  are replaced whole. Names are redacted like values (a known secret in a header's name).
 - Secret fields are redacted by name: any key that reads ``client_secret`` once case, ``_`` and ``-`` are
   ignored (``Client_Secret``, ``clientSecret``). In a JSON body at any depth the value becomes
   ``"<redacted>"`` (a ``null`` stays ``null``, so a test still sees the field was sent); in a body that is
-  not JSON, ``"key": value`` pairs (``\\u``-escaped names decoded) and ``key=value`` pairs; in the query.
-- Known values are redacted wherever they appear (path, query, headers, body) in every spelling a client
-  can send (raw, JSON-escaped, URL-encoded, nested: see spellings.py), also inside a token that decodes
-  to them: percent-encoded, a JSON string with ``\\u`` escapes, base64 (Basic auth). Known values
-  are the server's credentials (partner key, API keys, admin token) and the client_secret values of
-  *accepted* requests (2xx), at most `MAX_KNOWN_SECRETS` of the latest, replaced on reset. Values in
-  rejected requests are never learnt: anyone can send those, and a value such as ``"organizations"`` would
-  otherwise redact every later path.
+  not JSON, and in every JSON string (which may hold JSON, a form or a multipart body of its own),
+  ``"key": value`` pairs (``\\u``-escaped names decoded), ``key=value`` pairs and multipart/form-data parts
+  named so; in the query.
+- Bodies are decoded as JSON decodes them (UTF-8, UTF-16, UTF-32); a body that is not JSON and holds NULs
+  is also read as UTF-16 and UTF-32 from every alignment, and dropped whole if a known value is in any
+  reading.
+- Known values are redacted wherever they appear (path, query, header names and values, body), in any
+  letter case, in every spelling a client can send (raw, JSON-escaped, URL-encoded, nested: see
+  spellings.py), also inside a token that decodes to them, twice over: percent-encoded, a JSON string with
+  ``\\u`` escapes, base64 or base64url at any alignment, padded or not (Basic auth), of UTF-8 or of any
+  other bytes (read as latin-1 too). A text too costly to search (spellings.TooCostly) or too long
+  (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`) is replaced whole by a note of its length, never kept in
+  part. Known values are the server's credentials (partner key, API keys, admin token, always) and client
+  secrets:
+
+  - learnt only from the field that carries one, the top-level ``client_secret`` of an *accepted* (2xx)
+    create (``POST /api/organizations``) or update (``PUT /api/organizations/{id}``). Anything else any
+    caller sends (an org-scoped key's ``GET`` with a body full of ``client_secret``, a nested field, a
+    rejected write) is redacted by field name in its own entry and never learnt: otherwise a value such as
+    ``"organizations"`` would redact every later path, and a flood of values would push a real secret out.
+  - only values of `MIN_LEARNT_SECRET` to `MAX_LEARNT_SECRET` characters: a shorter one is too short to be
+    a credential and would garble unrelated text; a longer one would make every redaction slower. Both
+    are still redacted by field name.
+  - the secrets of the organizations in the store are always known (re-read from the store after every
+    accepted write, so bounded by the store's own size) and can never be evicted by learning; besides them
+    at most `MAX_RECENT_SECRETS` recently learnt or replaced ones are kept, least recently used dropped
+    first. A reset starts over from the store.
 - A request without a valid key is kept without its body: status, path, query and headers say it was
   refused, which is all a reader needs; its body is nobody's business and could be a megabyte.
 - Entries are stored serialized, and the journal keeps the last `capacity` of them, at most `max_bytes` in
@@ -27,6 +47,7 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -35,27 +56,48 @@ import math
 import re
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote_plus
 
 from . import jsonbody
-from .spellings import SecretSpellings
+from .spellings import SecretSpellings, TooCostly
 
 REDACTED = "<redacted>"
-MAX_KNOWN_SECRETS = 256
+#: Learnt (or replaced) client secrets kept besides those of the organizations in the store.
+MAX_RECENT_SECRETS = 256
+#: Shorter client secrets are redacted by field name only: too short to be a credential, and replacing them
+#: everywhere would garble the journal (``"organizations"`` has 13 characters, so even this is no guarantee).
+MIN_LEARNT_SECRET = 8
+#: Longer client secrets are redacted by field name only; real client secrets are far shorter (OIDC
+#: providers issue 24-64 characters), and each learnt character makes every later redaction slower.
+MAX_LEARNT_SECRET = 256
+#: Bodies longer than this are journaled as a note of their size, never in part (a cut could split a
+#: secret): redacting one takes time linear in its length, times the secrets' spellings found in it.
+MAX_JOURNALED_BODY = 128 * 1024
+#: The same for the path, the query and each header value (uvicorn does not bound a request line).
+MAX_JOURNALED_TEXT = 16 * 1024
+#: The only requests client secrets are learnt from: accepted creates and updates (and deletes, which only
+#: move the deleted organization's secret to the recent ones).
+_CREATE_PATH = "/api/organizations"
+_ORGANIZATION_PATH = re.compile(r"/api/organizations/[0-9a-fA-F-]{36}")
 #: Header values of unauthenticated requests are cut to this many characters (after redaction).
 MAX_ANONYMOUS_HEADER = 256
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
-_QUOTED = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\''
-_TEXT_PAIR = re.compile(rf"({_QUOTED})(\s*:\s*)({_QUOTED}|[^\s,}}\]]+)", re.DOTALL)
+# Every pattern below runs in time linear in the text (a body of 10,000 unterminated quotes took 24 s while
+# a closing quote was required, each quote scanned to the end): a quoted key is at most 128 characters, and
+# a quoted value or string that is never closed runs to the end of the text.
+_KEY = r'"(?:[^"\\]|\\.){0,128}"|\'(?:[^\'\\]|\\.){0,128}\''
+_VALUE = r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?'
+_TEXT_PAIR = re.compile(rf"({_KEY})(\s*:\s*)({_VALUE}|[^\s,}}\]]+)", re.DOTALL)
 _FORM_PAIR = re.compile(r"(?<![^&;?\s])([^=&;\s]+)=([^&;\s]*)")
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 # A run that may be an encoded secret: percent-encoded, or base64 (Basic auth credentials).
 _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
-_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+")
 
 
 def is_secret_field(name: str) -> bool:
@@ -86,7 +128,14 @@ class RequestFacts:
 class Journal:
     """A bounded, thread-safe list of redacted request entries."""
 
-    def __init__(self, *, capacity: int, max_bytes: int, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        capacity: int,
+        max_bytes: int,
+        secrets: Iterable[str] = (),
+        stored_secrets: Callable[[], Iterable[str | None]] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._capacity = capacity
         self._max_bytes = max_bytes
@@ -94,39 +143,83 @@ class Journal:
         self._bytes = 0
         self._seq = 0
         self._credentials = tuple(secret for secret in secrets if secret)
-        self._known: OrderedDict[str, None] = OrderedDict()
+        #: The client secrets of the organizations in the store (the store's `client_secrets`).
+        self._stored_secrets = stored_secrets
+        self._live: frozenset[str] = frozenset()
+        self._recent: OrderedDict[str, None] = OrderedDict()
         self._redactor: _Redactor | None = None
+        self._generation = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal")
+
+    async def write(self, facts: RequestFacts) -> None:
+        """`record` on the journal's own thread, never on the event loop: redaction takes time linear in
+        the request's size, and after a secret is learnt a new redactor is built; the loop must keep
+        answering other requests meanwhile (review point 10). The caller awaits it before answering, so a
+        test that has its answer finds the entry; one thread keeps entries in the order they were written."""
+        await asyncio.get_running_loop().run_in_executor(self._writer, self.record, facts)
+
+    def close(self) -> None:
+        """Let the journal's thread end once it has written what it was given."""
+        self._writer.shutdown(wait=False)
 
     def reset_client_secrets(self, secrets: Iterable[str | None]) -> None:
         """Start over with these client_secret values (the store's, at start-up and after a reset)."""
         with self._lock:
-            self._known.clear()
-            self._redactor = None
-            self._learn(secrets)
+            self._recent.clear()
+            self._live = frozenset(secret for secret in secrets if _learnable(secret))
+            self._forget_redactor()
 
-    def _learn(self, secrets: Iterable[str | None]) -> None:
-        for secret in secrets:
-            if not secret:
-                continue
-            if secret not in self._known:
-                self._redactor = None
-            self._known[secret] = None
-            self._known.move_to_end(secret)
-            while len(self._known) > MAX_KNOWN_SECRETS:
-                self._known.popitem(last=False)
+    def _forget_redactor(self) -> None:
+        self._redactor = None
+        self._generation += 1
+
+    def _learn(self, learnt: str | None) -> None:
+        """After an accepted write: remember the secret it set, and follow the store's current secrets (a
+        replaced or deleted one moves to the recent ones)."""
+        if _learnable(learnt):
+            self._remember(learnt)
+        if self._stored_secrets is None:
+            return
+        live = frozenset(secret for secret in self._stored_secrets() if _learnable(secret))
+        for gone in self._live - live:
+            self._remember(gone)
+        if live != self._live:
+            self._live = live
+            self._forget_redactor()
+
+    def _remember(self, secret: str) -> None:
+        if secret not in self._recent:
+            self._forget_redactor()
+        self._recent[secret] = None
+        self._recent.move_to_end(secret)
+        while len(self._recent) > MAX_RECENT_SECRETS:
+            self._recent.popitem(last=False)
 
     def _current_redactor(self) -> _Redactor:
+        """The redactor for the values known now, built outside the lock (a reader of `entries` never
+        waits for a build); a build that a newer change overtook is used once and not kept."""
         with self._lock:
-            if self._redactor is None:
-                self._redactor = _Redactor((*self._credentials, *self._known))
-            return self._redactor
+            if self._redactor is not None:
+                return self._redactor
+            known, generation = (*self._credentials, *self._live, *self._recent), self._generation
+        redactor = _Redactor(known)
+        with self._lock:
+            if generation == self._generation:
+                self._redactor = redactor
+        return redactor
 
     def record(self, facts: RequestFacts) -> None:
-        body = _parse_body(facts.body) if facts.authenticated else None
-        if facts.authenticated and facts.status is not None and 200 <= facts.status < 300:
+        keep, learns = len(facts.body) <= MAX_JOURNALED_BODY, facts.authenticated and _accepted_write(facts)
+        body = _parse_body(facts.body) if facts.authenticated and (keep or learns) else None
+        if learns:
+            learnt = None
+            if isinstance(body, dict) and facts.method != "DELETE":
+                learnt = body.get("client_secret")  # the top-level field only
             with self._lock:
-                self._learn(_client_secrets_in(body))
+                self._learn(learnt if isinstance(learnt, str) else None)
         redactor = self._current_redactor()
+        if facts.authenticated and not keep:
+            body = _Omitted(f"<body of {len(facts.body)} bytes, not kept (over {MAX_JOURNALED_BODY})>")
         headers = redactor.headers(facts.headers)
         if not facts.authenticated:
             headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in headers.items()}
@@ -134,8 +227,8 @@ class Journal:
             "time": datetime.fromtimestamp(facts.started_at, UTC).isoformat(timespec="milliseconds")[:-6]
             + "Z",
             "method": facts.method,
-            "path": redactor.text(facts.path),
-            "query": redactor.query(facts.query),
+            "path": redactor.text(_bounded(facts.path)),
+            "query": redactor.query(_bounded(facts.query)),
             "status": facts.status,
             "fault": facts.fault,
             "latency_ms": facts.latency_ms,
@@ -170,28 +263,59 @@ class Journal:
 class _Text(str):
     """A body that was not JSON, kept as text."""
 
+    #: Other readings of its bytes, if the one kept may not be the one its client meant.
+    alternatives: tuple[str, ...] = ()
+
+
+class _Omitted(str):
+    """What the journal says instead of a body or text too long to redact in bounded time."""
+
+
+def _bounded(text: str) -> str:
+    """`text`, or a note of its length if it is longer than `MAX_JOURNALED_TEXT`: never a part of it, as a
+    cut could split a secret and leave a piece that no longer matches."""
+    return text if len(text) <= MAX_JOURNALED_TEXT else _Omitted(f"<{len(text)} characters, not kept>")
+
 
 def _parse_body(raw: bytes) -> Any:
+    """JSON if the body is JSON (in any encoding JSON allows), else text decoded as JSON would decode it."""
     if not raw:
         return None
     try:
         return jsonbody.loads(raw)
     except ValueError:
-        return _Text(raw.decode("utf-8", errors="replace"))
+        pass
+    try:
+        text = _Text(jsonbody.decode(raw))
+    except ValueError:
+        text = _Text(raw.decode("utf-8", errors="replace"))
+    if "\x00" in text:  # perhaps UTF-16 or UTF-32 that JSON's detection missed: keep every reading
+        text.alternatives = tuple(_wide_readings(raw))
+    return text
 
 
-def _client_secrets_in(body: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if is_secret_field(str(key)) and isinstance(value, str):
-                found.append(value)
-            else:
-                found.extend(_client_secrets_in(value))
-    elif isinstance(body, list):
-        for item in body:
-            found.extend(_client_secrets_in(item))
-    return found
+def _wide_readings(raw: bytes) -> list[str]:
+    """`raw` read as UTF-16 and UTF-32 in either byte order, from each possible first byte."""
+    readings = []
+    for codec, width in (("utf-16-le", 2), ("utf-16-be", 2), ("utf-32-le", 4), ("utf-32-be", 4)):
+        for start in range(width):
+            usable = raw[start : start + (len(raw) - start) // width * width]
+            with contextlib.suppress(UnicodeDecodeError, ValueError):
+                readings.append(usable.decode(codec, errors="replace"))
+    return readings
+
+
+def _learnable(secret: str | None) -> TypeGuard[str]:
+    return secret is not None and MIN_LEARNT_SECRET <= len(secret) <= MAX_LEARNT_SECRET
+
+
+def _accepted_write(facts: RequestFacts) -> bool:
+    """Whether the request was an accepted create, update or delete of an organization."""
+    if facts.status is None or not 200 <= facts.status < 300:
+        return False
+    if facts.method == "POST":
+        return facts.path == _CREATE_PATH
+    return facts.method in ("PUT", "DELETE") and _ORGANIZATION_PATH.fullmatch(facts.path) is not None
 
 
 class _Redactor:
@@ -202,14 +326,19 @@ class _Redactor:
 
     def text(self, value: str) -> str:
         """Every known value removed, in any encoding, also from tokens that decode to one."""
-        return _TOKEN.sub(self._token, self._scrub(value)) if value else value
+        if isinstance(value, _Omitted):
+            return str(value)
+        try:
+            return _TOKEN.sub(self._token, self._scrub(value)) if value else value
+        except TooCostly:  # dropped whole: cheaper than searching it, and safe
+            return f"<{len(value)} characters, not kept: too costly to redact>"
 
     def _token(self, match: re.Match[str]) -> str:
         token = match.group()
         if len(token) < self._scrub.shortest:  # every encoding is at least as long as what it encodes
             return token
         decoded = _decodings(token, self._scrub.shortest)
-        return REDACTED if any(self._scrub(d) != d for d in decoded) else token
+        return REDACTED if any(self._scrub.found_in(d) for d in decoded) else token
 
     def query(self, query: str) -> str:
         return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
@@ -221,13 +350,16 @@ class _Redactor:
             if name == "authorization":
                 scheme, _, credential = value.partition(" ")
                 value = f"{scheme} {REDACTED}" if credential else REDACTED
-            elif name in _WHOLE_HEADER_SECRETS:
+            elif name in _WHOLE_HEADER_SECRETS or is_secret_field(name):
                 value = REDACTED
-            value = self.text(value)
+            value = self.text(_bounded(value))
+            name = self.text(_bounded(name))  # a name is as much the client's text as a value
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         return headers
 
     def body(self, body: Any) -> Any:
+        if isinstance(body, _Omitted):
+            return str(body)
         if isinstance(body, _Text):
             return self._text_body(body)
         return self._json(body)
@@ -242,32 +374,38 @@ class _Redactor:
             }
         if isinstance(value, list):
             return [self._json(item) for item in value]
-        if isinstance(value, str):
-            return self.text(value)
+        if isinstance(value, str):  # may itself be JSON, a form or a quoted \\u-escaped secret
+            return self._text_body(value)
         return value
 
     def _text_body(self, text: str) -> str:
         """A body that is not JSON: secret fields by name, then string literals that decode to a known
         value, then every known value in any encoding."""
-        text = _TEXT_PAIR.sub(_redact_text_pair, text)
-        text = _FORM_PAIR.sub(_redact_form_pair, text)
-        text = _JSON_STRING.sub(self._json_string, text)
+        try:
+            if any(self._scrub.found_in(reading) for reading in getattr(text, "alternatives", ())):
+                return f"<{len(text)} characters, not kept: a known secret in UTF-16 or UTF-32>"
+            text = _MULTIPART_PART.sub(_redact_multipart_part, text)
+            text = _TEXT_PAIR.sub(_redact_text_pair, text)
+            text = _FORM_PAIR.sub(_redact_form_pair, text)
+            text = _JSON_STRING.sub(self._json_string, text)
+        except TooCostly:
+            return f"<{len(text)} characters, not kept: too costly to redact>"
         return self.text(text)
 
     def _json_string(self, match: re.Match[str]) -> str:
         decoded = _decode_quoted(match.group())
-        return f'"{REDACTED}"' if self._scrub(decoded) != decoded else match.group()
+        return f'"{REDACTED}"' if self._scrub.found_in(decoded) else match.group()
 
 
 def _decode_quoted(literal: str) -> str:
-    """The text of a quoted literal, with JSON escapes decoded where they are valid."""
+    """The text of a quoted literal (closed or running to the end of the text), with JSON escapes decoded
+    where they are valid."""
     if literal.startswith('"'):
-        try:
-            decoded = json.loads(literal)
-            if isinstance(decoded, str):
-                return decoded
-        except ValueError:
-            pass
+        for candidate in (literal, literal + '"'):
+            with contextlib.suppress(ValueError):
+                decoded = json.loads(candidate)
+                if isinstance(decoded, str):
+                    return decoded
     return literal[1:-1]
 
 
@@ -283,15 +421,44 @@ def _redact_form_pair(match: re.Match[str]) -> str:
     return f"{name}={REDACTED}" if value and is_secret_field(unquote_plus(name)) else match.group()
 
 
-def _decodings(token: str, shortest: int) -> list[str]:
-    """What a token may stand for: its percent-decoding, and its base64 decoding when that is text and
-    long enough to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes)."""
-    found = []
+def _decodings(token: str, shortest: int, depth: int = 2) -> list[str]:
+    """What a token may stand for: its percent-decoding, and its base64 decoding when that is long enough
+    to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes), each decoded again
+    (base64 sent percent-encoded, in a query) up to `depth` levels. Base64 of bytes that are not UTF-8
+    (latin-1 text, a secret among binary bytes) is read both as UTF-8 and as latin-1, which keeps every
+    ASCII character where it was."""
+    found: list[str] = []
     if "%" in token or "+" in token:
         found.append(unquote_plus(token))
-    unpadded = token.rstrip("=")
-    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(token):
-        altchars = b"-_" if "-" in token or "_" in token else None
-        with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
-            found.append(base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), altchars).decode("utf-8"))
+    unpadded = token.rstrip("=").translate(_URLSAFE)
+    if len(unpadded) % 4 == 1:  # not base64 as it stands; perhaps one stray character at the end
+        unpadded = unpadded[:-1]
+    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(unpadded):
+        with contextlib.suppress(binascii.Error, ValueError):
+            data = base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), validate=True)
+            try:
+                found.append(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                found += [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
+    if depth > 1:
+        found += [
+            deeper for text in found if text != token for deeper in _decodings(text, shortest, depth - 1)
+        ]
     return found
+
+
+_URLSAFE = str.maketrans("-_", "+/")
+# A part of a multipart/form-data body: its headers (one names the field), a blank line, its content up to
+# the next boundary (or the end of the body, so that an unterminated part cannot make this quadratic).
+_MULTIPART_PART = re.compile(
+    r"(content-disposition:[^\r\n]*?\bname=(\"[^\"\r\n]{0,128}\"|[^;\s]{1,128})[^\r\n]*\r?\n"
+    r"(?:[^\r\n]+\r?\n){0,16}\r?\n)(.*?)(?=\r?\n--|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _redact_multipart_part(match: re.Match[str]) -> str:
+    head, name, content = match.groups()
+    if content and is_secret_field(name.strip('"')):
+        return f"{head}{REDACTED}"
+    return match.group()

@@ -4,8 +4,9 @@ Why a module of its own: faults, the journal and the version header must see eac
 including requests the app never handles (413, injected errors, dropped connections), so they are applied
 around the app rather than inside the routes. The routes take only one thing from here: the per-request
 `RequestContext`, through which an idempotent write owes the plan's latency after claiming its key.
-A request whose client went away before its body was complete is journaled (fault `client_aborted`) and
-never handled, as a real server never hands a cut-off body to its application.
+A request whose client went away before its body was complete is journaled (fault `client_aborted`, or
+`body_timeout` when the server closed the connection because the body took too long) and never handled, as
+a real server never hands a cut-off body to its application.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+import traceback
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -29,8 +31,14 @@ logger = logging.getLogger("polytomic_emulator")
 
 #: Scope extension through which the server (server.py) lets the app close the TCP connection.
 ABORT_EXTENSION = "polytomic_emulator.abort"
+#: Scope extension through which the server tells whether the request's body timed out (server.py).
+BODY_TIMEOUT_EXTENSION = "polytomic_emulator.body_deadline"
+#: Scope extension through which the app tells the server that a request showed a valid credential, so
+#: that its connection no longer counts against the cap on unauthenticated ones (server.py).
+TRUST_EXTENSION = "polytomic_emulator.trust"
 MAX_BODY_BYTES = 1024 * 1024
 _CONTEXT = "polytomic_emulator.context"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class ConnectionDropped(Exception):
@@ -107,6 +115,8 @@ class ApiPipeline:
 
     async def _handle_api(self, scope: Scope, receive: Receive, send: Send, version: bytes) -> None:
         started_at, t0 = self._emulator.clock(), time.perf_counter()
+        if self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None:
+            trust(scope)  # before its body: a slow upload by a real client is not evicted as anonymous
         outcome = _Outcome()
         decision = NO_FAULT
         body = b""
@@ -118,7 +128,9 @@ class ApiPipeline:
             # As a real server does: a request cut off before its body ended is never handled, so it can
             # neither claim an Idempotency-Key nor store an outcome (a client cancelled between writing
             # its headers and its body would otherwise leave a 422 that refuses the real request later).
-            self._record(scope, gone.received, started_at, t0, status=None, fault="client_aborted")
+            deadline = scope.get("extensions", {}).get(BODY_TIMEOUT_EXTENSION)
+            fault = "body_timeout" if getattr(deadline, "timed_out", False) else "client_aborted"
+            await self._record(scope, gone.received, started_at, t0, status=None, fault=fault)
             return
         else:
             decision = self._emulator.faults.decide(scope["method"])
@@ -130,7 +142,7 @@ class ApiPipeline:
                 await self._run_app(scope, receive, body, outcome)
             await context.pause()  # no-op if the route already paused after claiming an idempotency key
 
-        self._record(
+        await self._record(
             scope,
             body,
             started_at,
@@ -149,7 +161,7 @@ class ApiPipeline:
         await send({"type": "http.response.start", "status": outcome.status or 500, "headers": headers})
         await send({"type": "http.response.body", "body": bytes(outcome.body)})
 
-    def _record(
+    async def _record(
         self,
         scope: Scope,
         body: bytes,
@@ -179,9 +191,9 @@ class ApiPipeline:
             authenticated=self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None,
         )
         try:
-            self._emulator.journal.record(facts)
-        except Exception:  # the answer matters more than its journal entry
-            logger.exception("could not journal %s %s", scope["method"], scope["path"])
+            await self._emulator.journal.write(facts)  # off the event loop (journal.py)
+        except Exception as exc:  # the answer matters more than its journal entry
+            _log_failure("could not journal", scope, exc)
 
     async def _run_app(self, scope: Scope, receive: Receive, body: bytes, outcome: _Outcome) -> None:
         """Run the Starlette app with the already-read body, buffering its response into `outcome`."""
@@ -203,9 +215,25 @@ class ApiPipeline:
 
         try:
             await self.app(scope, replay_body, capture)
-        except Exception:
-            logger.exception("unexpected error while handling %s %s", scope["method"], scope["path"])
+        except Exception as exc:
+            _log_failure("unexpected error while handling", scope, exc)
             outcome.set_error(InternalError("unexpected emulator error"))
+
+
+def _log_failure(what: str, scope: Scope, exc: BaseException) -> None:
+    """Log an unexpected exception without anything the client sent: the path, the query and the
+    exception's message (a UnicodeDecodeError quotes the body's bytes) may carry a secret, and the log is
+    not redacted as the journal is. The method, the exception's type and its stack are enough to debug."""
+    method = scope["method"] if scope["method"] in _METHODS else "non-standard"
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("%s a %s /api/ request: %s\n%s", what, method, type(exc).__name__, stack)
+
+
+def trust(scope: Scope) -> None:
+    """Tell the server (if it asked) that this request showed a valid credential."""
+    callback = scope.get("extensions", {}).get(TRUST_EXTENSION)
+    if callback is not None:
+        callback()
 
 
 def _adding_header(send: Send, version: bytes) -> Send:

@@ -23,6 +23,14 @@ DEFAULT_OWNER_NAME = "Emulator Partner"
 IDEMPOTENCY_TTL_S = 24 * 60 * 60
 JOURNAL_CAPACITY = 10_000
 JOURNAL_MAX_BYTES = 32 * 1024 * 1024
+#: Connection limits (server.py, ConnectionLimits): seconds for a request head, for its body, idle
+#: keep-alive; connections on which no request has shown a valid credential yet.
+HEADER_TIMEOUT_S = 10.0
+BODY_TIMEOUT_S = 30.0
+#: Longer than clients' own keep-alive expiry (httpx, the provider's client: 5 s), so that a client always
+#: gives an idle connection up first: a server closing it first races the client's next request on it.
+IDLE_TIMEOUT_S = 10.0
+MAX_UNAUTHENTICATED_CONNECTIONS = 64
 
 ENV_PARTNER_KEY = "POLYTOMIC_EMULATOR_PARTNER_KEY"
 ENV_API_KEYS = "POLYTOMIC_EMULATOR_API_KEYS"
@@ -48,6 +56,10 @@ class EmulatorSettings:
     journal_capacity: int = JOURNAL_CAPACITY
     journal_max_bytes: int = JOURNAL_MAX_BYTES
     delete_status: int = 204
+    header_timeout_s: float = HEADER_TIMEOUT_S
+    body_timeout_s: float = BODY_TIMEOUT_S
+    idle_timeout_s: float = IDLE_TIMEOUT_S
+    max_unauthenticated_connections: int = MAX_UNAUTHENTICATED_CONNECTIONS
     fault_seed: int | None = None
     partner_key_is_default: bool = False
     admin_token_is_default: bool = False
@@ -65,6 +77,10 @@ class EmulatorSettings:
             raise ValueError("org-scoped API keys must not be empty")
         if self.delete_status not in (200, 204):
             raise ValueError("delete_status must be 200 or 204")
+        if min(self.header_timeout_s, self.body_timeout_s, self.idle_timeout_s) <= 0:
+            raise ValueError("connection timeouts must be positive")
+        if self.max_unauthenticated_connections < 1:
+            raise ValueError("max_unauthenticated_connections must be at least 1")
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from urllib.parse import quote, quote_plus
 
@@ -54,25 +55,17 @@ _ESCAPES: tuple[Callable[[str], str], ...] = (
     _repr_body,
     _bytes_repr_body,
 )
-_HEX_DIGITS = re.compile(r"(%)([0-9A-Fa-f]{2})|(\\u)([0-9A-Fa-f]{4})|(\\x)([0-9A-Fa-f]{2})")
-
-
-def _both_hex_cases(spelling: str) -> tuple[str, str, str]:
-    """Clients disagree on the case of hex digits in escapes: %2f and %2F are the same byte."""
-
-    def recased(case: Callable[[str], str]) -> str:
-        return _HEX_DIGITS.sub(lambda m: (m[1] or m[3] or m[5]) + case(m[2] or m[4] or m[6]), spelling)
-
-    return spelling, recased(str.upper), recased(str.lower)
 
 
 @lru_cache(maxsize=1024)
 def spellings_of(secret: str) -> frozenset[str]:
-    """The secret as sent, escaped once, and escaped twice (JSON inside a query, a query inside JSON), hex
-    digits in either case at each level (a client may lower-case the inner escape, then escape it again)."""
+    """The secret as sent, escaped once, and escaped twice (JSON inside a query, a query inside JSON).
+
+    Hex digits of escapes (``%2f`` / ``%2F``, ``\\u00e9`` / ``\\u00E9``) need no variants of their own:
+    `SecretSpellings` matches without regard to case, which covers every mix of them at every level."""
 
     def escaped(texts: set[str]) -> set[str]:
-        return {cased for text in texts for escape in _ESCAPES for cased in _both_hex_cases(escape(text))}
+        return {escape(text) for text in texts for escape in _ESCAPES}
 
     once = escaped({secret})
     if once == {secret}:  # nothing to escape: a key or token of letters and digits
@@ -80,24 +73,132 @@ def spellings_of(secret: str) -> frozenset[str]:
     return frozenset({secret} | once | escaped(once))
 
 
+def fold(text: str) -> str:
+    """`text` lower-cased character by character, keeping its length (``"İ".lower()`` has two characters:
+    such a character is kept as it is), so that a position in the folded text is one in the original."""
+    folded = text.lower()
+    if len(folded) == len(text):
+        return folded
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
+#: Every spelling of a secret keeps its ASCII letters and digits as they are (no escape above touches
+#: them), so a run of ANCHOR of them found in a text is where a spelling may be; only there is it compared.
+ANCHOR = 4
+_ALNUM_RUN = re.compile(rf"[A-Za-z0-9]{{{ANCHOR},}}")  # ASCII only: quote() encodes every other letter
+
+
+#: How many spellings a search may compare per character of text (plus a fixed allowance per search) before
+#: it gives up with TooCostly. An anchor that many secrets share, repeated all over a text, would otherwise
+#: cost secrets x spellings x length; ordinary text with ordinary secrets needs well under 1 per character.
+WORK_PER_CHARACTER = 4
+WORK_PER_CALL = 100_000
+#: Rounds of cutting out secrets that the marker completed; each round shortens the text.
+MAX_ROUNDS = 16
+
+
+class TooCostly(ValueError):
+    """A text would take too long to search; its reader must drop it whole rather than keep it unsearched."""
+
+
+@dataclass(frozen=True)
+class _Spelled:
+    """One secret's spellings (folded), and where each holds the secret's anchor (None: no anchor)."""
+
+    anchor: str | None
+    spellings: tuple[tuple[str, int], ...]
+
+
+@lru_cache(maxsize=1024)
+def _spelled(secret: str) -> _Spelled:
+    runs = _ALNUM_RUN.findall(secret)
+    anchor = fold(max(runs, key=len)[:ANCHOR]) if runs else None
+    folded = {fold(spelling) for spelling in spellings_of(secret)}
+    return _Spelled(anchor, tuple((s, s.find(anchor) if anchor else 0) for s in sorted(folded)))
+
+
+def _trie(words: list[str]) -> str:
+    """An expression matching exactly `words` (all of one length) as a trie, ``ab(?:c|d)``: ``re`` tries an
+    alternation's branches one by one at every position, a trie's only along one path."""
+    if len(words) == 1 or not words[0]:
+        return "|".join(map(re.escape, words))
+    heads: dict[str, list[str]] = {}
+    for word in words:
+        heads.setdefault(word[0], []).append(word[1:])
+    return "|".join(f"{re.escape(head)}(?:{_trie(tails)})" for head, tails in heads.items())
+
+
 class SecretSpellings:
-    """One compiled pattern for every spelling of a fixed set of secrets; build once, apply often."""
+    """Finds every spelling of a fixed set of secrets, in any case; build once, apply often.
+
+    Why not one regular expression of every spelling (as before): ``re`` tries each alternative at each
+    position, so one 1 MiB body against a few hundred learnt secrets (a hundred spellings each) took 41 s,
+    in one C call that holds the GIL; and compiling that expression took seconds. Instead the texts are
+    searched for the secrets' anchors (a run of `ANCHOR` letters or digits of the secret, which every
+    spelling keeps verbatim): one small pattern of at most one 4-character alternative per secret, found in
+    time linear in the text. Spellings are compared only where an anchor is. A secret without such a run
+    (all punctuation) has its spellings searched one by one: rare, and each search is a fast C scan.
+    """
 
     def __init__(self, secrets: Iterable[str], *, marker: str) -> None:
         kept = {secret for secret in secrets if len(secret) >= SHORTEST_REDACTED}
         #: Length of the shortest secret (0 if none): no shorter text can hold or encode one.
         self.shortest = min(map(len, kept), default=0)
-        # Longest first, so that a spelling containing a shorter one is taken whole.
-        ordered = sorted({s for secret in kept for s in spellings_of(secret)}, key=lambda s: (-len(s), s))
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self._marker = marker
+        self._by_anchor: dict[str, list[tuple[str, int]]] = {}
+        self._unanchored: list[str] = []
+        for secret in kept:
+            spelled = _spelled(secret)
+            if spelled.anchor is None:
+                self._unanchored.extend(spelling for spelling, _ in spelled.spellings)
+            else:
+                self._by_anchor.setdefault(spelled.anchor, []).extend(spelled.spellings)
+        self._anchors = re.compile(f"(?=({_trie(sorted(self._by_anchor))}))") if self._by_anchor else None
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """Where spellings are, as (start, end), leftmost first and, from one start, longest first."""
+        folded = fold(text)
+        spans: set[tuple[int, int]] = set()
+        budget = WORK_PER_CHARACTER * len(text) + WORK_PER_CALL
+        if self._anchors is not None:
+            for match in self._anchors.finditer(folded):
+                at = match.start()
+                candidates = self._by_anchor[match.group(1)]
+                budget -= len(candidates)
+                if budget < 0:
+                    raise TooCostly("too many places where a secret may be spelled")
+                for spelling, offset in candidates:
+                    start = at - offset
+                    if start >= 0 and folded.startswith(spelling, start):
+                        spans.add((start, start + len(spelling)))
+        for spelling in self._unanchored:
+            start = folded.find(spelling)
+            while start != -1:
+                spans.add((start, start + len(spelling)))
+                start = folded.find(spelling, start + 1)
+        return sorted(spans, key=lambda span: (span[0], -span[1]))
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` holds any spelling of a secret."""
+        return bool(text) and bool(self._spans(text))
+
+    def _replace(self, text: str, marker: str) -> tuple[str, bool]:
+        pieces, end, found = [], 0, False
+        for start, stop in self._spans(text):
+            if start < end:  # inside a longer spelling already taken
+                continue
+            pieces += [text[end:start], marker]
+            end, found = stop, True
+        return "".join(pieces) + text[end:], found
 
     def __call__(self, text: str) -> str:
         """`text` with every spelling replaced by the marker; a secret the marker itself would complete
         is then cut out altogether (each round shortens the text, so this ends)."""
-        if self._pattern is None or not text:
+        if not text or (self._anchors is None and not self._unanchored):
             return text
-        text = self._pattern.sub(self._marker, text)
-        while self._pattern.search(text):
-            text = self._pattern.sub("", text)
-        return text
+        text, found = self._replace(text, self._marker)
+        for _ in range(MAX_ROUNDS):
+            if not found:
+                return text
+            text, found = self._replace(text, "")
+        raise TooCostly("secrets nested in the marker too many times")

@@ -10,7 +10,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from polytomic_emulator.app import create_app
-from polytomic_emulator.journal import MAX_KNOWN_SECRETS
+from polytomic_emulator.journal import MAX_RECENT_SECRETS
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_emulator.settings import EmulatorSettings
 
@@ -182,15 +182,20 @@ def test_learnt_values_are_forgotten_on_reset(client: TestClient, kit: Any) -> N
 
 
 def test_at_most_a_bounded_number_of_values_is_learnt_the_newest_kept(client: TestClient, kit: Any) -> None:
-    secrets = [f"learnt-secret-{n:04d}" for n in range(MAX_KNOWN_SECRETS + 1)]
-    for n, secret in enumerate(secrets):
-        client.post(
-            "/api/organizations", json={"name": f"Org {n}", "client_secret": secret}, headers=kit.partner
+    # One organization whose secret is replaced again and again: the store holds only the last, and the
+    # journal keeps a bounded number of the replaced ones (stored secrets are never evicted: point 9).
+    rotating = kit.create(client, "Rotating")
+    secrets = [f"learnt-secret-{n:04d}" for n in range(MAX_RECENT_SECRETS + 1)]
+    for secret in secrets:
+        client.put(
+            f"/api/organizations/{rotating['id']}",
+            json={"name": "Rotating", "client_secret": secret},
+            headers=kit.partner,
         )
     client.get(f"/api/organizations?newest={secrets[-1]}&oldest={secrets[0]}", headers=kit.partner)
     last = journal(client, kit)[-1]
     assert last["query"] == f"newest=<redacted>&oldest={secrets[0]}"  # the oldest was evicted
-    assert all(e["body"]["client_secret"] == "<redacted>" for e in journal(client, kit)[:-1])  # by field
+    assert all(e["body"]["client_secret"] == "<redacted>" for e in journal(client, kit)[1:-1])  # by field
 
 
 def test_encoded_and_respelled_secrets_are_redacted(client: TestClient, kit: Any) -> None:
