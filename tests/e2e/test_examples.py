@@ -118,7 +118,7 @@ class Example:
         )
         assert outputs["acmeClientSecret"] == "[secret]"
         self.pulumi("preview", "--expect-no-changes")
-        self.pulumi("destroy", "--yes")
+        self.pulumi("destroy", "--yes", "--skip-preview")
         left = {o["id"] for o in emulator.admin.organizations()}
         assert not {outputs["analyticsId"], outputs["acmeId"]} & left
         printed = "\n".join(self.output)

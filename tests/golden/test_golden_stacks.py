@@ -137,14 +137,14 @@ def test_golden_stack_survives_the_upgrade(upgraded: tuple[GoldenStack, Upgraded
     # The program and the API are as the release left them: the current code must see nothing to do.
     stack.project.pulumi("preview", "--expect-no-changes")
 
-    stack.project.pulumi("refresh", "--yes")
+    stack.project.pulumi("refresh", "--yes", "--skip-preview")
     assert stack.state_ids() == ids, "refresh must keep every organization it can read"
     stack.project.pulumi("preview", "--expect-no-changes")
 
     # An update goes through the old outputs: every organization gets its new domain, the OIDC one keeps
     # its write-only client id and secret.
     stack.project.pulumi("config", "set", "domainSuffix", UPDATED_SUFFIX)
-    stack.project.pulumi("up", "--yes")
+    stack.project.pulumi("up", "--yes", "--skip-preview")
     assert stack.last_changes().get("update") == 3
     organizations = stack.emulator_organizations()
     for resource_name, organization_id in ids.items():
@@ -157,7 +157,7 @@ def test_golden_stack_survives_the_upgrade(upgraded: tuple[GoldenStack, Upgraded
     assert golden.meta["oidc_client_secret"] not in state
     assert golden.meta["partner_key"] not in state
 
-    stack.project.pulumi("destroy", "--yes")
+    stack.project.pulumi("destroy", "--yes", "--skip-preview")
     assert stack.state_ids() == {}
     assert not set(ids.values()) & set(stack.emulator_organizations())
 
@@ -177,10 +177,10 @@ def test_golden_stack_gains_its_account_with_no_change_shown(
 
     assert recorded("inputs") == recorded("outputs") == {None}
     stack.project.pulumi("preview", "--expect-no-changes")
-    stack.project.pulumi("up", "--yes", "--expect-no-changes")
+    stack.project.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes")
     assert set(stack.last_changes()) == {"same"}
     assert recorded("inputs") == {expected}
-    stack.project.pulumi("refresh", "--yes")  # shows the outputs gaining the account
+    stack.project.pulumi("refresh", "--yes", "--skip-preview")  # shows the outputs gaining the account
     assert recorded("outputs") == {expected}
     assert stack.state_ids() == golden.organization_ids
     stack.project.pulumi("preview", "--expect-no-changes")

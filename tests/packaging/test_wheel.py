@@ -118,7 +118,7 @@ def test_program_lifecycle_with_the_installed_wheel(
     project.pulumi("config", "set", "--secret", "polytomic:partnerKey", stdin=PARTNER_KEY)
     project.pulumi("config", "set", "--secret", "clientSecret", stdin=CLIENT_SECRET)
 
-    project.pulumi("up", "--yes")
+    project.pulumi("up", "--yes", "--skip-preview")
     outputs = project.outputs()
     assert Path(outputs["provider_module"]).is_relative_to(clean_venv.root)
     names = {o["id"]: o["name"] for o in emulator.admin.organizations()}
@@ -127,7 +127,7 @@ def test_program_lifecycle_with_the_installed_wheel(
 
     project.pulumi("preview", "--expect-no-changes")
 
-    project.pulumi("destroy", "--yes")
+    project.pulumi("destroy", "--yes", "--skip-preview")
     remaining = {o["id"] for o in emulator.admin.organizations()}
     assert not {outputs["plain_id"], outputs["oidc_id"]} & remaining
 
