@@ -162,6 +162,10 @@ _SHOWN_SCHEMES = frozenset(
         "wss",
     ]
 )
+_CREDENTIALS_IN_URL = (
+    "must not contain a user name or password (user:password@): the API is called with the partner key "
+    f"only, so set that in {CONFIG_NAMESPACE}:partnerKey or {ENV_PARTNER_KEY}"
+)
 #: A partner key is at least this long; a shorter value is not searched for in the URL.
 _SHORTEST_KEY = 8
 #: A host name of one label this long (no dot) is a pasted key or token rather than a host.
@@ -245,6 +249,8 @@ def deployment_url_problem(raw: str, *, secrets: Iterable[str] = ()) -> str | No
             "must be a URL without spaces, quotes or non-ASCII characters (write an international host "
             f"name in its xn-- form), such as {DEFAULT_DEPLOYMENT_URL}"
         )
+    if "@" in url.split("//", 1)[-1].split("/", 1)[0]:  # user:password@host, with a scheme or without
+        return _CREDENTIALS_IN_URL
     scheme = url.split(":", 1)[0]
     if scheme.lower() not in ("http", "https") or not url[len(scheme) :].startswith("://"):
         shown = f" (not {scheme!r})" if scheme.lower() in _SHOWN_SCHEMES else ""
@@ -257,10 +263,7 @@ def deployment_url_problem(raw: str, *, secrets: Iterable[str] = ()) -> str | No
             f"is not a valid URL (check the host, its port and any [brackets]), e.g. {DEFAULT_DEPLOYMENT_URL}"
         )
     if "@" in parts.netloc:
-        return (
-            "must not contain a user name or password (user:password@): the API is called with the partner "
-            f"key only, so set that in {CONFIG_NAMESPACE}:partnerKey or {ENV_PARTNER_KEY}"
-        )
+        return _CREDENTIALS_IN_URL
     if "?" in url or "#" in url:
         return "must not contain a query (?...) or a fragment (#...): give the deployment's base URL only"
     if port == 0:

@@ -349,3 +349,4 @@ def test_point_5_a_url_without_a_scheme_never_shows_its_user_part(user: str, pas
         _, problems = check_settings(lookup_from({"deploymentUrl": url}), {})
         assert problems, url
         assert all(user not in p.reason for p in problems), (url, problems)
+        assert any("user name or password" in p.reason for p in problems), (url, problems)
