@@ -5,7 +5,6 @@ UTF-8, a JSON string (and JSON inside one), a multipart form, and any mix of upp
 from __future__ import annotations
 
 import base64
-import codecs
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,25 +16,13 @@ from starlette.testclient import TestClient
 
 from polytomic_emulator.app import create_app
 from polytomic_emulator.settings import EmulatorSettings
+from tests.emulator.json_bytes import ENCODINGS
 
 PARTNER_KEY = "pk-gaps-partner-8d3e51c0b9a2"
 ADMIN = {"X-Emulator-Admin-Token": "admin-gaps-token-77aa01"}
 AUTH = {"Authorization": f"Bearer {PARTNER_KEY}"}
 #: A learnt client secret with characters that JSON, URLs and HTML all escape.
 LEARNT = 'oidc"<sec&ret>/9f'
-
-ENCODINGS = [
-    ("utf-8", b""),
-    ("utf-8", codecs.BOM_UTF8),
-    ("utf-16-le", b""),
-    ("utf-16-le", codecs.BOM_UTF16_LE),
-    ("utf-16-be", b""),
-    ("utf-16-be", codecs.BOM_UTF16_BE),
-    ("utf-32-le", b""),
-    ("utf-32-le", codecs.BOM_UTF32_LE),
-    ("utf-32-be", b""),
-    ("utf-32-be", codecs.BOM_UTF32_BE),
-]
 
 
 @contextmanager
