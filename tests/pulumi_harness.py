@@ -157,25 +157,19 @@ class StackHarness:
         self.flush_config()
         return [str(self.bin_dir / "pulumi"), *args, "--stack", self.stack.name, "--non-interactive"]
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run the CLI as a user would, in the project directory, and capture what it prints."""
+    def cli(self, *args: str, check: bool = True, kept: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the CLI as a user would, in the project directory, and capture what it prints; kept in
+        `output` (which tests search for secrets) unless `kept` is False, for the harness's own reads."""
         result = subprocess.run(
             self.cli_command(*args), cwd=self.work_dir, env=self.cli_env, capture_output=True, text=True
         )
-        self.output.extend((result.stdout + result.stderr).splitlines())
+        if kept:
+            self.output.extend((result.stdout + result.stderr).splitlines())
         if check and result.returncode != 0:
             raise AssertionError(
                 f"pulumi {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}"
             )
         return result
-
-    def _read(self, *args: str) -> str:
-        """What a CLI command prints, for the harness's own use: not added to `output`."""
-        result = subprocess.run(
-            self.cli_command(*args), cwd=self.work_dir, env=self.cli_env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, f"pulumi {' '.join(args)}: {result.stderr[-3000:]}"
-        return result.stdout
 
     def exported_state(self) -> str:
         """`pulumi stack export` as a user runs it, secrets left encrypted (the Automation API's
@@ -203,7 +197,7 @@ class StackHarness:
         """The latest deployment in the stack's checkpoint (what `pulumi stack export` prints)."""
         path = self._backend_files / "stacks" / self._project / f"{self.stack.name}.json"
         if not path.is_file():
-            exported: dict[str, Any] = json.loads(self._read("stack", "export"))
+            exported: dict[str, Any] = json.loads(self.cli("stack", "export", kept=False).stdout)
             return exported.get("deployment") or {}
         checkpoint = json.loads(path.read_text()).get("checkpoint") or {}
         return checkpoint.get("latest") or {}
@@ -215,7 +209,10 @@ class StackHarness:
         )
         stored: dict[str, Any] = (root or {}).get("outputs") or {}
         secret = {name for name, value in stored.items() if _is_secret_value(value)}
-        plain = json.loads(self._read("stack", "output", "--json", "--show-secrets")) if secret else {}
+        plain = {}
+        if secret:
+            shown = self.cli("stack", "output", "--json", "--show-secrets", kept=False)
+            plain = json.loads(shown.stdout)
         return {
             name: auto.OutputValue(plain[name] if name in secret else value, name in secret)
             for name, value in stored.items()
@@ -241,12 +238,14 @@ class StackHarness:
         )
 
 
-#: The engine's marker of a secret value in state and outputs.
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+#: How the engine marks a secret value in state and outputs: {SECRET_SIG: SECRET_MARK, "ciphertext": ...}
+#: (or "plaintext" where the CLI shows secrets).
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
 
 
 def _is_secret_value(value: Any) -> bool:
-    return isinstance(value, dict) and _SECRET_SIG in value
+    return isinstance(value, dict) and SECRET_SIG in value
 
 
 StackFactory = Callable[..., StackHarness]

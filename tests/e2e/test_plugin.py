@@ -26,7 +26,7 @@ from polytomic_provider import file_backend
 from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.plugin.schema import build_schema
 from polytomic_provider.version import __version__
-from tests.pulumi_harness import REPO, StackFactory, StackHarness
+from tests.pulumi_harness import REPO, SECRET_MARK, SECRET_SIG, StackFactory, StackHarness
 from tests.support import CLIENT_SECRET, PARTNER_KEY, SECOND_PARTNER_KEY
 
 pytestmark = pytest.mark.e2e
@@ -35,9 +35,6 @@ PLUGIN = Path(sys.executable).parent / "pulumi-resource-polytomic"
 SCHEMA = REPO / "polytomic_provider" / "plugin" / "schema.json"
 ORGANIZATION = "polytomic:index:Organization"
 PROVIDER = "pulumi:providers:polytomic"
-# How Pulumi marks a secret in state: {SECRET_SIG: SECRET_MARK, "ciphertext": ...}.
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
 TYPESCRIPT_VERSION = "5.9.3"  # compiles the generated Node.js SDK (its package.json asks for ^4.7 or newer)
 WRITES = ("POST", "PUT", "DELETE")
 

@@ -24,10 +24,10 @@ from polytomic_provider.recovery import (
     resolve,
     unsettled_operations,
 )
+from tests.pulumi_harness import SECRET_MARK, SECRET_SIG
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
 ORG_TYPE = "pulumi-python:dynamic/polytomic:Organization"
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def creating(name: str, inputs: dict[str, Any], type_: str = ORG_TYPE) -> dict[s
 
 
 def test_pending_creates_reads_organizations_only_with_secrets_unwrapped() -> None:
-    shown = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps(CLIENT_SECRET)}
+    shown = {SECRET_SIG: SECRET_MARK, "plaintext": json.dumps(CLIENT_SECRET)}
     export = export_with(
         [
             creating("a", {"name": "A", "client_secret": shown, CREATE_KEY: "pulumi-create-a"}),
@@ -182,7 +182,7 @@ def test_a_pending_create_under_an_explicit_provider_is_settled_with_that_provid
     ops[0]["resource"]["provider"] = default
     ops[1]["resource"]["provider"] = explicit
     export = export_with(ops)
-    shown_key = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps("pk-account-b")}
+    shown_key = {SECRET_SIG: SECRET_MARK, "plaintext": json.dumps("pk-account-b")}
     export["deployment"]["resources"].append(
         {
             "urn": explicit.rsplit("::", 1)[0],
@@ -221,7 +221,7 @@ def test_default_providers_are_recognised_exactly_as_the_engine_names_them(name:
 
 
 def test_complete_in_state_turns_imports_into_resources_and_drops_the_rest() -> None:
-    encrypted = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
+    encrypted = {SECRET_SIG: SECRET_MARK, "ciphertext": "v1:abc"}
     replaced_urn = f"urn:pulumi:dev::p::{ORG_TYPE}::replaced"
     ops = [
         creating("imported", {"name": "I", "client_secret": encrypted, CREATE_KEY: "k"}),
