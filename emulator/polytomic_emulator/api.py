@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -102,44 +103,84 @@ class OrganizationRoutes:
     async def _idempotent(
         self, request: Request, caller: Caller, handle: Callable[[bytes], Response]
     ) -> Response:
-        """Run a write, honouring Idempotency-Key: claim, run, store the outcome (errors too), replay."""
-        body = await request.body()
-        key = request.headers.get("idempotency-key")
-        if key is None:
-            return handle(body)
-        if not IDEMPOTENCY_KEY.fullmatch(key):
-            raise Unprocessable(
-                "Idempotency-Key must be 8-255 characters of A-Z, a-z, 0-9, '_' or '-'",
-                key="invalid_idempotency_key",
-            )
-        store, ttl = self._store, self._emulator.settings.idempotency_ttl_s
-        claim = store.claim_idempotency(caller.credential, key, _fingerprint(request, body), ttl)
-        if isinstance(claim, InFlight):
-            raise Conflict(
-                "a request with this Idempotency-Key is still in progress", key="idempotency_key_in_use"
-            )
-        if isinstance(claim, Mismatch):
-            raise Unprocessable(
-                "this Idempotency-Key was already used for a different request", key="idempotency_key_reused"
-            )
-        if isinstance(claim, StoredOutcome):
-            media_type = "application/json" if claim.body else None
-            headers = {"Idempotent-Replayed": "true"}
-            return Response(claim.body, status_code=claim.status, media_type=media_type, headers=headers)
-        assert isinstance(claim, Claimed)
-        try:
-            await request_context(request).pause()
-            try:
-                response = handle(body)
-            except EmulatorError as exc:
-                response = error_response(exc)
-        except BaseException:
-            store.release_idempotency(caller.credential, key)
-            raise
-        store.finish_idempotency(
-            caller.credential, key, StoredOutcome(response.status_code, bytes(response.body))
+        return await idempotent_write(self._emulator, request, caller, handle)
+
+
+class Sealing(Protocol):
+    """How an idempotency outcome is kept: what goes into the store, and how a stored one is answered.
+
+    The default keeps the answer verbatim; the key-minting route keeps its plaintext key out of the store
+    (users.py)."""
+
+    def seal(self, outcome: StoredOutcome) -> StoredOutcome: ...
+
+    def unseal(self, stored: StoredOutcome) -> Response: ...
+
+
+class Verbatim:
+    """The answer is stored as sent and replayed byte for byte."""
+
+    def seal(self, outcome: StoredOutcome) -> StoredOutcome:
+        return outcome
+
+    def unseal(self, stored: StoredOutcome) -> Response:
+        return replayed(stored)
+
+
+def replayed(stored: StoredOutcome) -> Response:
+    media_type = "application/json" if stored.body else None
+    headers = {"Idempotent-Replayed": "true"}
+    return Response(stored.body, status_code=stored.status, media_type=media_type, headers=headers)
+
+
+async def idempotent_write(
+    emulator: Emulator,
+    request: Request,
+    caller: Caller,
+    handle: Callable[[bytes], Response],
+    *,
+    extra: str = "",
+    sealing: Sealing | None = None,
+) -> Response:
+    """Run a write, honouring Idempotency-Key: claim, run, store the outcome (errors too), replay.
+
+    `extra` joins the request's fingerprint (a query parameter that changes what the write does)."""
+    sealing = sealing or Verbatim()
+    body = await request.body()
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return handle(body)
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise Unprocessable(
+            "Idempotency-Key must be 8-255 characters of A-Z, a-z, 0-9, '_' or '-'",
+            key="invalid_idempotency_key",
         )
-        return response
+    store, ttl = emulator.store, emulator.settings.idempotency_ttl_s
+    claim = store.claim_idempotency(caller.credential, key, _fingerprint(request, body, extra), ttl)
+    if isinstance(claim, InFlight):
+        raise Conflict(
+            "a request with this Idempotency-Key is still in progress", key="idempotency_key_in_use"
+        )
+    if isinstance(claim, Mismatch):
+        raise Unprocessable(
+            "this Idempotency-Key was already used for a different request", key="idempotency_key_reused"
+        )
+    if isinstance(claim, StoredOutcome):
+        return sealing.unseal(claim)
+    assert isinstance(claim, Claimed)
+    try:
+        await request_context(request).pause()
+        try:
+            response = handle(body)
+        except EmulatorError as exc:
+            response = error_response(exc)
+    except BaseException:
+        store.release_idempotency(caller.credential, key)
+        raise
+    store.finish_idempotency(
+        caller.credential, key, sealing.seal(StoredOutcome(response.status_code, bytes(response.body)))
+    )
+    return response
 
 
 def _require_partner(caller: Caller) -> None:
@@ -154,11 +195,18 @@ def _path_id(request: Request) -> str:
     return raw.lower()
 
 
-def _fingerprint(request: Request, body: bytes) -> str:
+def _fingerprint(request: Request, body: bytes, extra: str = "") -> str:
     try:
         canonical = json.dumps(jsonbody.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
     return hashlib.sha256(
-        b"\0".join([request.method.encode(), request.url.path.encode(), canonical])
+        b"\0".join(
+            [
+                request.method.encode(),
+                request.url.path.encode(),
+                canonical,
+                *([extra.encode()] if extra else []),
+            ]
+        )
     ).hexdigest()
