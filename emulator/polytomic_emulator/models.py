@@ -18,6 +18,7 @@ Request rules (the fact sheet only says "name required, the rest optional string
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -90,7 +91,10 @@ def _describe(error: Any) -> str:
     if kind == "string_too_long":
         return f"must be at most {error['ctx']['max_length']} characters"
     if kind == "value_error":
-        return "must not be empty"
+        cause = error.get("ctx", {}).get("error")
+        return str(cause) if cause is not None else "must not be empty"
+    if kind == "list_type":
+        return "must be a list of strings"
     return "is invalid"
 
 
@@ -141,4 +145,124 @@ class OrganizationRecord:
             "api_key_org": self.api_key_org,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+        }
+
+
+# -- users and roles --------------------------------------------------------------------------------------
+#
+# Request rules (users-api.md has only "email required, role and role_ids optional"; the rest is chosen):
+# - Strict types as for organizations; unknown fields ignored. ``null`` for ``role`` or ``role_ids`` is the
+#   same as leaving the field out.
+# - ``email``: one ``local@domain`` address, no whitespace, at most 254 characters; lower-cased on store.
+# - ``role_ids``: a non-empty list of distinct strings; ``role`` and ``role_ids`` together are refused (422).
+#   Which ids exist is the store's business (an unknown one is a 422 too).
+
+EMAIL_MAX_LENGTH = 254
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def _check_email(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(value):
+        raise ValueError("must be an email address")
+    return value
+
+
+def _check_role_ids(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return value
+    if not value:
+        raise ValueError("must have at least one entry")
+    if len({item.lower() for item in value}) != len(value):
+        raise ValueError("must not repeat a role id")
+    return value
+
+
+class CurrentOrgUpdateUserRequest(BaseModel):
+    """Body of PUT /api/organization/users/{id}: the role assignment only."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    role: Annotated[str, StringConstraints(max_length=FIELD_MAX_LENGTH)] | None = None
+    role_ids: list[Annotated[str, StringConstraints(max_length=FIELD_MAX_LENGTH)]] | None = None
+
+    @field_validator("role_ids")
+    @classmethod
+    def _valid_role_ids(cls, value: list[str] | None) -> list[str] | None:
+        return _check_role_ids(value)
+
+
+class UserRequest(CurrentOrgUpdateUserRequest):
+    """Body of POST (both levels) and of the partner-level PUT: ``email`` is required by all three (the
+    PUT's is validated, then ignored: PUT changes role assignments only)."""
+
+    email: str
+
+    @field_validator("email")
+    @classmethod
+    def _valid_email(cls, value: str) -> str:
+        return _check_email(value)
+
+
+def parse_user_request(raw: bytes, *, with_email: bool = True) -> CurrentOrgUpdateUserRequest:
+    """Validate a user body, raising a 422 that names the offending fields (never their values)."""
+    if too_deep(raw):
+        raise Unprocessable(
+            "request body must be a JSON object",
+            key="invalid_body",
+            metadata={"fields": {"body": f"is nested more than {MAX_DEPTH} levels deep"}},
+        )
+    model = UserRequest if with_email else CurrentOrgUpdateUserRequest
+    try:
+        request = model.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+    if request.role is not None and request.role_ids is not None:
+        fields = {"role": "cannot be sent together with role_ids"}
+        raise Unprocessable(
+            "role: cannot be sent together with role_ids",
+            key="validation_failed",
+            metadata={"fields": fields},
+        )
+    return request
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """One stored user of an organization."""
+
+    id: str
+    organization_id: str
+    email: str
+    role: str
+    role_ids: tuple[str, ...]
+    created_at: str
+    updated_at: str
+
+    def public_view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "email": self.email,
+            "organization_id": self.organization_id,
+            "role": self.role,
+            "role_ids": list(self.role_ids),
+        }
+
+
+@dataclass(frozen=True)
+class RoleRecord:
+    """One permissions role of an organization (the system roles Admin and Member, for now)."""
+
+    id: str
+    organization_id: str
+    name: str
+    system: bool
+
+    def public_view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "organization_id": self.organization_id,
+            "system": self.system,
         }

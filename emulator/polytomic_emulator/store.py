@@ -19,8 +19,11 @@ only by its owner, so one outcome never replaces another.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
+import json
 import os
+import secrets
 import sqlite3
 import threading
 import uuid
@@ -30,8 +33,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import Conflict, Forbidden, NotFound
-from .models import OrganizationRecord, OrganizationRequest, name_key
+from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .models import (
+    CurrentOrgUpdateUserRequest,
+    OrganizationRecord,
+    OrganizationRequest,
+    RoleRecord,
+    UserRecord,
+    UserRequest,
+    name_key,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -53,6 +64,40 @@ CREATE TABLE IF NOT EXISTS organizations (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS roles (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    system_key TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (organization_id, system_key)
+);
+CREATE TABLE IF NOT EXISTS users (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL,
+    role_ids TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (organization_id, email)
+);
+CREATE TABLE IF NOT EXISTS user_api_keys (
+    key_sha256 TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_api_keys_user ON user_api_keys (user_id);
+CREATE TABLE IF NOT EXISTS invitations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     credential TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -65,6 +110,16 @@ CREATE TABLE IF NOT EXISTS idempotency (
     PRIMARY KEY (credential, key)
 );
 """
+
+#: The system roles every organization has, by the key that marks them (``roles.system_key``).
+SYSTEM_ROLES = {"admin": "Admin", "member": "Member"}
+#: The legacy ``role`` names and the system role each stands for.
+LEGACY_ROLES = {"admin": "admin", "user": "member"}
+#: Minted API keys: this prefix, then 2 x API_KEY_BYTES hex digits (the journal also redacts the shape).
+API_KEY_PREFIX = "pk_emu_"
+API_KEY_BYTES = 24
+_USER_COLUMNS = "id, organization_id, email, role, role_ids, created_at, updated_at"
+_ROLE_COLUMNS = "id, organization_id, name, system_key IS NOT NULL"
 
 _COLUMNS = (
     "id, name, client_id, client_secret, issuer, sso_domain, sso_org_id, is_owner, "
@@ -124,6 +179,8 @@ class Store:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(idempotency)")}
             if "owner" not in columns:  # a database written before claims had owners
                 self._db.execute("ALTER TABLE idempotency ADD COLUMN owner TEXT")
+        with self._transaction() as db:  # a database written before users had roles: give them theirs
+            self._seed_system_roles(db)
 
     def close(self) -> None:
         with self._lock:
@@ -164,6 +221,19 @@ class Store:
             if db.execute("SELECT 1 FROM organizations WHERE api_key_sha256 = ?", (hashed,)).fetchone():
                 continue
             self._insert(db, self._free_name(db, _api_key_org_name(number)), api_key_sha256=hashed)
+        self._seed_system_roles(db)
+
+    def _seed_system_roles(self, db: sqlite3.Connection) -> None:
+        """Give every organization that lacks them the system roles Admin and Member (idempotent: another
+        emulator on the same file may do the same at the same time, and the UNIQUE index keeps one)."""
+        now = self._now()
+        for (org_id,) in db.execute("SELECT id FROM organizations ORDER BY seq").fetchall():
+            for system_key, name in SYSTEM_ROLES.items():
+                db.execute(
+                    "INSERT OR IGNORE INTO roles (id, organization_id, name, system_key, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (str(uuid.uuid4()), org_id, name, system_key, now),
+                )
 
     @staticmethod
     def _meta(db: sqlite3.Connection, key: str) -> str | None:
@@ -200,11 +270,21 @@ class Store:
         return owner
 
     def org_id_for_api_key(self, key: str) -> str | None:
-        """The organization an org-scoped key belongs to, or None if unknown (or its org was deleted)."""
+        """The organization an org-scoped key belongs to, or None if unknown (or its org was deleted): a
+        seeded API key, or a key minted for one of the organization's users (and not revoked)."""
+        hashed = digest(key)
         with self._lock:
-            row = self._db.execute("SELECT id FROM organizations WHERE api_key_sha256 = ?", (digest(key),))
+            row = self._db.execute(
+                "SELECT id FROM organizations WHERE api_key_sha256 = ?"
+                " UNION ALL SELECT organization_id FROM user_api_keys WHERE key_sha256 = ?",
+                (hashed, hashed),
+            )
             found = row.fetchone()
         return None if found is None else str(found[0])
+
+    def exists(self, org_id: str) -> bool:
+        with self._lock:
+            return self._row(self._db, org_id) is not None
 
     def get(self, org_id: str) -> OrganizationRecord:
         with self._lock:
@@ -243,6 +323,7 @@ class Store:
                 " sso_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (org_id, request.name, name_key(request.name), *_settings(request), now, now),
             )
+            self._seed_system_roles(db)
             record = self._row(db, org_id)
         assert record is not None
         return record
@@ -272,7 +353,15 @@ class Store:
                     "the partner's owner organization cannot be deleted", key="owner_organization"
                 )
             db.execute("DELETE FROM organizations WHERE id = ?", (org_id,))
+            self._drop_orphans(db)
         return record
+
+    @staticmethod
+    def _drop_orphans(db: sqlite3.Connection) -> None:
+        """What belonged to organizations that are gone: their users (and so their keys) and roles. The
+        invitations stay: they are the log of mail that was sent."""
+        for table in ("user_api_keys", "users", "roles"):
+            db.execute(f"DELETE FROM {table} WHERE organization_id NOT IN (SELECT id FROM organizations)")
 
     @staticmethod
     def _ensure_free_name(db: sqlite3.Connection, name: str, *, except_id: str | None) -> None:
@@ -283,8 +372,9 @@ class Store:
     def reset(self, *, owner_name: str, api_keys: tuple[str, ...]) -> None:
         """Back to the seeded state, keeping the ids of the owner and API-key organizations.
 
-        Every other organization and every idempotency record is dropped; the seeded organizations get
-        their seed names back and lose any SSO/OIDC settings.
+        Every other organization, every user, API key minted for one, invitation and idempotency record is
+        dropped; the seeded organizations get their seed names back and lose any SSO/OIDC settings, and
+        keep their roles.
         """
         hashes = [digest(key) for key in api_keys]
         marks = ", ".join("?" for _ in hashes)
@@ -295,6 +385,9 @@ class Store:
                 hashes,
             )
             db.execute("DELETE FROM idempotency")
+            for table in ("user_api_keys", "users", "invitations"):
+                db.execute(f"DELETE FROM {table}")
+            self._drop_orphans(db)
             db.execute(
                 "UPDATE organizations SET client_id = NULL, client_secret = NULL, issuer = NULL,"
                 " sso_domain = NULL, sso_org_id = NULL, name_key = id, updated_at = ?",
@@ -311,6 +404,165 @@ class Store:
                     (name, name_key(name), org_id),
                 )
             self._seed(db, owner_name, api_keys)
+
+    # -- roles, users and their API keys -------------------------------------------------------------------
+
+    def list_roles(self, org_id: str) -> builtins.list[RoleRecord]:
+        with self._lock:
+            self._require_org(self._db, org_id)
+            rows = self._db.execute(
+                f"SELECT {_ROLE_COLUMNS} FROM roles WHERE organization_id = ? ORDER BY seq", (org_id,)
+            ).fetchall()
+        return [_role(row) for row in rows]
+
+    def get_role(self, org_id: str, role_id: str) -> RoleRecord:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_ROLE_COLUMNS} FROM roles WHERE organization_id = ? AND id = ?", (org_id, role_id)
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"role {role_id} not found")
+        return _role(row)
+
+    def list_users(self, org_id: str) -> builtins.list[UserRecord]:
+        """The organization's users in creation order (404 if the organization does not exist)."""
+        with self._lock:
+            self._require_org(self._db, org_id)
+            rows = self._db.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE organization_id = ? ORDER BY seq", (org_id,)
+            ).fetchall()
+        return [_user(row) for row in rows]
+
+    def get_user(self, org_id: str, user_id: str) -> UserRecord:
+        with self._lock:
+            self._require_org(self._db, org_id)
+            return self._require_user(self._db, org_id, user_id)
+
+    def create_user(self, org_id: str, request: UserRequest) -> UserRecord:
+        """Create a user and record its invitation, in one transaction: one invitation per user."""
+        email = request.email.lower()
+        with self._transaction() as db:
+            self._require_org(db, org_id)
+            role, role_ids = self._assignment(db, org_id, request.role, request.role_ids)
+            taken = db.execute(
+                "SELECT 1 FROM users WHERE organization_id = ? AND email = ?", (org_id, email)
+            ).fetchone()
+            if taken:
+                raise Unprocessable(
+                    "a user with this email already exists in the organization",
+                    key="user_email_taken",
+                    metadata={"fields": {"email": "is already taken in this organization"}},
+                )
+            user_id, now = str(uuid.uuid4()), self._now()
+            db.execute(
+                "INSERT INTO users (id, organization_id, email, role, role_ids, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (user_id, org_id, email, role, json.dumps(role_ids), now, now),
+            )
+            db.execute(
+                "INSERT INTO invitations (user_id, organization_id, email, created_at) VALUES (?, ?, ?, ?)",
+                (user_id, org_id, email, now),
+            )
+            return self._require_user(db, org_id, user_id)
+
+    def update_user(self, org_id: str, user_id: str, request: CurrentOrgUpdateUserRequest) -> UserRecord:
+        """PUT semantics: only the role assignment changes (the email never does); with neither ``role``
+        nor ``role_ids`` the assignment is kept."""
+        with self._transaction() as db:
+            self._require_org(db, org_id)
+            self._require_user(db, org_id, user_id)
+            if request.role is not None or request.role_ids is not None:
+                role, role_ids = self._assignment(db, org_id, request.role, request.role_ids)
+                db.execute(
+                    "UPDATE users SET role = ?, role_ids = ?, updated_at = ? WHERE id = ?",
+                    (role, json.dumps(role_ids), self._now(), user_id),
+                )
+            return self._require_user(db, org_id, user_id)
+
+    def delete_user(self, org_id: str, user_id: str) -> UserRecord:
+        """Delete a user; its API keys stop working at once."""
+        with self._transaction() as db:
+            self._require_org(db, org_id)
+            record = self._require_user(db, org_id, user_id)
+            db.execute("DELETE FROM user_api_keys WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        return record
+
+    def mint_api_key(self, org_id: str, user_id: str, *, force: bool) -> str:
+        """A new API key for the user, returned once and stored only as its SHA-256. `force` revokes the
+        user's earlier keys first; without it they keep working."""
+        key = API_KEY_PREFIX + secrets.token_hex(API_KEY_BYTES)
+        with self._transaction() as db:
+            self._require_org(db, org_id)
+            self._require_user(db, org_id, user_id)
+            if force:
+                db.execute("DELETE FROM user_api_keys WHERE user_id = ?", (user_id,))
+            db.execute(
+                "INSERT INTO user_api_keys (key_sha256, user_id, organization_id, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (digest(key), user_id, org_id, self._now()),
+            )
+        return key
+
+    def api_key_count(self, user_id: str) -> int:
+        """How many working API keys the user has (for the control plane and tests)."""
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*) FROM user_api_keys WHERE user_id = ?", (user_id,))
+            return int(row.fetchone()[0])
+
+    def invitations(self) -> builtins.list[dict[str, object]]:
+        """Every invitation recorded (one per user created), oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, user_id, organization_id, email, created_at FROM invitations ORDER BY seq"
+            ).fetchall()
+        names = ("seq", "user_id", "organization_id", "email", "created_at")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _require_org(self, db: sqlite3.Connection, org_id: str) -> None:
+        if db.execute("SELECT 1 FROM organizations WHERE id = ?", (org_id,)).fetchone() is None:
+            raise NotFound(f"organization {org_id} not found")
+
+    @staticmethod
+    def _require_user(db: sqlite3.Connection, org_id: str, user_id: str) -> UserRecord:
+        row = db.execute(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE organization_id = ? AND id = ?", (org_id, user_id)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"user {user_id} not found in organization {org_id}")
+        return _user(row)
+
+    @staticmethod
+    def _assignment(
+        db: sqlite3.Connection, org_id: str, role: str | None, role_ids: builtins.list[str] | None
+    ) -> tuple[str, builtins.list[str]]:
+        """The legacy role name and the role ids a request asks for (Admin when it names neither).
+
+        Legacy names map to the system roles, ``admin`` to Admin and ``user`` to Member, in any case; role
+        ids keep the order sent, and the legacy name of a set of ids is ``admin`` if it holds Admin, else
+        ``user``."""
+        rows = db.execute("SELECT id, system_key FROM roles WHERE organization_id = ?", (org_id,)).fetchall()
+        system = {str(key): str(rid) for rid, key in rows if key is not None}
+        if role_ids is not None:
+            known = {str(rid) for rid, _ in rows}
+            wanted = [rid.lower() for rid in role_ids]
+            if any(rid not in known for rid in wanted):
+                raise Unprocessable(
+                    "role_ids: names a role that does not exist in this organization",
+                    key="unknown_role",
+                    metadata={
+                        "fields": {"role_ids": "names a role that does not exist in this organization"}
+                    },
+                )
+            return ("admin" if system["admin"] in wanted else "user"), wanted
+        legacy = "admin" if role is None else role.lower()
+        if legacy not in LEGACY_ROLES:
+            raise Unprocessable(
+                "role: must be admin or user",
+                key="unknown_role",
+                metadata={"fields": {"role": "must be admin or user"}},
+            )
+        return legacy, [system[LEGACY_ROLES[legacy]]]
 
     # -- idempotency ---------------------------------------------------------------------------------
 
@@ -405,3 +657,21 @@ def _record(row: tuple[object, ...]) -> OrganizationRecord:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _user(row: tuple[object, ...]) -> UserRecord:
+    user_id, org_id, email, role, role_ids, created, updated = row
+    return UserRecord(
+        id=str(user_id),
+        organization_id=str(org_id),
+        email=str(email),
+        role=str(role),
+        role_ids=tuple(json.loads(str(role_ids))),
+        created_at=str(created),
+        updated_at=str(updated),
+    )
+
+
+def _role(row: tuple[object, ...]) -> RoleRecord:
+    role_id, org_id, name, system = row
+    return RoleRecord(id=str(role_id), organization_id=str(org_id), name=str(name), system=bool(system))
