@@ -1,4 +1,5 @@
-"""Who is calling the public API: ``Authorization: Bearer <key>`` resolved to a `Caller`.
+"""Who is calling the public API: ``Authorization: Bearer <key>`` (or ``Basic base64(org_id:partner_key)``)
+resolved to a `Caller`.
 
 Why a module of its own: authentication runs as middleware before routing, so that every /api/ path, known
 or not, answers 401 to an anonymous caller; the routes then only decide what that caller may do.
@@ -18,11 +19,12 @@ from starlette.responses import Response
 from .errors import Unauthorized
 from .pipeline import is_api_path
 from .rendering import error_response
-from .state import Emulator, bearer_key
+from .state import Emulator, basic_credentials, bearer_key
 
 
 class Caller(BaseUser):
-    """Who is calling: the partner, or an organization through its org-scoped API key."""
+    """Who is calling: the partner, or an organization (its API key, a user's minted key, or the partner
+    key in Basic form naming it)."""
 
     def __init__(self, *, is_partner: bool, org_id: str, credential: str) -> None:
         self.is_partner = is_partner
@@ -40,7 +42,7 @@ class Caller(BaseUser):
 
 
 class BearerKeyBackend(AuthenticationBackend):
-    """Resolves ``Authorization: Bearer <key>`` on /api/ paths; other paths stay anonymous."""
+    """Resolves ``Authorization`` (Bearer or Basic) on /api/ paths; other paths stay anonymous."""
 
     def __init__(self, emulator: Emulator) -> None:
         self._emulator = emulator
@@ -51,10 +53,11 @@ class BearerKeyBackend(AuthenticationBackend):
         header = conn.headers.get("authorization")
         if header is None:
             raise AuthenticationError("missing Authorization header")
-        key = bearer_key(header)
-        if key is None:
-            raise AuthenticationError("expected Authorization: Bearer <API key>")
-        identity = self._emulator.identify(key)
+        if bearer_key(header) is None and basic_credentials(header) is None:
+            raise AuthenticationError(
+                "expected Authorization: Bearer <API key> or Basic base64(<organization id>:<partner key>)"
+            )
+        identity = self._emulator.identify_authorization(header)
         if identity is None:
             raise AuthenticationError("invalid or unknown API key")
         caller = Caller(

@@ -25,7 +25,7 @@ from .errors import EmulatorError, InternalError, PayloadTooLarge
 from .faults import NO_FAULT
 from .journal import RequestFacts
 from .rendering import error_response
-from .state import Emulator, bearer_key
+from .state import Emulator
 
 logger = logging.getLogger("polytomic_emulator")
 
@@ -115,7 +115,7 @@ class ApiPipeline:
 
     async def _handle_api(self, scope: Scope, receive: Receive, send: Send, version: bytes) -> None:
         started_at, t0 = self._emulator.clock(), time.perf_counter()
-        if self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None:
+        if self._emulator.identify_authorization(_header(scope, b"authorization")) is not None:
             trust(scope)  # before its body: a slow upload by a real client is not evicted as anonymous
         outcome = _Outcome()
         decision = NO_FAULT
@@ -188,7 +188,7 @@ class ApiPipeline:
             error_key=error_key,
             duration_ms=(time.perf_counter() - t0) * 1000,
             started_at=started_at,
-            authenticated=self._emulator.identify(bearer_key(_header(scope, b"authorization"))) is not None,
+            authenticated=self._emulator.identify_authorization(_header(scope, b"authorization")) is not None,
         )
         try:
             await self._emulator.journal.write(facts)  # off the event loop (journal.py)
