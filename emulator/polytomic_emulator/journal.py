@@ -23,8 +23,9 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
   ``\\u`` escapes, base64 or base64url at any alignment, padded or not (Basic auth), of UTF-8 or of any
   other bytes (read as latin-1 too). A text too costly to search (spellings.TooCostly) or too long
   (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`) is replaced whole by a note of its length, never kept in
-  part. Known values are the server's credentials (partner key, API keys, admin token, always) and client
-  secrets:
+  part. Known values are the server's credentials (partner key, API keys, admin token, always), the API
+  keys minted for users while it runs (the newest `MAX_MINTED_KEYS`; text of a minted key's shape is
+  redacted whatever its origin, so one minted before a restart is too) and client secrets:
 
   - learnt only from the field that carries one, the top-level ``client_secret`` of an *accepted* (2xx)
     create (``POST /api/organizations``) or update (``PUT /api/organizations/{id}``). Anything else any
@@ -84,6 +85,10 @@ MAX_JOURNALED_TEXT = 16 * 1024
 #: move the deleted organization's secret to the recent ones).
 _CREATE_PATH = "/api/organizations"
 _ORGANIZATION_PATH = re.compile(r"/api/organizations/[0-9a-fA-F-]{36}")
+#: API keys minted for users (``POST .../users/{id}/keys``) kept as known values, the newest first; any
+#: text of their shape (store.API_KEY_PREFIX and 48 hex digits) is redacted too, minted here or not.
+MAX_MINTED_KEYS = 256
+_MINTED_KEY = re.compile(r"pk_emu_[0-9a-f]{48}", re.IGNORECASE)
 #: Header values of unauthenticated requests are cut to this many characters (after redaction).
 MAX_ANONYMOUS_HEADER = 256
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
@@ -147,6 +152,7 @@ class Journal:
         self._stored_secrets = stored_secrets
         self._live: frozenset[str] = frozenset()
         self._recent: OrderedDict[str, None] = OrderedDict()
+        self._minted: OrderedDict[str, None] = OrderedDict()
         self._redactor: _Redactor | None = None
         self._generation = 0
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal")
@@ -168,6 +174,17 @@ class Journal:
             self._recent.clear()
             self._live = frozenset(secret for secret in secrets if _learnable(secret))
             self._forget_redactor()
+
+    def learn_credential(self, value: str) -> None:
+        """A credential made while running (a user's minted API key, which the store keeps only as a
+        digest): from now on redacted like the configured ones, wherever and however it appears."""
+        with self._lock:
+            if value not in self._minted:
+                self._forget_redactor()
+            self._minted[value] = None
+            self._minted.move_to_end(value)
+            while len(self._minted) > MAX_MINTED_KEYS:
+                self._minted.popitem(last=False)
 
     def _forget_redactor(self) -> None:
         self._redactor = None
@@ -201,7 +218,8 @@ class Journal:
         with self._lock:
             if self._redactor is not None:
                 return self._redactor
-            known, generation = (*self._credentials, *self._live, *self._recent), self._generation
+            known = (*self._credentials, *self._minted, *self._live, *self._recent)
+            generation = self._generation
         redactor = _Redactor(known)
         with self._lock:
             if generation == self._generation:
@@ -329,7 +347,7 @@ class _Redactor:
         if isinstance(value, _Omitted):
             return str(value)
         try:
-            return _TOKEN.sub(self._token, self._scrub(value)) if value else value
+            return _TOKEN.sub(self._token, self._scrub(_MINTED_KEY.sub(REDACTED, value))) if value else value
         except TooCostly:  # dropped whole: cheaper than searching it, and safe
             return f"<{len(value)} characters, not kept: too costly to redact>"
 
@@ -338,7 +356,7 @@ class _Redactor:
         if len(token) < self._scrub.shortest:  # every encoding is at least as long as what it encodes
             return token
         decoded = _decodings(token, self._scrub.shortest)
-        return REDACTED if any(self._scrub.found_in(d) for d in decoded) else token
+        return REDACTED if any(self._scrub.found_in(d) or _MINTED_KEY.search(d) for d in decoded) else token
 
     def query(self, query: str) -> str:
         return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
