@@ -2,13 +2,15 @@
 
 `create_app(settings)` builds everything from an `EmulatorSettings`: the SQLite store (seeded with the
 partner's owner organization and one organization per org-scoped API key), the journal, the fault plan,
-the six API routes and the ``/_emulator/`` control routes. Nothing is read from the environment here.
+the six organization routes (api.py), the users and roles routes (users.py) and the ``/_emulator/``
+control routes. Nothing is read from the environment here.
 
 Request path of an ``/api/`` request: `ApiPipeline` (pipeline.py: reads the body, applies the fault plan,
-writes the journal, adds ``X-Polytomic-Version``) -> `AuthenticationMiddleware` (auth.py: Bearer key ->
-`Caller`) -> route (api.py) -> store. Errors are `EmulatorError`s raised anywhere below the pipeline and
-rendered in one place (rendering.py). The control routes live in control.py. Routes are async and call
-SQLite directly: each statement takes microseconds, and the store's lock makes it safe from any thread.
+writes the journal, adds ``X-Polytomic-Version``) -> `AuthenticationMiddleware` (auth.py: Bearer key or
+Basic org_id:partner_key -> `Caller`) -> route (api.py, users.py) -> store. Errors are `EmulatorError`s
+raised anywhere below the pipeline and rendered in one place (rendering.py). The control routes live in
+control.py. Routes are async and call SQLite directly: each statement takes microseconds, and the store's
+lock makes it safe from any thread.
 The fault plan and the journal document their own rules (faults.py, journal.py).
 
 Every behaviour chosen where Polytomic's documentation is silent is written down in the distribution's
@@ -37,6 +39,7 @@ from .rendering import render_error, render_http_exception
 from .settings import EmulatorSettings
 from .state import Emulator
 from .store import Store
+from .users import UserRoutes
 
 # ConnectionDropped is re-exported: tests name it through this module.
 __all__ = ["ConnectionDropped", "create_app"]
@@ -60,6 +63,7 @@ def create_app(
     journal.reset_client_secrets(store.client_secrets())
     emulator = Emulator(settings, store, journal, FaultInjector(seed=settings.fault_seed, plan=faults), clock)
     api = OrganizationRoutes(emulator)
+    users = UserRoutes(emulator)
     control = ControlRoutes(emulator)
 
     @asynccontextmanager
@@ -69,7 +73,7 @@ def create_app(
         store.close()
 
     app = Starlette(
-        routes=[*api.routes(), *control.routes()],
+        routes=[*api.routes(), *users.routes(), *control.routes()],
         middleware=[
             Middleware(ApiPipeline, emulator=emulator),
             Middleware(AuthenticationMiddleware, backend=BearerKeyBackend(emulator), on_error=auth_failed),

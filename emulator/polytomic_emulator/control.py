@@ -23,7 +23,7 @@ ADMIN_HEADER = "x-emulator-admin-token"
 
 
 class ControlRoutes:
-    """``/_emulator/`` routes for tests: health, journal, faults, organizations, reset."""
+    """``/_emulator/`` routes for tests: health, journal, faults, organizations, invitations, reset."""
 
     def __init__(self, emulator: Emulator) -> None:
         self._emulator = emulator
@@ -38,6 +38,7 @@ class ControlRoutes:
             Route("/_emulator/faults", self.set_faults, methods=["PUT"]),
             Route("/_emulator/faults", self.clear_faults, methods=["DELETE"]),
             Route("/_emulator/organizations", self.organizations, methods=["GET"]),
+            Route("/_emulator/invitations", self.invitations, methods=["GET"]),
             Route("/_emulator/reset", self.reset, methods=["POST"]),
         ]
 
@@ -86,6 +87,11 @@ class ControlRoutes:
     async def organizations(self, request: Request) -> Response:
         self._authorise(request)
         return envelope([record.admin_view() for record in self._emulator.store.list()])
+
+    async def invitations(self, request: Request) -> Response:
+        """The invitations "sent" (one per user created, no mail), oldest first."""
+        self._authorise(request)
+        return envelope(self._emulator.store.invitations())
 
     async def reset(self, request: Request) -> Response:
         self._authorise(request)
