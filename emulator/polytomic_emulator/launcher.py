@@ -86,6 +86,11 @@ class EmulatorAdmin:
         orgs: list[dict[str, Any]] = self._request("GET", "/_emulator/organizations").json()["data"]
         return orgs
 
+    def invitations(self) -> list[dict[str, Any]]:
+        """Every invitation recorded (one per user created; no mail is sent), oldest first."""
+        sent: list[dict[str, Any]] = self._request("GET", "/_emulator/invitations").json()["data"]
+        return sent
+
     def reset(self) -> None:
         self._request("POST", "/_emulator/reset")
 
