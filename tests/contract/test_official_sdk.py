@@ -7,6 +7,8 @@ SDK's typed error at once instead of after back-off.
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -140,3 +142,113 @@ def test_sdk_retries_recover_from_injected_faults(emulator: EmulatorProcess) -> 
 def test_raw_response_echoes_the_version(sdk: Polytomic) -> None:
     raw = sdk.organization.with_raw_response.list()
     assert raw.headers["x-polytomic-version"] == "2025-09-18"
+
+
+# -- users and roles (SDK 25.9.x: keyword arguments throughout, since positional order changed between
+# releases) ---------------------------------------------------------------------------------------------
+
+
+def _basic(org_id: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{org_id}:{PARTNER_KEY}".encode()).decode()}
+
+
+def test_users_round_trip(sdk: Polytomic, emulator: EmulatorProcess) -> None:
+    org = sdk.organization.create(name="SDK Users Org").data
+    assert org is not None and org.id is not None
+    as_org = Polytomic(base_url=emulator.url, headers=_basic(org.id), max_retries=0, timeout=10)
+    roles = as_org.permissions.roles.list().data or []
+    assert [(r.name, r.system, r.organization_id) for r in roles] == [
+        ("Admin", True, org.id),
+        ("Member", True, org.id),
+    ]
+    admin, member = (r.id for r in roles)
+    assert admin is not None and member is not None
+    got_role = as_org.permissions.roles.get(id=member).data
+    assert got_role is not None and got_role.name == "Member"
+
+    created = sdk.users.create(
+        org_id=org.id, email="SDK.User@Example.com", idempotency_key="sdk-user-create-1"
+    ).data
+    assert created is not None and created.id is not None
+    assert created.email == "sdk.user@example.com" and created.organization_id == org.id
+    assert created.role == "admin" and created.role_ids == [admin]
+    again = sdk.users.create(
+        org_id=org.id, email="SDK.User@Example.com", idempotency_key="sdk-user-create-1"
+    ).data
+    assert again == created
+    assert [i["user_id"] for i in emulator.admin.invitations()] == [created.id]
+
+    listed = sdk.users.list(org_id=org.id).data or []
+    assert [u.id for u in listed] == [created.id]
+    assert sdk.users.get(org_id=org.id, id=created.id).data == created
+
+    updated = sdk.users.update(
+        org_id=org.id, id=created.id, email="SDK.USER@example.com", role_ids=[member]
+    ).data
+    assert updated is not None and updated.role_ids == [member] and updated.role == "user"
+    assert updated.email == "sdk.user@example.com"
+
+    key = sdk.users.create_api_key(org_id=org.id, id=created.id).data
+    assert key is not None and key.value
+    as_user = Polytomic(base_url=emulator.url, token=key.value, max_retries=0, timeout=10)
+    current = as_user.organization.get_current().data
+    assert current is not None and current.id == org.id
+    assert [u.id for u in as_user.users.list_current_org_users().data or []] == [created.id]
+    assert [r.id for r in as_user.permissions.roles.list().data or []] == [admin, member]
+
+    forced = sdk.users.create_api_key(org_id=org.id, id=created.id, force=True).data
+    assert forced is not None and forced.value and forced.value != key.value
+    with pytest.raises(UnauthorizedError):
+        as_user.organization.get_current()
+
+    deleted = sdk.users.delete(org_id=org.id, id=created.id).data  # 200 with the envelope, not 204
+    assert deleted is not None and deleted.id == created.id
+    with pytest.raises(NotFoundError):
+        sdk.users.get(org_id=org.id, id=created.id)
+    with pytest.raises(UnauthorizedError):
+        Polytomic(base_url=emulator.url, token=forced.value, max_retries=0).organization.get_current()
+    assert key.value not in json.dumps(emulator.admin.journal())
+    assert forced.value not in json.dumps(emulator.admin.journal())
+
+
+def test_current_org_users(sdk: Polytomic, emulator: EmulatorProcess) -> None:
+    as_org = Polytomic(base_url=emulator.url, token=ORG_KEY, max_retries=0, timeout=10)
+    created = as_org.users.create_current_org_user(email="Current@Example.com", role="user").data
+    assert created is not None and created.id is not None and created.role == "user"
+    fetched = as_org.users.get_current_org_user(id=created.id).data  # a CurrentOrgUserResponse
+    assert fetched is not None and (fetched.id, fetched.email, fetched.role_ids) == (
+        created.id,
+        "current@example.com",
+        created.role_ids,
+    )
+    updated = as_org.users.update_current_org_user(id=created.id, role="admin").data
+    assert updated is not None and updated.role == "admin"
+    assert [u.id for u in as_org.users.list_current_org_users().data or []] == [created.id]
+    deleted = as_org.users.delete_current_org_user(id=created.id).data
+    assert deleted is not None and deleted.id == created.id
+
+
+def test_users_typed_errors(sdk: Polytomic, emulator: EmulatorProcess) -> None:
+    org = sdk.organization.create(name="SDK Users Errors").data
+    assert org is not None and org.id is not None
+    sdk.users.create(org_id=org.id, email="taken@example.com")
+    with pytest.raises(UnprocessableEntityError) as taken:
+        sdk.users.create(org_id=org.id, email="TAKEN@example.com")
+    assert taken.value.body.key == "user_email_taken" and taken.value.body.status == 422
+    with pytest.raises(UnprocessableEntityError):
+        sdk.users.create(org_id=org.id, email="ok@example.com", role="admin", role_ids=[str(uuid.uuid4())])
+    with pytest.raises(UnprocessableEntityError):
+        sdk.users.create(org_id=org.id, email="ok@example.com", role_ids=[])
+    with pytest.raises(NotFoundError):
+        sdk.users.list(org_id=str(uuid.uuid4()))
+    with pytest.raises(NotFoundError):
+        sdk.users.create_api_key(org_id=org.id, id=str(uuid.uuid4()))
+    org_client = Polytomic(base_url=emulator.url, token=ORG_KEY, max_retries=0)
+    with pytest.raises(ForbiddenError) as forbidden:
+        org_client.users.list(org_id=org.id)
+    assert forbidden.value.body.key == "organization_mismatch"
+    with pytest.raises(ApiError) as partner_on_roles:  # roles declare no 403: the base ApiError
+        sdk.permissions.roles.list()
+    assert partner_on_roles.value.status_code == 403
+    with pytest.raises(NotFoundError):
+        org_client.permissions.roles.get(id=str(uuid.uuid4()))
