@@ -1,4 +1,5 @@
-"""SQLite storage for organizations and idempotency records.
+"""SQLite storage for organizations, their users, roles and minted API keys, invitations and idempotency
+records.
 
 Why SQLite: it gives real transactions and a file that survives a restart with the same ``--db``, with
 nothing but the standard library. One connection is shared and guarded by a lock, so the store is safe to
@@ -9,7 +10,11 @@ kept in the ``meta`` table, so restarting on the same file never duplicates it. 
 stored: org-scoped API keys are remembered only as SHA-256 digests (to map a key back to the organization
 it was seeded for), and the partner key is whatever the server was started with.
 
-Name uniqueness is enforced by a UNIQUE index on the trimmed name, so two racing creates cannot both win.
+Name uniqueness is enforced by a UNIQUE index on the trimmed name, so two racing creates cannot both win;
+likewise a user's (lower-cased) email within its organization, and each organization's system roles, which
+are added on start-up to organizations of a database written before users existed. API keys minted for
+users are stored as SHA-256 digests only; deleting a user deletes its keys, deleting an organization its
+users, keys and roles.
 
 Idempotency claims name their owner: the store instance (process id and a random token) that made them.
 Another emulator may serve the same file at the same time, so starting up deletes nothing; a pending claim
