@@ -537,17 +537,21 @@ class Store:
             raise NotFound(f"user {user_id} not found in organization {org_id}")
         return _user(row)
 
-    @staticmethod
     def _assignment(
-        db: sqlite3.Connection, org_id: str, role: str | None, role_ids: builtins.list[str] | None
+        self, db: sqlite3.Connection, org_id: str, role: str | None, role_ids: builtins.list[str] | None
     ) -> tuple[str, builtins.list[str]]:
         """The legacy role name and the role ids a request asks for (Admin when it names neither).
 
         Legacy names map to the system roles, ``admin`` to Admin and ``user`` to Member, in any case; role
         ids keep the order sent, and the legacy name of a set of ids is ``admin`` if it holds Admin, else
         ``user``."""
-        rows = db.execute("SELECT id, system_key FROM roles WHERE organization_id = ?", (org_id,)).fetchall()
+        query = "SELECT id, system_key FROM roles WHERE organization_id = ?"
+        rows = db.execute(query, (org_id,)).fetchall()
         system = {str(key): str(rid) for rid, key in rows if key is not None}
+        if set(system) != set(SYSTEM_ROLES):  # created by an older emulator sharing this file
+            self._seed_system_roles(db)
+            rows = db.execute(query, (org_id,)).fetchall()
+            system = {str(key): str(rid) for rid, key in rows if key is not None}
         if role_ids is not None:
             known = {str(rid) for rid, _ in rows}
             wanted = [rid.lower() for rid in role_ids]

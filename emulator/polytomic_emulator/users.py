@@ -67,9 +67,13 @@ class ShownKeys:
     def unseal(self, stored: StoredOutcome) -> Response:
         if stored.status != 200:
             return replayed(stored)
-        reference = json.loads(stored.body).get("sealed_api_key")
+        try:
+            sealed = json.loads(stored.body)
+        except ValueError:
+            sealed = None
+        reference = sealed.get("sealed_api_key") if isinstance(sealed, dict) else None
         answer = self._answers.get(reference) if isinstance(reference, str) else None
-        if answer is None:
+        if answer is None or not isinstance(reference, str):
             raise Conflict(
                 "the API key minted for this Idempotency-Key was shown once and is no longer kept;"
                 " mint another with a new Idempotency-Key",

@@ -857,3 +857,13 @@ def test_a_mint_whose_answer_was_lost_gives_the_same_key_on_retry(
     assert partner_http.get("/api/organization", headers=bearer(key)).json()["data"]["id"] == org_id
     text = json.dumps(live.admin.journal())
     assert key not in text and API_KEY_PREFIX not in text
+
+
+def test_an_organization_written_without_roles_gets_them_when_a_user_needs_them(
+    client: TestClient, kit: Any, org: str
+) -> None:
+    # As if an older emulator sharing the file had created the organization: no roles rows.
+    store(client)._db.execute("DELETE FROM roles WHERE organization_id = ?", (org,))
+    user = create_user(client, kit, org, "late-roles@example.com", role="user")
+    by_name = roles(client, basic(org, kit.partner_key))
+    assert set(by_name) == {"Admin", "Member"} and user["role_ids"] == [by_name["Member"]]
