@@ -3,7 +3,7 @@
 Why a module of its own: this is the emulated API proper. Each route checks what its (already
 authenticated) caller may do, validates the path id and body, and hands the work to the store; writes go
 through the Idempotency-Key rules here, since only a route knows which outcomes reached the API and so
-may be stored and replayed.
+may be stored and replayed. That path (`idempotent_write`) is shared with the users routes (users.py).
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ MAX_JOURNALED_TEXT = 16 * 1024
 #: move the deleted organization's secret to the recent ones).
 _CREATE_PATH = "/api/organizations"
 _ORGANIZATION_PATH = re.compile(r"/api/organizations/[0-9a-fA-F-]{36}")
-#: API keys minted for users (``POST .../users/{id}/keys``) kept as known values, the newest first; any
+#: API keys minted for users (``POST .../users/{id}/keys``) kept as known values (the most recent ones); any
 #: text of their shape (store.API_KEY_PREFIX and 48 hex digits) is redacted too, minted here or not.
 MAX_MINTED_KEYS = 256
 _MINTED_KEY = re.compile(r"pk_emu_[0-9a-f]{48}", re.IGNORECASE)
