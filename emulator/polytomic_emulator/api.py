@@ -21,14 +21,13 @@ from starlette.routing import Route
 from . import jsonbody
 from .auth import Caller, current_caller
 from .errors import Conflict, EmulatorError, Forbidden, NotFound, Unprocessable
-from .models import OrganizationRecord, parse_organization_request
+from .models import UUID_TEXT, OrganizationRecord, parse_organization_request
 from .pipeline import request_context
 from .rendering import envelope, error_response
 from .state import Emulator
 from .store import Claimed, InFlight, Mismatch, StoredOutcome
 
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,255}")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class OrganizationRoutes:
@@ -189,9 +188,14 @@ def _require_partner(caller: Caller) -> None:
 
 
 def _path_id(request: Request) -> str:
-    raw = str(request.path_params["org_id"])
-    if not _UUID.fullmatch(raw):
-        raise NotFound("organization not found: the id is not a UUID", key="not_found")
+    return path_uuid(request, "org_id", "organization")
+
+
+def path_uuid(request: Request, param: str, what: str) -> str:
+    """The path parameter `param`, lower-cased; 404 if it is not a UUID (it cannot name a `what`)."""
+    raw = str(request.path_params[param])
+    if not UUID_TEXT.fullmatch(raw):
+        raise NotFound(f"{what} not found: the id is not a UUID", key="not_found")
     return raw.lower()
 
 

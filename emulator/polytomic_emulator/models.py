@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from .errors import Unprocessable
 from .jsonbody import MAX_DEPTH, too_deep
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 NAME_MAX_LENGTH = 255
 FIELD_MAX_LENGTH = 1024
@@ -53,8 +55,17 @@ class OrganizationRequest(BaseModel):
         return value
 
 
+#: A path id as the API documents it (``format: uuid``): 36 hyphenated hex characters, any case.
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def parse_organization_request(raw: bytes) -> OrganizationRequest:
     """Validate a raw request body, raising a 422 that names the offending fields (never their values)."""
+    return _validated(OrganizationRequest, raw)
+
+
+def _validated(model: type[_Model], raw: bytes) -> _Model:
+    """`raw` as one `model`, or a 422 naming the offending fields (never their values)."""
     if too_deep(raw):
         raise Unprocessable(
             "request body must be a JSON object",
@@ -62,7 +73,7 @@ def parse_organization_request(raw: bytes) -> OrganizationRequest:
             metadata={"fields": {"body": f"is nested more than {MAX_DEPTH} levels deep"}},
         )
     try:
-        return OrganizationRequest.model_validate_json(raw or b"null")
+        return model.model_validate_json(raw or b"null")
     except ValidationError as exc:
         raise _unprocessable(exc) from None
 
@@ -207,17 +218,7 @@ class UserRequest(CurrentOrgUpdateUserRequest):
 
 def parse_user_request(raw: bytes, *, with_email: bool = True) -> CurrentOrgUpdateUserRequest:
     """Validate a user body, raising a 422 that names the offending fields (never their values)."""
-    if too_deep(raw):
-        raise Unprocessable(
-            "request body must be a JSON object",
-            key="invalid_body",
-            metadata={"fields": {"body": f"is nested more than {MAX_DEPTH} levels deep"}},
-        )
-    model = UserRequest if with_email else CurrentOrgUpdateUserRequest
-    try:
-        request = model.model_validate_json(raw or b"null")
-    except ValidationError as exc:
-        raise _unprocessable(exc) from None
+    request = _validated(UserRequest if with_email else CurrentOrgUpdateUserRequest, raw)
     if request.role is not None and request.role_ids is not None:
         fields = {"role": "cannot be sent together with role_ids"}
         raise Unprocessable(

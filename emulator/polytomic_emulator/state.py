@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .faults import FaultInjector
 from .journal import Journal
+from .models import UUID_TEXT
 from .settings import EmulatorSettings
 from .store import Store, digest
 
@@ -29,9 +29,6 @@ class Identity:
     org_id: str
     #: SHA-256 of the key: scopes idempotency records without keeping the key.
     credential: str
-
-
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
@@ -78,7 +75,11 @@ class Emulator:
         if basic is None:
             return self.identify(bearer_key(authorization))
         org_id, key = basic
-        if not key or not hmac.compare_digest(key.encode(), self._partner_key) or not _UUID.fullmatch(org_id):
+        if (
+            not key
+            or not hmac.compare_digest(key.encode(), self._partner_key)
+            or not UUID_TEXT.fullmatch(org_id)
+        ):
             return None
         org_id = org_id.lower()
         if not self.store.exists(org_id):

@@ -22,7 +22,6 @@ outcome holds a random reference instead, and the answer itself is kept in this 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections import OrderedDict
 
@@ -31,15 +30,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import jsonbody
-from .api import idempotent_write, replayed
+from .api import idempotent_write, path_uuid, replayed
 from .auth import Caller, current_caller
-from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .errors import Conflict, Forbidden, Unprocessable
 from .models import UserRequest, parse_user_request
 from .rendering import envelope
 from .state import Emulator
 from .store import StoredOutcome
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: Go's strconv.ParseBool spellings (Polytomic's backend is Go).
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
@@ -176,10 +174,7 @@ class UserRoutes:
 
     async def get_role(self, request: Request) -> Response:
         org_id = _current_scope(request)
-        raw = str(request.path_params["role_id"])
-        if not _UUID.fullmatch(raw):
-            raise NotFound("role not found: the id is not a UUID")
-        return envelope(self._store.get_role(org_id, raw.lower()).public_view())
+        return envelope(self._store.get_role(org_id, path_uuid(request, "role_id", "role")).public_view())
 
     # -- shared writes -----------------------------------------------------------------------------------
 
@@ -209,10 +204,7 @@ class UserRoutes:
 def _partner_scope(request: Request) -> str:
     """The path's organization, if the caller may act on it (checked before any Idempotency-Key claim)."""
     caller: Caller = current_caller(request)
-    raw = str(request.path_params["org_id"])
-    if not _UUID.fullmatch(raw):
-        raise NotFound("organization not found: the id is not a UUID")
-    org_id = raw.lower()
+    org_id = path_uuid(request, "org_id", "organization")
     if not caller.is_partner and caller.org_id != org_id:
         raise Forbidden("this credential is scoped to another organization", key="organization_mismatch")
     return org_id
@@ -231,10 +223,7 @@ def _current_scope(request: Request) -> str:
 
 
 def _user_id(request: Request) -> str:
-    raw = str(request.path_params["user_id"])
-    if not _UUID.fullmatch(raw):
-        raise NotFound("user not found: the id is not a UUID")
-    return raw.lower()
+    return path_uuid(request, "user_id", "user")
 
 
 def _force(request: Request) -> bool:
