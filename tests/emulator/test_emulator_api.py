@@ -10,21 +10,9 @@ from starlette.testclient import TestClient
 
 from polytomic_emulator.app import create_app
 from polytomic_emulator.settings import EmulatorSettings
+from tests.emulator.api_errors import assert_error
 
 PUBLIC_FIELDS = {"id", "name", "issuer", "sso_domain", "sso_org_id"}
-ERROR_FIELDS = {"key", "message", "status", "metadata"}
-
-
-def assert_error(response: Any, status: int, key: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == ERROR_FIELDS
-    assert body["status"] == status
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["metadata"], dict)
-    if key is not None:
-        assert body["key"] == key
-    return body
 
 
 def owner(client: TestClient, kit: Any) -> dict[str, Any]:

@@ -28,19 +28,10 @@ from polytomic_emulator.journal import _MINTED_KEY
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_emulator.settings import EmulatorSettings
 from polytomic_emulator.store import API_KEY_PREFIX
+from tests.emulator.api_errors import assert_error
 
-ERROR_FIELDS = {"key", "message", "status", "metadata"}
 USER_FIELDS = {"id", "email", "organization_id", "role", "role_ids"}
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-
-
-def assert_error(response: Any, status: int, key: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == ERROR_FIELDS and body["status"] == status
-    if key is not None:
-        assert body["key"] == key, body
-    return body
 
 
 def basic(org_id: str, key: str, *, pad: str = "") -> dict[str, str]:
