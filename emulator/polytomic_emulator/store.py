@@ -184,8 +184,6 @@ class Store:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(idempotency)")}
             if "owner" not in columns:  # a database written before claims had owners
                 self._db.execute("ALTER TABLE idempotency ADD COLUMN owner TEXT")
-        with self._transaction() as db:  # a database written before users had roles: give them theirs
-            self._seed_system_roles(db)
 
     def close(self) -> None:
         with self._lock:
@@ -226,18 +224,24 @@ class Store:
             if db.execute("SELECT 1 FROM organizations WHERE api_key_sha256 = ?", (hashed,)).fetchone():
                 continue
             self._insert(db, self._free_name(db, _api_key_org_name(number)), api_key_sha256=hashed)
-        self._seed_system_roles(db)
+        self._seed_system_roles(db)  # also those of a database written before users existed
 
-    def _seed_system_roles(self, db: sqlite3.Connection) -> None:
-        """Give every organization that lacks them the system roles Admin and Member (idempotent: another
-        emulator on the same file may do the same at the same time, and the UNIQUE index keeps one)."""
+    def _seed_system_roles(self, db: sqlite3.Connection, org_id: str | None = None) -> None:
+        """Give the organization (or every one) lacking them the system roles Admin and Member. Only the
+        missing ones are looked for, through the (organization_id, system_key) index; INSERT OR IGNORE, as
+        another emulator on the same file may do the same at the same time."""
         now = self._now()
-        for (org_id,) in db.execute("SELECT id FROM organizations ORDER BY seq").fetchall():
-            for system_key, name in SYSTEM_ROLES.items():
+        for system_key, name in SYSTEM_ROLES.items():
+            missing = db.execute(
+                "SELECT o.id FROM organizations o WHERE (? IS NULL OR o.id = ?) AND NOT EXISTS"
+                " (SELECT 1 FROM roles r WHERE r.organization_id = o.id AND r.system_key = ?) ORDER BY o.seq",
+                (org_id, org_id, system_key),
+            ).fetchall()
+            for (lacking,) in missing:
                 db.execute(
                     "INSERT OR IGNORE INTO roles (id, organization_id, name, system_key, created_at)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (str(uuid.uuid4()), org_id, name, system_key, now),
+                    (str(uuid.uuid4()), lacking, name, system_key, now),
                 )
 
     @staticmethod
@@ -289,7 +293,7 @@ class Store:
 
     def exists(self, org_id: str) -> bool:
         with self._lock:
-            return self._row(self._db, org_id) is not None
+            return self._has_org(self._db, org_id)
 
     def get(self, org_id: str) -> OrganizationRecord:
         with self._lock:
@@ -328,7 +332,7 @@ class Store:
                 " sso_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (org_id, request.name, name_key(request.name), *_settings(request), now, now),
             )
-            self._seed_system_roles(db)
+            self._seed_system_roles(db, org_id)
             record = self._row(db, org_id)
         assert record is not None
         return record
@@ -524,8 +528,12 @@ class Store:
         names = ("seq", "user_id", "organization_id", "email", "created_at")
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    @staticmethod
+    def _has_org(db: sqlite3.Connection, org_id: str) -> bool:
+        return db.execute("SELECT 1 FROM organizations WHERE id = ?", (org_id,)).fetchone() is not None
+
     def _require_org(self, db: sqlite3.Connection, org_id: str) -> None:
-        if db.execute("SELECT 1 FROM organizations WHERE id = ?", (org_id,)).fetchone() is None:
+        if not self._has_org(db, org_id):
             raise NotFound(f"organization {org_id} not found")
 
     @staticmethod
@@ -549,7 +557,7 @@ class Store:
         rows = db.execute(query, (org_id,)).fetchall()
         system = {str(key): str(rid) for rid, key in rows if key is not None}
         if set(system) != set(SYSTEM_ROLES):  # created by an older emulator sharing this file
-            self._seed_system_roles(db)
+            self._seed_system_roles(db, org_id)
             rows = db.execute(query, (org_id,)).fetchall()
             system = {str(key): str(rid) for rid, key in rows if key is not None}
         if role_ids is not None:
