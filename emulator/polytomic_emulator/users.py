@@ -111,12 +111,10 @@ class UserRoutes:
     # -- partner level -----------------------------------------------------------------------------------
 
     async def list_users(self, request: Request) -> Response:
-        org_id = _partner_scope(request)
-        return envelope([user.public_view() for user in self._store.list_users(org_id)])
+        return self._list(_partner_scope(request))
 
     async def get_user(self, request: Request) -> Response:
-        org_id = _partner_scope(request)
-        return envelope(self._store.get_user(org_id, _user_id(request)).public_view())
+        return self._get(request, _partner_scope(request))
 
     async def create_user(self, request: Request) -> Response:
         return await self._create(request, _partner_scope(request))
@@ -150,12 +148,10 @@ class UserRoutes:
     # -- organization level ------------------------------------------------------------------------------
 
     async def list_current(self, request: Request) -> Response:
-        org_id = _current_scope(request)
-        return envelope([user.public_view() for user in self._store.list_users(org_id)])
+        return self._list(_current_scope(request))
 
     async def get_current(self, request: Request) -> Response:
-        org_id = _current_scope(request)
-        return envelope(self._store.get_user(org_id, _user_id(request)).public_view())
+        return self._get(request, _current_scope(request))
 
     async def create_current(self, request: Request) -> Response:
         return await self._create(request, _current_scope(request))
@@ -176,7 +172,13 @@ class UserRoutes:
         org_id = _current_scope(request)
         return envelope(self._store.get_role(org_id, path_uuid(request, "role_id", "role")).public_view())
 
-    # -- shared writes -----------------------------------------------------------------------------------
+    # -- shared by both levels, once the organization is known ------------------------------------------
+
+    def _list(self, org_id: str) -> Response:
+        return envelope([user.public_view() for user in self._store.list_users(org_id)])
+
+    def _get(self, request: Request, org_id: str) -> Response:
+        return envelope(self._store.get_user(org_id, _user_id(request)).public_view())
 
     async def _create(self, request: Request, org_id: str) -> Response:
         def create(body: bytes) -> Response:
