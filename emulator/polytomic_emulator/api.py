@@ -72,7 +72,7 @@ class OrganizationRoutes:
             record = self._store.create(parse_organization_request(body))
             return envelope(record.public_view())
 
-        return await self._idempotent(request, caller, create)
+        return await idempotent_write(self._emulator, request, caller, create)
 
     async def update_organization(self, request: Request) -> Response:
         caller = current_caller(request)
@@ -84,7 +84,7 @@ class OrganizationRoutes:
             record = self._store.replace(org_id, parse_organization_request(body))
             return envelope(record.public_view())
 
-        return await self._idempotent(request, caller, update)
+        return await idempotent_write(self._emulator, request, caller, update)
 
     async def delete_organization(self, request: Request) -> Response:
         caller = current_caller(request)
@@ -97,12 +97,7 @@ class OrganizationRoutes:
                 return envelope(record.public_view())
             return Response(status_code=204)
 
-        return await self._idempotent(request, caller, delete)
-
-    async def _idempotent(
-        self, request: Request, caller: Caller, handle: Callable[[bytes], Response]
-    ) -> Response:
-        return await idempotent_write(self._emulator, request, caller, handle)
+        return await idempotent_write(self._emulator, request, caller, delete)
 
 
 class Sealing(Protocol):
