@@ -24,7 +24,9 @@ from .settings import (
     IDEMPOTENCY_TTL_S,
     IDLE_TIMEOUT_S,
     JOURNAL_CAPACITY,
+    MAX_HEAD_BYTES,
     MAX_UNAUTHENTICATED_CONNECTIONS,
+    UNAUTHENTICATED_GRACE_S,
 )
 
 PROG = "polytomic-emulator"
@@ -99,6 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
         "beyond this closes the oldest of them (default %(default)s)",
     )
     parser.add_argument(
+        "--unauthenticated-grace",
+        type=float,
+        default=UNAUTHENTICATED_GRACE_S,
+        metavar="SECONDS",
+        help="an unauthenticated connection younger than this is never closed to make room for another "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-head-bytes",
+        type=int,
+        default=MAX_HEAD_BYTES,
+        metavar="BYTES",
+        help="answer 431 and close the connection when a request head is longer (default %(default)s)",
+    )
+    parser.add_argument(
         "--faults", metavar="JSON", help="initial fault plan, same shape as PUT /_emulator/faults"
     )
     parser.add_argument("--fault-seed", type=int, help="seed for the fault plan's random rates")
@@ -135,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             body_timeout_s=args.body_timeout,
             idle_timeout_s=args.idle_timeout,
             max_unauthenticated_connections=args.max_unauthenticated_connections,
+            unauthenticated_grace_s=args.unauthenticated_grace,
+            max_head_bytes=args.max_head_bytes,
         )
     except (ValueError, ValidationError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

@@ -1,0 +1,148 @@
+"""Issue #27 (an emulator that cannot be stalled), points 10 and 12 of the hostile review, second round:
+
+- a request head is capped in bytes: over the cap it is answered 431 and the connection closed, so a
+  never-ending head can neither grow the emulator's memory nor reach the journal;
+- the cap on unauthenticated connections never evicts a client that has only just connected (it has not
+  had time to send its key): the oldest idle ones past a grace period go first.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from polytomic_emulator.launcher import EmulatorProcess
+
+SLACK_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def capped(kit: Any) -> Iterator[EmulatorProcess]:
+    """An emulator with a long header timeout: only the head's size can end a never-ending head."""
+    flags = ["--header-timeout", "30"]
+    with EmulatorProcess(
+        partner_key=kit.partner_key, admin_token=kit.admin_token, extra_args=flags
+    ) as process:
+        yield process
+
+
+def connect(process: EmulatorProcess) -> socket.socket:
+    address = urlsplit(process.url)
+    assert address.hostname is not None and address.port is not None
+    return socket.create_connection((address.hostname, address.port), timeout=10)
+
+
+def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, bool]:
+    """Everything the server sends until it closes the connection (or `limit` passes), and whether it did."""
+    data, began = b"", time.monotonic()
+    sock.settimeout(0.1)
+    while time.monotonic() - began < limit:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+    return data, False
+
+
+def read_response(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+def padding(size: int) -> bytes:
+    line = b"X-Pad-%06d: " + b"a" * 200 + b"\r\n"
+    return b"".join(line % n for n in range(size // len(line % 0) + 1))
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["complete head", "unfinished head"])
+def test_point_12_a_request_head_over_the_cap_is_431_and_closed(
+    capped: EmulatorProcess, complete: bool
+) -> None:
+    head = b"GET /api/organization HTTP/1.1\r\nHost: e\r\n" + padding(80 * 1024)
+    head += b"\r\n" if complete else b""
+    with connect(capped) as sock:
+        sock.sendall(head)
+        data, closed = read_until_closed(sock, SLACK_S + 1)
+    assert data.startswith(b"HTTP/1.1 431"), data[:200]
+    assert closed
+
+
+def test_point_12_a_head_under_the_cap_is_still_answered(capped: EmulatorProcess, kit: Any) -> None:
+    head = (
+        b"GET /api/organization HTTP/1.1\r\nHost: e\r\n"
+        + f"Authorization: Bearer {kit.partner_key}\r\n".encode()
+        + padding(40 * 1024)
+        + b"\r\n"
+    )
+    with connect(capped) as sock:
+        sock.sendall(head)
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
+
+
+def test_point_12_a_never_ending_head_does_not_grow_memory(capped: EmulatorProcess) -> None:
+    assert capped.pid is not None
+    before = rss_bytes(capped.pid)
+    line = b"X-Pad: " + b"a" * 1000 + b"\r\n"
+    sent, cut_off = 0, False
+    with connect(capped) as sock:
+        sock.sendall(b"GET /api/organization HTTP/1.1\r\nHost: e\r\n")
+        began = time.monotonic()
+        try:
+            while sent < 48 * 1024 * 1024 and time.monotonic() - began < 6:
+                sock.sendall(line * 64)
+                sent += len(line) * 64
+        except OSError:
+            cut_off = True
+        if not cut_off:
+            _, cut_off = read_until_closed(sock, SLACK_S)
+    grown = rss_bytes(capped.pid) - before
+    print(f"sent {sent} bytes; the emulator grew by {grown} bytes")
+    assert cut_off
+    assert grown < 16 * 1024 * 1024
+
+
+def test_point_12_a_fresh_client_is_not_evicted_before_it_sends_its_key(kit: Any) -> None:
+    cap = 4
+    flags = ["--max-unauthenticated-connections", str(cap), "--header-timeout", "60", "--idle-timeout", "60"]
+    authorized = (
+        f"GET /api/organization HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer {kit.partner_key}\r\n\r\n"
+    )
+    with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
+        old = [connect(process) for _ in range(cap)]
+        sockets = list(old)
+        try:
+            time.sleep(1.5)  # past the grace period: these may be evicted
+            real = connect(process)  # a real client, about to send its key
+            sockets.append(real)
+            sockets += [connect(process) for _ in range(cap)]  # a flood right behind it
+            time.sleep(0.2)
+            real.sendall(authorized.encode())
+            assert read_response(real).startswith(b"HTTP/1.1 200")
+            for sock in old:  # the old silent ones made room
+                assert read_until_closed(sock, SLACK_S)[1]
+        finally:
+            for sock in sockets:
+                sock.close()
