@@ -64,7 +64,8 @@ from typing import Any, TypeGuard
 from urllib.parse import unquote_plus
 
 from . import jsonbody
-from .spellings import SecretSpellings, TooCostly
+from .settings import JOURNAL_ANONYMOUS_BACKLOG, JOURNAL_MAX_HEADER_BYTES, JOURNAL_MAX_STORED_SECRETS
+from .spellings import Budget, SecretSpellings, TooCostly
 
 REDACTED = "<redacted>"
 #: Learnt (or replaced) client secrets kept besides those of the organizations in the store.
@@ -86,6 +87,14 @@ _CREATE_PATH = "/api/organizations"
 _ORGANIZATION_PATH = re.compile(r"/api/organizations/[0-9a-fA-F-]{36}")
 #: Header values of unauthenticated requests are cut to this many characters (after redaction).
 MAX_ANONYMOUS_HEADER = 256
+#: The work one entry's redaction may take, in the units of spellings.Budget (roughly a spelling compared):
+#: a fixed allowance plus so much per character of the request. Past it, every text of the entry not yet
+#: redacted is replaced whole by a note ("too costly to redact"), never kept unsearched. A unit is about a
+#: fifth of a microsecond, so the largest entry the journal keeps costs well under a second.
+WORK_PER_ENTRY = 200_000
+WORK_PER_ENTRY_CHARACTER = 16
+#: Methods named as they are in a stub entry (no redaction runs for one); any other is "non-standard".
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
 # Every pattern below runs in time linear in the text (a body of 10,000 unterminated quotes took 24 s while
 # a closing quote was required, each quote scanned to the end): a quoted key is at most 128 characters, and
@@ -135,10 +144,18 @@ class Journal:
         max_bytes: int,
         secrets: Iterable[str] = (),
         stored_secrets: Callable[[], Iterable[str | None]] | None = None,
+        max_header_bytes: int = JOURNAL_MAX_HEADER_BYTES,
+        anonymous_backlog: int = JOURNAL_ANONYMOUS_BACKLOG,
+        max_stored_secrets: int = JOURNAL_MAX_STORED_SECRETS,
     ) -> None:
         self._lock = threading.Lock()
         self._capacity = capacity
         self._max_bytes = max_bytes
+        self._max_header_bytes = max_header_bytes
+        self._anonymous_backlog = anonymous_backlog
+        self._max_stored_secrets = max_stored_secrets
+        #: Entries of unauthenticated requests handed to the journal's thread and not yet written.
+        self._anonymous_pending = 0
         self._entries: deque[tuple[int, bytes]] = deque()
         self._bytes = 0
         self._seq = 0
@@ -146,8 +163,11 @@ class Journal:
         #: The client secrets of the organizations in the store (the store's `client_secrets`).
         self._stored_secrets = stored_secrets
         self._live: frozenset[str] = frozenset()
+        #: How many learnable secrets the store holds when that is over `max_stored_secrets` (else 0):
+        #: then none of them is searched for and every entry is withheld instead.
+        self._overflow = 0
         self._recent: OrderedDict[str, None] = OrderedDict()
-        self._redactor: _Redactor | None = None
+        self._scrub: SecretSpellings | None = None
         self._generation = 0
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal")
 
@@ -158,6 +178,37 @@ class Journal:
         test that has its answer finds the entry; one thread keeps entries in the order they were written."""
         await asyncio.get_running_loop().run_in_executor(self._writer, self.record, facts)
 
+    def submit(self, facts: RequestFacts) -> None:
+        """`record` on the journal's thread without waiting for it: for unauthenticated requests, whose
+        answers must not wait behind anyone's entry (review point 10). At most `anonymous_backlog` of them
+        wait to be written; beyond that the entry is written at once as a stub (method, status, fault; no
+        text of the request, so nothing to redact), so a flood cannot grow the journal's queue."""
+        with self._lock:
+            queued = self._anonymous_pending < self._anonymous_backlog
+            if queued:
+                self._anonymous_pending += 1
+        if queued:
+            self._writer.submit(self._record_anonymous, facts)
+        else:
+            busy = f"journal busy: over {self._anonymous_backlog} anonymous entries waiting"
+            self._store(self._stub(facts, busy))
+
+    def _record_anonymous(self, facts: RequestFacts) -> None:
+        try:
+            self.record(facts)
+        finally:
+            with self._lock:
+                self._anonymous_pending -= 1
+
+    async def settled(self) -> None:
+        """Wait until every entry handed to the journal so far is written (a reader calls this first, so
+        that the entry of an answered anonymous request is there)."""
+        await asyncio.get_running_loop().run_in_executor(self._writer, _nothing)
+
+    def drain(self) -> None:
+        """`settled`, from a thread that is not the event loop's."""
+        self._writer.submit(_nothing).result()
+
     def close(self) -> None:
         """Let the journal's thread end once it has written what it was given."""
         self._writer.shutdown(wait=False)
@@ -167,10 +218,11 @@ class Journal:
         with self._lock:
             self._recent.clear()
             self._live = frozenset(secret for secret in secrets if _learnable(secret))
+            self._overflow = len(self._live) if len(self._live) > self._max_stored_secrets else 0
             self._forget_redactor()
 
     def _forget_redactor(self) -> None:
-        self._redactor = None
+        self._scrub = None
         self._generation += 1
 
     def _learn(self, learnt: str | None) -> None:
@@ -185,6 +237,7 @@ class Journal:
             self._remember(gone)
         if live != self._live:
             self._live = live
+            self._overflow = len(live) if len(live) > self._max_stored_secrets else 0
             self._forget_redactor()
 
     def _remember(self, secret: str) -> None:
@@ -195,18 +248,21 @@ class Journal:
         while len(self._recent) > MAX_RECENT_SECRETS:
             self._recent.popitem(last=False)
 
-    def _current_redactor(self) -> _Redactor:
-        """The redactor for the values known now, built outside the lock (a reader of `entries` never
-        waits for a build); a build that a newer change overtook is used once and not kept."""
+    def _current_scrub(self) -> tuple[SecretSpellings, int]:
+        """The search for the values known now, built outside the lock (a reader of `entries` never waits
+        for a build); a build that a newer change overtook is used once and not kept. With it, how many
+        stored secrets are over the cap (0 if none): those are not in the search."""
         with self._lock:
-            if self._redactor is not None:
-                return self._redactor
-            known, generation = (*self._credentials, *self._live, *self._recent), self._generation
-        redactor = _Redactor(known)
+            overflow = self._overflow
+            if self._scrub is not None:
+                return self._scrub, overflow
+            live = () if overflow else tuple(self._live)
+            known, generation = (*self._credentials, *live, *self._recent), self._generation
+        scrub = SecretSpellings(known, marker=REDACTED)
         with self._lock:
             if generation == self._generation:
-                self._redactor = redactor
-        return redactor
+                self._scrub = scrub
+        return scrub, overflow
 
     def record(self, facts: RequestFacts) -> None:
         keep, learns = len(facts.body) <= MAX_JOURNALED_BODY, facts.authenticated and _accepted_write(facts)
@@ -217,27 +273,65 @@ class Journal:
                 learnt = body.get("client_secret")  # the top-level field only
             with self._lock:
                 self._learn(learnt if isinstance(learnt, str) else None)
-        redactor = self._current_redactor()
+        scrub, overflow = self._current_scrub()
+        if overflow:
+            self._store(
+                self._stub(
+                    facts,
+                    f"too many secrets: {overflow} stored client secrets, over the journal's limit of "
+                    f"{self._max_stored_secrets}; path, query, headers and body not kept",
+                )
+            )
+            return
+        headers, header_bytes = _capped_headers(facts.headers, self._max_header_bytes)
+        size = len(facts.path) + len(facts.query) + header_bytes + (len(facts.body) if keep else 0)
+        redactor = _Redactor(scrub, Budget(WORK_PER_ENTRY + WORK_PER_ENTRY_CHARACTER * size))
         if facts.authenticated and not keep:
             body = _Omitted(f"<body of {len(facts.body)} bytes, not kept (over {MAX_JOURNALED_BODY})>")
-        headers = redactor.headers(facts.headers)
+        kept_headers = redactor.headers(headers)
+        if len(headers) < len(facts.headers):
+            dropped = facts.headers[len(headers) :]
+            note = f"{len(dropped)} headers of {sum(len(n) + len(v) for n, v in dropped)} bytes"
+            kept_headers["<not kept>"] = f"{note}, over the journal's limit of {self._max_header_bytes}"
         if not facts.authenticated:
-            headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in headers.items()}
-        entry: dict[str, Any] = {
+            kept_headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in kept_headers.items()}
+        entry = self._head(facts)
+        entry.update(
+            path=redactor.text(_bounded(facts.path)),
+            query=redactor.query(_bounded(facts.query)),
+            headers=kept_headers,
+            body=redactor.body(body),
+        )
+        self._store(entry)
+
+    @staticmethod
+    def _head(facts: RequestFacts) -> dict[str, Any]:
+        """The fields of an entry that hold nothing a client chose (but the method, which is a token)."""
+        return {
             "time": datetime.fromtimestamp(facts.started_at, UTC).isoformat(timespec="milliseconds")[:-6]
             + "Z",
             "method": facts.method,
-            "path": redactor.text(_bounded(facts.path)),
-            "query": redactor.query(_bounded(facts.query)),
+            "path": None,
+            "query": None,
             "status": facts.status,
             "fault": facts.fault,
             "latency_ms": facts.latency_ms,
             "replayed": facts.replayed,
             "error_key": facts.error_key,
             "duration_ms": round(facts.duration_ms, 3),
-            "headers": headers,
-            "body": redactor.body(body),
+            "headers": {},
+            "body": None,
         }
+
+    def _stub(self, facts: RequestFacts, why: str) -> dict[str, Any]:
+        """An entry that keeps nothing of the request's text (so needs no redaction), saying why."""
+        entry = self._head(facts)
+        if entry["method"] not in _METHODS:
+            entry["method"] = "non-standard"
+        entry["redacted"] = why
+        return entry
+
+    def _store(self, entry: dict[str, Any]) -> None:
         serialized = json.dumps(entry).encode()
         with self._lock:
             self._seq += 1
@@ -250,6 +344,7 @@ class Journal:
                 self._bytes -= len(self._entries.popleft()[1])
 
     def entries(self, *, since: int = 0) -> list[dict[str, Any]]:
+        """The entries written so far after `since` (call `settled` first to include those on their way)."""
         with self._lock:
             kept = [data for seq, data in self._entries if seq > since]
         return [json.loads(data) for data in kept]
@@ -269,6 +364,22 @@ class _Text(str):
 
 class _Omitted(str):
     """What the journal says instead of a body or text too long to redact in bounded time."""
+
+
+def _nothing() -> None:
+    """What the journal's thread runs to tell that everything before it is written."""
+
+
+def _capped_headers(raw: list[tuple[bytes, bytes]], limit: int) -> tuple[list[tuple[bytes, bytes]], int]:
+    """The leading headers whose names and values add up to at most `limit` bytes, and their size: a head
+    is capped (server.py) but many heads are journaled, and each header is redacted on its own."""
+    kept, size = [], 0
+    for name, value in raw:
+        if size + len(name) + len(value) > limit:
+            break
+        kept.append((name, value))
+        size += len(name) + len(value)
+    return kept, size
 
 
 def _bounded(text: str) -> str:
@@ -319,17 +430,23 @@ def _accepted_write(facts: RequestFacts) -> bool:
 
 
 class _Redactor:
-    """Redaction with one fixed set of known values (rebuilt by the journal when the set changes)."""
+    """Redaction of one entry: a search for the values known now, and the work the entry may take."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._scrub = SecretSpellings(secrets, marker=REDACTED)
+    def __init__(self, scrub: SecretSpellings, budget: Budget) -> None:
+        self._scrub = scrub
+        self._budget = budget
+
+    def _found_in(self, text: str) -> bool:
+        return self._scrub.found_in(text, self._budget)
 
     def text(self, value: str) -> str:
         """Every known value removed, in any encoding, also from tokens that decode to one."""
         if isinstance(value, _Omitted):
             return str(value)
+        if not value:
+            return value
         try:
-            return _TOKEN.sub(self._token, self._scrub(value)) if value else value
+            return _TOKEN.sub(self._token, self._scrub(value, self._budget))
         except TooCostly:  # dropped whole: cheaper than searching it, and safe
             return f"<{len(value)} characters, not kept: too costly to redact>"
 
@@ -338,7 +455,7 @@ class _Redactor:
         if len(token) < self._scrub.shortest:  # every encoding is at least as long as what it encodes
             return token
         decoded = _decodings(token, self._scrub.shortest)
-        return REDACTED if any(self._scrub.found_in(d) for d in decoded) else token
+        return REDACTED if any(self._found_in(d) for d in decoded) else token
 
     def query(self, query: str) -> str:
         return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
@@ -382,7 +499,7 @@ class _Redactor:
         """A body that is not JSON: secret fields by name, then string literals that decode to a known
         value, then every known value in any encoding."""
         try:
-            if any(self._scrub.found_in(reading) for reading in getattr(text, "alternatives", ())):
+            if any(self._found_in(reading) for reading in getattr(text, "alternatives", ())):
                 return f"<{len(text)} characters, not kept: a known secret in UTF-16 or UTF-32>"
             text = _MULTIPART_PART.sub(_redact_multipart_part, text)
             text = _TEXT_PAIR.sub(_redact_text_pair, text)
@@ -394,7 +511,7 @@ class _Redactor:
 
     def _json_string(self, match: re.Match[str]) -> str:
         decoded = _decode_quoted(match.group())
-        return f'"{REDACTED}"' if self._scrub.found_in(decoded) else match.group()
+        return f'"{REDACTED}"' if self._found_in(decoded) else match.group()
 
 
 def _decode_quoted(literal: str) -> str:

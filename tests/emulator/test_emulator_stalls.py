@@ -2,6 +2,8 @@
 
 - a request head is capped in bytes: over the cap it is answered 431 and the connection closed, so a
   never-ending head can neither grow the emulator's memory nor reach the journal;
+- the header bytes journaled per entry are capped, and answers to unauthenticated requests never wait for
+  the journal (so a burst of them cannot hold up anyone's answer);
 - the cap on unauthenticated connections never evicts a client that has only just connected (it has not
   had time to send its key): the oldest idle ones past a grace period go first.
 """
@@ -9,6 +11,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from starlette.testclient import TestClient
 
+from polytomic_emulator.journal import Journal, RequestFacts
 from polytomic_emulator.launcher import EmulatorProcess
 
 SLACK_S = 2.0
@@ -122,6 +127,82 @@ def test_point_12_a_never_ending_head_does_not_grow_memory(capped: EmulatorProce
     print(f"sent {sent} bytes; the emulator grew by {grown} bytes")
     assert cut_off
     assert grown < 16 * 1024 * 1024
+
+
+def anonymous_facts(headers: list[tuple[bytes, bytes]], *, authenticated: bool = False) -> RequestFacts:
+    return RequestFacts(
+        method="GET",
+        path="/api/organization",
+        query="",
+        headers=headers,
+        body=b"",
+        status=200 if authenticated else 401,
+        fault=None,
+        latency_ms=0,
+        replayed=False,
+        error_key=None,
+        duration_ms=1.0,
+        started_at=1_750_000_000.0,
+        authenticated=authenticated,
+    )
+
+
+@pytest.mark.parametrize("authenticated", [False, True], ids=["anonymous", "authenticated"])
+def test_point_10_the_header_bytes_journaled_per_entry_are_capped(kit: Any, authenticated: bool) -> None:
+    cap = 16 * 1024
+    journal = Journal(capacity=10, max_bytes=10**9, secrets=(kit.partner_key,), max_header_bytes=cap)
+    headers = [(b"authorization", f"Bearer {kit.partner_key}".encode())]
+    headers += [(b"x-pad-%05d" % n, b"abcd" * 256) for n in range(3000)]  # 3 MiB of headers
+    headers.append((b"x-late", kit.partner_key.encode()))
+    began = time.perf_counter()
+    journal.record(anonymous_facts(headers, authenticated=authenticated))
+    took = time.perf_counter() - began
+    entry = journal.entries()[-1]
+    kept = sum(len(name) + len(value) for name, value in entry["headers"].items())
+    assert kept <= cap + 200, kept
+    assert entry["headers"]["authorization"] == "Bearer <redacted>"
+    assert kit.partner_key not in str(entry)
+    assert any("not kept" in name for name in entry["headers"]), list(entry["headers"])[-3:]
+    assert took < 1.0, took
+
+
+def test_point_10_an_anonymous_answer_does_not_wait_for_the_journal(
+    client: TestClient, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = Journal.record
+
+    def slow_record(self: Journal, facts: RequestFacts) -> None:
+        if not facts.authenticated:
+            time.sleep(1.5)  # a journal busy with a costly entry
+        record(self, facts)
+
+    monkeypatch.setattr(Journal, "record", slow_record)
+    began = time.perf_counter()
+    assert client.get("/api/organization").status_code == 401
+    assert time.perf_counter() - began < 1.0
+    # A reader of the journal still finds the entry: it waits for what was written before it asked.
+    entries = client.get("/_emulator/journal", headers=kit.admin).json()["data"]
+    assert [e["status"] for e in entries] == [401]
+
+
+def test_point_10_a_burst_of_anonymous_requests_is_journaled_within_a_bounded_backlog(kit: Any) -> None:
+    journal = Journal(capacity=10_000, max_bytes=10**9, secrets=(kit.partner_key,), anonymous_backlog=4)
+    gate = threading.Event()
+    record = journal.record
+
+    def blocked(facts: RequestFacts) -> None:
+        gate.wait(5)
+        record(facts)
+
+    journal.record = blocked  # type: ignore[method-assign]
+    for _ in range(20):
+        journal.submit(anonymous_facts([(b"x-key", kit.partner_key.encode())]))
+    gate.set()
+    journal.drain()
+    entries = journal.entries()
+    assert len(entries) == 20
+    assert sum(1 for e in entries if e["headers"] == {}) >= 15  # beyond the backlog: a stub, no headers
+    assert kit.partner_key not in str(entries)
 
 
 def test_point_12_a_fresh_client_is_not_evicted_before_it_sends_its_key(kit: Any) -> None:
