@@ -332,7 +332,11 @@ class Journal:
         return entry
 
     def _store(self, entry: dict[str, Any]) -> None:
-        serialized = json.dumps(entry).encode()
+        try:
+            serialized = json.dumps(entry, allow_nan=False).encode()
+        except ValueError:  # never expected (bodies are made safe when parsed); never a broken journal
+            entry["body"] = "<body not kept: not serialisable>"
+            serialized = json.dumps(entry, allow_nan=False).encode()
         with self._lock:
             self._seq += 1
             data = b'{"seq": %d, ' % self._seq + serialized[1:]
@@ -393,16 +397,44 @@ def _parse_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return jsonbody.loads(raw)
+        return _serialisable(jsonbody.loads(raw))
     except ValueError:
         pass
     try:
-        text = _Text(jsonbody.decode(raw))
+        text = _Text(_unsurrogate(jsonbody.decode(raw)))
     except ValueError:
         text = _Text(raw.decode("utf-8", errors="replace"))
     if "\x00" in text:  # perhaps UTF-16 or UTF-32 that JSON's detection missed: keep every reading
         text.alternatives = tuple(_wide_readings(raw))
     return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _unsurrogate(text: str) -> str:
+    """`text` with each lone UTF-16 surrogate (``"\\ud800"`` in JSON, or UTF-16 bytes decoded with
+    surrogatepass) written as its escape, six characters: no UTF-8 encoder accepts one, so the journal
+    could not be sent (review point 13). Done before redaction, so that the redactor sees the final text."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _serialisable(value: Any) -> Any:
+    """A parsed JSON body as strict JSON can carry it: NaN and the infinities (json.loads accepts them,
+    ``1e999`` too) become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``, and lone surrogates in
+    strings and keys become escapes (`_unsurrogate`). Nesting is at most jsonbody.MAX_DEPTH deep."""
+    if isinstance(value, dict):
+        return {_unsurrogate(key): _serialisable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_serialisable(item) for item in value]
+    if isinstance(value, str):
+        return _unsurrogate(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NON_FINITE.get(value, "NaN")
+    return value
 
 
 def _wide_readings(raw: bytes) -> list[str]:
