@@ -106,7 +106,13 @@ _FORM_PAIR = re.compile(r"(?<![^&;?\s])([^=&;\s]+)=([^&;\s]*)")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 # A run that may be an encoded secret: percent-encoded, or base64 (Basic auth credentials).
 _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
-_BASE64 = re.compile(r"[A-Za-z0-9+/]+")
+# A run of base64 or base64url characters (a token holds one or more, between ``.``, ``=``, ``%``...).
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]+")
+# Base64 wrapped in lines (MIME and PEM wrap at 76 columns, a folded header indents its lines). It starts
+# only where a run starts and every quantifier is possessive: linear in the text, whatever the text.
+_WRAPPED_BASE64 = re.compile(
+    r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{4,}+={0,2}+(?:[ \t]*+\r?\n[ \t]*+[A-Za-z0-9+/_-]++={0,2}+)++"
+)
 
 
 def is_secret_field(name: str) -> bool:
@@ -478,7 +484,9 @@ class _Redactor:
         if not value:
             return value
         try:
-            return _TOKEN.sub(self._token, self._scrub(value, self._budget))
+            scrubbed = self._scrub(value, self._budget)
+            scrubbed = _WRAPPED_BASE64.sub(self._wrapped, scrubbed) if "\n" in scrubbed else scrubbed
+            return _TOKEN.sub(self._token, scrubbed)
         except TooCostly:  # dropped whole: cheaper than searching it, and safe
             return f"<{len(value)} characters, not kept: too costly to redact>"
 
@@ -488,6 +496,18 @@ class _Redactor:
             return token
         decoded = _decodings(token, self._scrub.shortest)
         return REDACTED if any(self._found_in(d) for d in decoded) else token
+
+    def _wrapped(self, match: re.Match[str]) -> str:
+        """Base64 wrapped in lines (MIME, PEM: 76 columns): decoded as one token."""
+        joined = re.sub(r"\s+", "", match.group())
+        if len(joined) < self._scrub.shortest:
+            return match.group()
+        decoded = _decodings(joined, self._scrub.shortest)
+        return REDACTED if any(self._found_in(d) for d in decoded) else match.group()
+
+    def _holds_secret(self, text: str) -> bool:
+        """Whether `text` holds a known value, as it is or in a token that decodes to one."""
+        return self.text(text) != text
 
     def query(self, query: str) -> str:
         return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
@@ -542,8 +562,14 @@ class _Redactor:
         return self.text(text)
 
     def _json_string(self, match: re.Match[str]) -> str:
-        decoded = _decode_quoted(match.group())
-        return f'"{REDACTED}"' if self._found_in(decoded) else match.group()
+        """A string literal whose decoded text holds a known value (as it is, or in a token of it: base64
+        wrapped with ``\\n`` escapes, or with ``\\/`` for ``/``, is whole only once decoded) is replaced
+        whole."""
+        literal = match.group()
+        decoded = _decode_quoted(literal)
+        if self._found_in(decoded) or ("\\" in literal and self._holds_secret(decoded)):
+            return f'"{REDACTED}"'
+        return literal
 
 
 def _decode_quoted(literal: str) -> str:
@@ -571,24 +597,31 @@ def _redact_form_pair(match: re.Match[str]) -> str:
 
 
 def _decodings(token: str, shortest: int, depth: int = 2) -> list[str]:
-    """What a token may stand for: its percent-decoding, and its base64 decoding when that is long enough
-    to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes), each decoded again
-    (base64 sent percent-encoded, in a query) up to `depth` levels. Base64 of bytes that are not UTF-8
-    (latin-1 text, a secret among binary bytes) is read both as UTF-8 and as latin-1, which keeps every
-    ASCII character where it was."""
+    """What a token may stand for: its percent-decoding, and the base64 decoding of each run of base64
+    characters in it long enough to hold a value of `shortest` characters (base64 is 4/3 as long as what it
+    encodes), each decoded again (base64 sent percent-encoded, in a query) up to `depth` levels.
+
+    A token is split into runs at every character base64 does not use, so that base64 behind a ``.`` (the
+    parts of a JWT) or an ``=`` is decoded on its own; and each run is decoded from each of its first four
+    characters, so that base64 behind other base64 characters (a path ``a/b/<base64>``: ``/`` is a base64
+    character) is decoded in its own alignment. Base64 of bytes that are not UTF-8 (latin-1 text, a secret
+    among binary bytes) is read both as UTF-8 and as latin-1, which keeps every ASCII character where it
+    was."""
     found: list[str] = []
     if "%" in token or "+" in token:
         found.append(unquote_plus(token))
-    unpadded = token.rstrip("=").translate(_URLSAFE)
-    if len(unpadded) % 4 == 1:  # not base64 as it stands; perhaps one stray character at the end
-        unpadded = unpadded[:-1]
-    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(unpadded):
-        with contextlib.suppress(binascii.Error, ValueError):
-            data = base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), validate=True)
-            try:
-                found.append(data.decode("utf-8"))
-            except UnicodeDecodeError:
-                found += [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
+    least = math.ceil(4 * shortest / 3)
+    for run in _BASE64_RUN.findall(token):
+        run = run.translate(_URLSAFE)
+        for skip in range(min(4, len(run) - least + 1)):
+            piece = run[skip:]
+            piece = piece[: len(piece) - 1] if len(piece) % 4 == 1 else piece  # a stray last character
+            with contextlib.suppress(binascii.Error, ValueError):
+                data = base64.b64decode(piece + "=" * (-len(piece) % 4), validate=True)
+                try:
+                    found.append(data.decode("utf-8"))
+                except UnicodeDecodeError:
+                    found += [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
     if depth > 1:
         found += [
             deeper for text in found if text != token for deeper in _decodings(text, shortest, depth - 1)
