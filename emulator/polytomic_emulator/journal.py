@@ -21,10 +21,11 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
   letter case, in every spelling a client can send (raw, JSON-escaped, URL-encoded, nested: see
   spellings.py), also inside a token that decodes to them, twice over: percent-encoded, a JSON string with
   ``\\u`` escapes, base64 or base64url at any alignment, padded or not (Basic auth), of UTF-8 or of any
-  other bytes (read as latin-1 too). A text too costly to search (spellings.TooCostly) or too long
-  (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`) is replaced whole by a note of its length, never kept in
-  part. Known values are the server's credentials (partner key, API keys, admin token, always) and client
-  secrets:
+  other bytes (read as latin-1 too), wherever it sits in a token (behind a ``/``, in the ``.``-joined parts
+  of a JWT) or wrapped in lines (MIME, PEM). A text too costly to search (spellings.TooCostly: the work per
+  entry is bounded, `WORK_PER_ENTRY`) or too long (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`, and the
+  headers past `max_header_bytes`) is replaced whole by a note of its length, never kept in part. Known
+  values are the server's credentials (partner key, API keys, admin token, always) and client secrets:
 
   - learnt only from the field that carries one, the top-level ``client_secret`` of an *accepted* (2xx)
     create (``POST /api/organizations``) or update (``PUT /api/organizations/{id}``). Anything else any
@@ -35,11 +36,17 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
     a credential and would garble unrelated text; a longer one would make every redaction slower. Both
     are still redacted by field name.
   - the secrets of the organizations in the store are always known (re-read from the store after every
-    accepted write, so bounded by the store's own size) and can never be evicted by learning; besides them
-    at most `MAX_RECENT_SECRETS` recently learnt or replaced ones are kept, least recently used dropped
-    first. A reset starts over from the store.
+    accepted write) and can never be evicted by learning; besides them at most `MAX_RECENT_SECRETS`
+    recently learnt or replaced ones are kept, least recently used dropped first. A reset starts over from
+    the store. With more than `max_stored_secrets` in the store, none of them is searched for and every
+    entry is withheld instead (a stub: method, status, fault and ``"redacted"`` saying why): searching for
+    only some would let the others through silently.
 - A request without a valid key is kept without its body: status, path, query and headers say it was
-  refused, which is all a reader needs; its body is nobody's business and could be a megabyte.
+  refused, which is all a reader needs; its body is nobody's business and could be a megabyte. Its answer
+  does not wait for its entry (`submit`); at most `anonymous_backlog` such entries wait, and beyond that
+  one is written at once as a stub. A reader calls `settled` first, so it still finds them.
+- Bodies are kept as strict JSON (`_serialisable`): NaN and the infinities as strings, lone surrogates as
+  their escapes, so the journal can always be sent.
 - Entries are stored serialized, and the journal keeps the last `capacity` of them, at most `max_bytes` in
   all (the newest entry is always kept). It does not survive a restart. ``seq`` keeps counting across
   ``clear()`` so that a reader can ask for entries after a given seq.
