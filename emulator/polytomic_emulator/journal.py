@@ -43,8 +43,10 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
     only some would let the others through silently.
 - A request without a valid key is kept without its body: status, path, query and headers say it was
   refused, which is all a reader needs; its body is nobody's business and could be a megabyte. Its answer
-  does not wait for its entry (`submit`); at most `anonymous_backlog` such entries wait, and beyond that
-  one is written at once as a stub. A reader calls `settled` first, so it still finds them.
+  does not wait for its entry (`submit`): it is written on a thread of its own, within a small fixed
+  budget (`WORK_PER_ANONYMOUS_ENTRY`), so no other answer waits behind it; at most `anonymous_backlog`
+  such entries wait, and beyond that one is written at once as a stub. A reader calls `settled` first,
+  so it still finds them.
 - Bodies are kept as strict JSON (`_serialisable`): NaN and the infinities as strings, lone surrogates as
   their escapes, so the journal can always be sent.
 - Entries are stored serialized, and the journal keeps the last `capacity` of them, at most `max_bytes` in
@@ -100,6 +102,9 @@ MAX_ANONYMOUS_HEADER = 256
 #: fifth of a microsecond, so the largest entry the journal keeps costs well under a second.
 WORK_PER_ENTRY = 200_000
 WORK_PER_ENTRY_CHARACTER = 16
+#: The work the entry of a request without a valid key may take, whatever its size (a few milliseconds): such
+#: an entry only needs to show that the request was refused, and a backlog of them drains quickly.
+WORK_PER_ANONYMOUS_ENTRY = 20_000
 #: Methods named as they are in a stub entry (no redaction runs for one); any other is "non-standard".
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
@@ -183,6 +188,9 @@ class Journal:
         self._scrub: SecretSpellings | None = None
         self._generation = 0
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal")
+        #: Entries of unauthenticated requests have a thread of their own, so that an answer that waits for
+        #: its entry never waits behind theirs.
+        self._anonymous_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal-anon")
 
     async def write(self, facts: RequestFacts) -> None:
         """`record` on the journal's own thread, never on the event loop: redaction takes time linear in
@@ -201,7 +209,7 @@ class Journal:
             if queued:
                 self._anonymous_pending += 1
         if queued:
-            self._writer.submit(self._record_anonymous, facts)
+            self._anonymous_writer.submit(self._record_anonymous, facts)
         else:
             busy = f"journal busy: over {self._anonymous_backlog} anonymous entries waiting"
             self._store(self._stub(facts, busy))
@@ -216,15 +224,19 @@ class Journal:
     async def settled(self) -> None:
         """Wait until every entry handed to the journal so far is written (a reader calls this first, so
         that the entry of an answered anonymous request is there)."""
-        await asyncio.get_running_loop().run_in_executor(self._writer, _nothing)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._anonymous_writer, _nothing)
+        await loop.run_in_executor(self._writer, _nothing)
 
     def drain(self) -> None:
         """`settled`, from a thread that is not the event loop's."""
+        self._anonymous_writer.submit(_nothing).result()
         self._writer.submit(_nothing).result()
 
     def close(self) -> None:
         """Let the journal's thread end once it has written what it was given."""
         self._writer.shutdown(wait=False)
+        self._anonymous_writer.shutdown(wait=False)
 
     def reset_client_secrets(self, secrets: Iterable[str | None]) -> None:
         """Start over with these client_secret values (the store's, at start-up and after a reset)."""
@@ -298,9 +310,16 @@ class Journal:
             return
         headers, header_bytes = _capped_headers(facts.headers, self._max_header_bytes)
         size = len(facts.path) + len(facts.query) + header_bytes + (len(facts.body) if keep else 0)
-        redactor = _Redactor(scrub, Budget(WORK_PER_ENTRY + WORK_PER_ENTRY_CHARACTER * size))
+        work = (
+            WORK_PER_ENTRY + WORK_PER_ENTRY_CHARACTER * size
+            if facts.authenticated
+            else WORK_PER_ANONYMOUS_ENTRY
+        )
+        redactor = _Redactor(scrub, Budget(work))
         if facts.authenticated and not keep:
             body = _Omitted(f"<body of {len(facts.body)} bytes, not kept (over {MAX_JOURNALED_BODY})>")
+        # The path and the query first: if the entry's work runs out, they are what a reader needs most.
+        path, query = redactor.text(_bounded(facts.path)), redactor.query(_bounded(facts.query))
         kept_headers = redactor.headers(headers)
         if len(headers) < len(facts.headers):
             dropped = facts.headers[len(headers) :]
@@ -310,8 +329,8 @@ class Journal:
             kept_headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in kept_headers.items()}
         entry = self._head(facts)
         entry.update(
-            path=redactor.text(_bounded(facts.path)),
-            query=redactor.query(_bounded(facts.query)),
+            path=path,
+            query=query,
             headers=kept_headers,
             body=redactor.body(body),
         )

@@ -185,6 +185,39 @@ def test_point_10_an_anonymous_answer_does_not_wait_for_the_journal(
     assert [e["status"] for e in entries] == [401]
 
 
+def test_point_10_an_authenticated_answer_does_not_wait_behind_anonymous_entries(
+    client: TestClient, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = Journal.record
+
+    def slow_record(self: Journal, facts: RequestFacts) -> None:
+        if not facts.authenticated:
+            time.sleep(1.5)  # a backlog of costly anonymous entries
+        record(self, facts)
+
+    monkeypatch.setattr(Journal, "record", slow_record)
+    for _ in range(2):
+        assert client.get("/api/organization").status_code == 401
+    began = time.perf_counter()
+    assert client.get("/api/organization", headers=kit.partner).status_code == 200
+    assert time.perf_counter() - began < 1.0
+    entries = client.get("/_emulator/journal", headers=kit.admin).json()["data"]
+    assert sorted(e["status"] for e in entries) == [200, 401, 401]
+
+
+def test_point_10_an_anonymous_entry_costs_little_whatever_its_headers(kit: Any) -> None:
+    """Anonymous entries get a small fixed budget: a backlog of them drains quickly."""
+    journal = Journal(capacity=10, max_bytes=10**9, secrets=(kit.partner_key,))
+    journal.reset_client_secrets([f'abcdefgh{n:03d}<>&"/%' for n in range(64)])  # anchor "abcd"
+    headers = [(b"x-a%04d" % n, b"abcd" * 60) for n in range(240)]  # a 60 KiB head, all anchors
+    began = time.perf_counter()
+    for _ in range(20):
+        journal.record(anonymous_facts(headers))
+    per_entry = (time.perf_counter() - began) / 20
+    assert per_entry < 0.02, per_entry
+    assert kit.partner_key not in str(journal.entries())
+
+
 def test_point_10_a_burst_of_anonymous_requests_is_journaled_within_a_bounded_backlog(kit: Any) -> None:
     journal = Journal(capacity=10_000, max_bytes=10**9, secrets=(kit.partner_key,), anonymous_backlog=4)
     gate = threading.Event()
