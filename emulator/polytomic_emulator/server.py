@@ -69,8 +69,9 @@ class ConnectionLimits:
     #: A keep-alive connection with no new request after a response.
     idle_timeout_s: float
     #: Connections on which no request has yet shown a valid credential (silent ones, half-sent heads,
-    #: anonymous requests); a new one beyond this closes the oldest of them at once, so such connections
-    #: cannot lock anyone out. A connection that has authenticated is no longer counted.
+    #: anonymous requests); a new one beyond this closes the oldest of them past `unauthenticated_grace_s` at
+    #: once, so such connections cannot lock anyone out. A connection that has authenticated is no longer
+    #: counted.
     max_unauthenticated: int
     #: A connection younger than this is never closed to make room: a real client has connected but not yet
     #: sent its key. When every counted connection is that young, the cap is exceeded, up to twice over;

@@ -260,3 +260,23 @@ def test_point_12_a_fresh_client_is_not_evicted_before_it_sends_its_key(kit: Any
         finally:
             for sock in sockets:
                 sock.close()
+
+
+def test_point_12_fresh_connections_beyond_twice_the_cap_are_refused(kit: Any) -> None:
+    """Within the grace period the cap may be exceeded, but only twice over: descriptors stay bounded."""
+    cap = 2
+    flags = ["--max-unauthenticated-connections", str(cap), "--header-timeout", "60"]
+    with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
+        sockets = [connect(process) for _ in range(2 * cap)]
+        try:
+            time.sleep(0.1)
+            sockets.append(extra := connect(process))
+            assert read_until_closed(extra, SLACK_S)[1]  # closed at once: all others are within the grace
+            assert not read_until_closed(sockets[-2], 0.3)[1]
+            time.sleep(1.2)  # now the oldest may make room
+            sockets.append(late := connect(process))
+            assert read_until_closed(sockets[0], SLACK_S)[1]
+            assert not read_until_closed(late, 0.3)[1]
+        finally:
+            for sock in sockets:
+                sock.close()
