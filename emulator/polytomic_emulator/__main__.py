@@ -23,8 +23,13 @@ from .settings import (
     HEADER_TIMEOUT_S,
     IDEMPOTENCY_TTL_S,
     IDLE_TIMEOUT_S,
+    JOURNAL_ANONYMOUS_BACKLOG,
     JOURNAL_CAPACITY,
+    JOURNAL_MAX_HEADER_BYTES,
+    JOURNAL_MAX_STORED_SECRETS,
+    MAX_HEAD_BYTES,
     MAX_UNAUTHENTICATED_CONNECTIONS,
+    UNAUTHENTICATED_GRACE_S,
 )
 
 PROG = "polytomic-emulator"
@@ -96,7 +101,45 @@ def build_parser() -> argparse.ArgumentParser:
         default=MAX_UNAUTHENTICATED_CONNECTIONS,
         metavar="N",
         help="connections on which no request has shown a valid key or admin token yet; a new one "
-        "beyond this closes the oldest of them (default %(default)s)",
+        "beyond this closes the oldest of them past the grace period (default %(default)s)",
+    )
+    parser.add_argument(
+        "--unauthenticated-grace",
+        type=float,
+        default=UNAUTHENTICATED_GRACE_S,
+        metavar="SECONDS",
+        help="an unauthenticated connection younger than this is never closed to make room for another "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-head-bytes",
+        type=int,
+        default=MAX_HEAD_BYTES,
+        metavar="BYTES",
+        help="answer 431 and close the connection when a request head is longer (default %(default)s)",
+    )
+    parser.add_argument(
+        "--journal-max-header-bytes",
+        type=int,
+        default=JOURNAL_MAX_HEADER_BYTES,
+        metavar="BYTES",
+        help="header bytes journaled per entry; the rest is a note of their size (default %(default)s)",
+    )
+    parser.add_argument(
+        "--journal-anonymous-backlog",
+        type=int,
+        default=JOURNAL_ANONYMOUS_BACKLOG,
+        metavar="N",
+        help="unauthenticated requests whose entries may wait to be written; beyond it an entry is a stub "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--journal-max-stored-secrets",
+        type=int,
+        default=JOURNAL_MAX_STORED_SECRETS,
+        metavar="N",
+        help="stored client secrets the journal redacts value by value; with more stored, every entry is "
+        "withheld (default %(default)s)",
     )
     parser.add_argument(
         "--faults", metavar="JSON", help="initial fault plan, same shape as PUT /_emulator/faults"
@@ -135,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             body_timeout_s=args.body_timeout,
             idle_timeout_s=args.idle_timeout,
             max_unauthenticated_connections=args.max_unauthenticated_connections,
+            unauthenticated_grace_s=args.unauthenticated_grace,
+            max_head_bytes=args.max_head_bytes,
+            journal_max_header_bytes=args.journal_max_header_bytes,
+            journal_anonymous_backlog=args.journal_anonymous_backlog,
+            journal_max_stored_secrets=args.journal_max_stored_secrets,
         )
     except (ValueError, ValidationError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

@@ -59,6 +59,9 @@ def create_app(
         max_bytes=settings.journal_max_bytes,
         secrets=settings.secrets,
         stored_secrets=store.client_secrets,
+        max_header_bytes=settings.journal_max_header_bytes,
+        anonymous_backlog=settings.journal_anonymous_backlog,
+        max_stored_secrets=settings.journal_max_stored_secrets,
     )
     journal.reset_client_secrets(store.client_secrets())
     emulator = Emulator(settings, store, journal, FaultInjector(seed=settings.fault_seed, plan=faults), clock)

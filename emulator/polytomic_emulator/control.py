@@ -59,6 +59,7 @@ class ControlRoutes:
             since = int(request.query_params.get("since", "0"))
         except ValueError:
             raise Unprocessable("since must be an integer", key="validation_failed") from None
+        await self._emulator.journal.settled()  # entries of answered anonymous requests on their way
         return envelope(self._emulator.journal.entries(since=since))
 
     async def clear_journal(self, request: Request) -> Response:

@@ -21,11 +21,13 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
   letter case, in every spelling a client can send (raw, JSON-escaped, URL-encoded, nested: see
   spellings.py), also inside a token that decodes to them, twice over: percent-encoded, a JSON string with
   ``\\u`` escapes, base64 or base64url at any alignment, padded or not (Basic auth), of UTF-8 or of any
-  other bytes (read as latin-1 too). A text too costly to search (spellings.TooCostly) or too long
-  (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`) is replaced whole by a note of its length, never kept in
-  part. Known values are the server's credentials (partner key, API keys, admin token, always), the API
-  keys minted for users while it runs (the newest `MAX_MINTED_KEYS`; text of a minted key's shape is
-  redacted whatever its origin, so one minted before a restart is too) and client secrets:
+  other bytes (read as latin-1 too), wherever it sits in a token (behind a ``/``, in the ``.``-joined parts
+  of a JWT) or wrapped in lines (MIME, PEM). A text too costly to search (spellings.TooCostly: the work per
+  entry is bounded, `WORK_PER_ENTRY`) or too long (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`, and the
+  headers past `max_header_bytes`) is replaced whole by a note of its length, never kept in part. Known
+  values are the server's credentials (partner key, API keys, admin token, always), the API keys minted
+  for users while it runs (the newest `MAX_MINTED_KEYS`; text of a minted key's shape is redacted whatever
+  its origin, so one minted before a restart is too) and client secrets:
 
   - learnt only from the field that carries one, the top-level ``client_secret`` of an *accepted* (2xx)
     create (``POST /api/organizations``) or update (``PUT /api/organizations/{id}``). Anything else any
@@ -36,11 +38,19 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
     a credential and would garble unrelated text; a longer one would make every redaction slower. Both
     are still redacted by field name.
   - the secrets of the organizations in the store are always known (re-read from the store after every
-    accepted write, so bounded by the store's own size) and can never be evicted by learning; besides them
-    at most `MAX_RECENT_SECRETS` recently learnt or replaced ones are kept, least recently used dropped
-    first. A reset starts over from the store.
+    accepted write) and can never be evicted by learning; besides them at most `MAX_RECENT_SECRETS`
+    recently learnt or replaced ones are kept, least recently used dropped first. A reset starts over from
+    the store. With more than `max_stored_secrets` in the store, none of them is searched for and every
+    entry is withheld instead (a stub: method, status, fault and ``"redacted"`` saying why): searching for
+    only some would let the others through silently.
 - A request without a valid key is kept without its body: status, path, query and headers say it was
-  refused, which is all a reader needs; its body is nobody's business and could be a megabyte.
+  refused, which is all a reader needs; its body is nobody's business and could be a megabyte. Its answer
+  does not wait for its entry (`submit`): it is written on a thread of its own, within a small fixed
+  budget (`WORK_PER_ANONYMOUS_ENTRY`), so no other answer waits behind it; at most `anonymous_backlog`
+  such entries wait, and beyond that one is written at once as a stub. A reader calls `settled` first,
+  so it still finds them.
+- Bodies are kept as strict JSON (`_serialisable`): NaN and the infinities as strings, lone surrogates as
+  their escapes, so the journal can always be sent.
 - Entries are stored serialized, and the journal keeps the last `capacity` of them, at most `max_bytes` in
   all (the newest entry is always kept). It does not survive a restart. ``seq`` keeps counting across
   ``clear()`` so that a reader can ask for entries after a given seq.
@@ -65,7 +75,8 @@ from typing import Any, TypeGuard
 from urllib.parse import unquote_plus
 
 from . import jsonbody
-from .spellings import SecretSpellings, TooCostly
+from .settings import JOURNAL_ANONYMOUS_BACKLOG, JOURNAL_MAX_HEADER_BYTES, JOURNAL_MAX_STORED_SECRETS
+from .spellings import Budget, SecretSpellings, TooCostly
 
 REDACTED = "<redacted>"
 #: Learnt (or replaced) client secrets kept besides those of the organizations in the store.
@@ -91,6 +102,17 @@ MAX_MINTED_KEYS = 256
 _MINTED_KEY = re.compile(r"pk_emu_[0-9a-f]{48}", re.IGNORECASE)
 #: Header values of unauthenticated requests are cut to this many characters (after redaction).
 MAX_ANONYMOUS_HEADER = 256
+#: The work one entry's redaction may take, in the units of spellings.Budget (roughly a spelling compared):
+#: a fixed allowance plus so much per character of the request. Past it, every text of the entry not yet
+#: redacted is replaced whole by a note ("too costly to redact"), never kept unsearched. A unit is about a
+#: fifth of a microsecond, so the largest entry the journal keeps costs well under a second.
+WORK_PER_ENTRY = 200_000
+WORK_PER_ENTRY_CHARACTER = 16
+#: The work the entry of a request without a valid key may take, whatever its size (a few milliseconds): such
+#: an entry only needs to show that the request was refused, and a backlog of them drains quickly.
+WORK_PER_ANONYMOUS_ENTRY = 20_000
+#: Methods named as they are in a stub entry (no redaction runs for one); any other is "non-standard".
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
 # Every pattern below runs in time linear in the text (a body of 10,000 unterminated quotes took 24 s while
 # a closing quote was required, each quote scanned to the end): a quoted key is at most 128 characters, and
@@ -102,7 +124,13 @@ _FORM_PAIR = re.compile(r"(?<![^&;?\s])([^=&;\s]+)=([^&;\s]*)")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 # A run that may be an encoded secret: percent-encoded, or base64 (Basic auth credentials).
 _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
-_BASE64 = re.compile(r"[A-Za-z0-9+/]+")
+# A run of base64 or base64url characters (a token holds one or more, between ``.``, ``=``, ``%``...).
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]+")
+# Base64 wrapped in lines (MIME and PEM wrap at 76 columns, a folded header indents its lines). It starts
+# only where a run starts and every quantifier is possessive: linear in the text, whatever the text.
+_WRAPPED_BASE64 = re.compile(
+    r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{4,}+={0,2}+(?:[ \t]*+\r?\n[ \t]*+[A-Za-z0-9+/_-]++={0,2}+)++"
+)
 
 
 def is_secret_field(name: str) -> bool:
@@ -140,10 +168,18 @@ class Journal:
         max_bytes: int,
         secrets: Iterable[str] = (),
         stored_secrets: Callable[[], Iterable[str | None]] | None = None,
+        max_header_bytes: int = JOURNAL_MAX_HEADER_BYTES,
+        anonymous_backlog: int = JOURNAL_ANONYMOUS_BACKLOG,
+        max_stored_secrets: int = JOURNAL_MAX_STORED_SECRETS,
     ) -> None:
         self._lock = threading.Lock()
         self._capacity = capacity
         self._max_bytes = max_bytes
+        self._max_header_bytes = max_header_bytes
+        self._anonymous_backlog = anonymous_backlog
+        self._max_stored_secrets = max_stored_secrets
+        #: Entries of unauthenticated requests handed to the journal's thread and not yet written.
+        self._anonymous_pending = 0
         self._entries: deque[tuple[int, bytes]] = deque()
         self._bytes = 0
         self._seq = 0
@@ -151,11 +187,17 @@ class Journal:
         #: The client secrets of the organizations in the store (the store's `client_secrets`).
         self._stored_secrets = stored_secrets
         self._live: frozenset[str] = frozenset()
+        #: How many learnable secrets the store holds when that is over `max_stored_secrets` (else 0):
+        #: then none of them is searched for and every entry is withheld instead.
+        self._overflow = 0
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._minted: OrderedDict[str, None] = OrderedDict()
-        self._redactor: _Redactor | None = None
+        self._scrub: SecretSpellings | None = None
         self._generation = 0
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal")
+        #: Entries of unauthenticated requests have a thread of their own, so that an answer that waits for
+        #: its entry never waits behind theirs.
+        self._anonymous_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-journal-anon")
 
     async def write(self, facts: RequestFacts) -> None:
         """`record` on the journal's own thread, never on the event loop: redaction takes time linear in
@@ -164,15 +206,51 @@ class Journal:
         test that has its answer finds the entry; one thread keeps entries in the order they were written."""
         await asyncio.get_running_loop().run_in_executor(self._writer, self.record, facts)
 
+    def submit(self, facts: RequestFacts) -> None:
+        """`record` on the journal's thread without waiting for it: for unauthenticated requests, whose
+        answers must not wait behind anyone's entry (review point 10). At most `anonymous_backlog` of them
+        wait to be written; beyond that the entry is written at once as a stub (method, status, fault; no
+        text of the request, so nothing to redact), so a flood cannot grow the journal's queue."""
+        with self._lock:
+            queued = self._anonymous_pending < self._anonymous_backlog
+            if queued:
+                self._anonymous_pending += 1
+        if queued:
+            self._anonymous_writer.submit(self._record_anonymous, facts)
+        else:
+            busy = f"journal busy: over {self._anonymous_backlog} anonymous entries waiting"
+            self._store(self._stub(facts, busy))
+
+    def _record_anonymous(self, facts: RequestFacts) -> None:
+        try:
+            self.record(facts)
+        finally:
+            with self._lock:
+                self._anonymous_pending -= 1
+
+    async def settled(self) -> None:
+        """Wait until every entry handed to the journal so far is written (a reader calls this first, so
+        that the entry of an answered anonymous request is there)."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._anonymous_writer, _nothing)
+        await loop.run_in_executor(self._writer, _nothing)
+
+    def drain(self) -> None:
+        """`settled`, from a thread that is not the event loop's."""
+        self._anonymous_writer.submit(_nothing).result()
+        self._writer.submit(_nothing).result()
+
     def close(self) -> None:
         """Let the journal's thread end once it has written what it was given."""
         self._writer.shutdown(wait=False)
+        self._anonymous_writer.shutdown(wait=False)
 
     def reset_client_secrets(self, secrets: Iterable[str | None]) -> None:
         """Start over with these client_secret values (the store's, at start-up and after a reset)."""
         with self._lock:
             self._recent.clear()
             self._live = frozenset(secret for secret in secrets if _learnable(secret))
+            self._overflow = len(self._live) if len(self._live) > self._max_stored_secrets else 0
             self._forget_redactor()
 
     def learn_credential(self, value: str) -> None:
@@ -187,7 +265,7 @@ class Journal:
                 self._minted.popitem(last=False)
 
     def _forget_redactor(self) -> None:
-        self._redactor = None
+        self._scrub = None
         self._generation += 1
 
     def _learn(self, learnt: str | None) -> None:
@@ -202,6 +280,7 @@ class Journal:
             self._remember(gone)
         if live != self._live:
             self._live = live
+            self._overflow = len(live) if len(live) > self._max_stored_secrets else 0
             self._forget_redactor()
 
     def _remember(self, secret: str) -> None:
@@ -212,19 +291,22 @@ class Journal:
         while len(self._recent) > MAX_RECENT_SECRETS:
             self._recent.popitem(last=False)
 
-    def _current_redactor(self) -> _Redactor:
-        """The redactor for the values known now, built outside the lock (a reader of `entries` never
-        waits for a build); a build that a newer change overtook is used once and not kept."""
+    def _current_scrub(self) -> tuple[SecretSpellings, int]:
+        """The search for the values known now, built outside the lock (a reader of `entries` never waits
+        for a build); a build that a newer change overtook is used once and not kept. With it, how many
+        stored secrets are over the cap (0 if none): those are not in the search."""
         with self._lock:
-            if self._redactor is not None:
-                return self._redactor
-            known = (*self._credentials, *self._minted, *self._live, *self._recent)
+            overflow = self._overflow
+            if self._scrub is not None:
+                return self._scrub, overflow
+            live = () if overflow else tuple(self._live)
+            known = (*self._credentials, *self._minted, *live, *self._recent)
             generation = self._generation
-        redactor = _Redactor(known)
+        scrub = SecretSpellings(known, marker=REDACTED)
         with self._lock:
             if generation == self._generation:
-                self._redactor = redactor
-        return redactor
+                self._scrub = scrub
+        return scrub, overflow
 
     def record(self, facts: RequestFacts) -> None:
         keep, learns = len(facts.body) <= MAX_JOURNALED_BODY, facts.authenticated and _accepted_write(facts)
@@ -235,28 +317,77 @@ class Journal:
                 learnt = body.get("client_secret")  # the top-level field only
             with self._lock:
                 self._learn(learnt if isinstance(learnt, str) else None)
-        redactor = self._current_redactor()
+        scrub, overflow = self._current_scrub()
+        if overflow:
+            self._store(
+                self._stub(
+                    facts,
+                    f"too many secrets: {overflow} stored client secrets, over the journal's limit of "
+                    f"{self._max_stored_secrets}; path, query, headers and body not kept",
+                )
+            )
+            return
+        headers, header_bytes = _capped_headers(facts.headers, self._max_header_bytes)
+        size = len(facts.path) + len(facts.query) + header_bytes + (len(facts.body) if keep else 0)
+        work = (
+            WORK_PER_ENTRY + WORK_PER_ENTRY_CHARACTER * size
+            if facts.authenticated
+            else WORK_PER_ANONYMOUS_ENTRY
+        )
+        redactor = _Redactor(scrub, Budget(work))
         if facts.authenticated and not keep:
             body = _Omitted(f"<body of {len(facts.body)} bytes, not kept (over {MAX_JOURNALED_BODY})>")
-        headers = redactor.headers(facts.headers)
+        # The path and the query first: if the entry's work runs out, they are what a reader needs most.
+        path, query = redactor.text(_bounded(facts.path)), redactor.query(_bounded(facts.query))
+        kept_headers = redactor.headers(headers)
+        if len(headers) < len(facts.headers):
+            dropped = facts.headers[len(headers) :]
+            note = f"{len(dropped)} headers of {sum(len(n) + len(v) for n, v in dropped)} bytes"
+            kept_headers["<not kept>"] = f"{note}, over the journal's limit of {self._max_header_bytes}"
         if not facts.authenticated:
-            headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in headers.items()}
-        entry: dict[str, Any] = {
+            kept_headers = {name: value[:MAX_ANONYMOUS_HEADER] for name, value in kept_headers.items()}
+        entry = self._head(facts)
+        entry.update(
+            path=path,
+            query=query,
+            headers=kept_headers,
+            body=redactor.body(body),
+        )
+        self._store(entry)
+
+    @staticmethod
+    def _head(facts: RequestFacts) -> dict[str, Any]:
+        """The fields of an entry that hold nothing a client chose (but the method, which is a token)."""
+        return {
             "time": datetime.fromtimestamp(facts.started_at, UTC).isoformat(timespec="milliseconds")[:-6]
             + "Z",
             "method": facts.method,
-            "path": redactor.text(_bounded(facts.path)),
-            "query": redactor.query(_bounded(facts.query)),
+            "path": None,
+            "query": None,
             "status": facts.status,
             "fault": facts.fault,
             "latency_ms": facts.latency_ms,
             "replayed": facts.replayed,
             "error_key": facts.error_key,
             "duration_ms": round(facts.duration_ms, 3),
-            "headers": headers,
-            "body": redactor.body(body),
+            "headers": {},
+            "body": None,
         }
-        serialized = json.dumps(entry).encode()
+
+    def _stub(self, facts: RequestFacts, why: str) -> dict[str, Any]:
+        """An entry that keeps nothing of the request's text (so needs no redaction), saying why."""
+        entry = self._head(facts)
+        if entry["method"] not in _METHODS:
+            entry["method"] = "non-standard"
+        entry["redacted"] = why
+        return entry
+
+    def _store(self, entry: dict[str, Any]) -> None:
+        try:
+            serialized = json.dumps(entry, allow_nan=False).encode()
+        except ValueError:  # never expected (bodies are made safe when parsed); never a broken journal
+            entry["body"] = "<body not kept: not serialisable>"
+            serialized = json.dumps(entry, allow_nan=False).encode()
         with self._lock:
             self._seq += 1
             data = b'{"seq": %d, ' % self._seq + serialized[1:]
@@ -268,6 +399,7 @@ class Journal:
                 self._bytes -= len(self._entries.popleft()[1])
 
     def entries(self, *, since: int = 0) -> list[dict[str, Any]]:
+        """The entries written so far after `since` (call `settled` first to include those on their way)."""
         with self._lock:
             kept = [data for seq, data in self._entries if seq > since]
         return [json.loads(data) for data in kept]
@@ -289,6 +421,22 @@ class _Omitted(str):
     """What the journal says instead of a body or text too long to redact in bounded time."""
 
 
+def _nothing() -> None:
+    """What the journal's thread runs to tell that everything before it is written."""
+
+
+def _capped_headers(raw: list[tuple[bytes, bytes]], limit: int) -> tuple[list[tuple[bytes, bytes]], int]:
+    """The leading headers whose names and values add up to at most `limit` bytes, and their size: a head
+    is capped (server.py) but many heads are journaled, and each header is redacted on its own."""
+    kept, size = [], 0
+    for name, value in raw:
+        if size + len(name) + len(value) > limit:
+            break
+        kept.append((name, value))
+        size += len(name) + len(value)
+    return kept, size
+
+
 def _bounded(text: str) -> str:
     """`text`, or a note of its length if it is longer than `MAX_JOURNALED_TEXT`: never a part of it, as a
     cut could split a secret and leave a piece that no longer matches."""
@@ -300,16 +448,44 @@ def _parse_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return jsonbody.loads(raw)
+        return _serialisable(jsonbody.loads(raw))
     except ValueError:
         pass
     try:
-        text = _Text(jsonbody.decode(raw))
+        text = _Text(_unsurrogate(jsonbody.decode(raw)))
     except ValueError:
         text = _Text(raw.decode("utf-8", errors="replace"))
     if "\x00" in text:  # perhaps UTF-16 or UTF-32 that JSON's detection missed: keep every reading
         text.alternatives = tuple(_wide_readings(raw))
     return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _unsurrogate(text: str) -> str:
+    """`text` with each lone UTF-16 surrogate (``"\\ud800"`` in JSON, or UTF-16 bytes decoded with
+    surrogatepass) written as its escape, six characters: no UTF-8 encoder accepts one, so the journal
+    could not be sent (review point 13). Done before redaction, so that the redactor sees the final text."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _serialisable(value: Any) -> Any:
+    """A parsed JSON body as strict JSON can carry it: NaN and the infinities (json.loads accepts them,
+    ``1e999`` too) become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``, and lone surrogates in
+    strings and keys become escapes (`_unsurrogate`). Nesting is at most jsonbody.MAX_DEPTH deep."""
+    if isinstance(value, dict):
+        return {_unsurrogate(key): _serialisable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_serialisable(item) for item in value]
+    if isinstance(value, str):
+        return _unsurrogate(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NON_FINITE.get(value, "NaN")
+    return value
 
 
 def _wide_readings(raw: bytes) -> list[str]:
@@ -337,17 +513,25 @@ def _accepted_write(facts: RequestFacts) -> bool:
 
 
 class _Redactor:
-    """Redaction with one fixed set of known values (rebuilt by the journal when the set changes)."""
+    """Redaction of one entry: a search for the values known now, and the work the entry may take."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._scrub = SecretSpellings(secrets, marker=REDACTED)
+    def __init__(self, scrub: SecretSpellings, budget: Budget) -> None:
+        self._scrub = scrub
+        self._budget = budget
+
+    def _found_in(self, text: str) -> bool:
+        return self._scrub.found_in(text, self._budget) or _MINTED_KEY.search(text) is not None
 
     def text(self, value: str) -> str:
         """Every known value removed, in any encoding, also from tokens that decode to one."""
         if isinstance(value, _Omitted):
             return str(value)
+        if not value:
+            return value
         try:
-            return _TOKEN.sub(self._token, self._scrub(_MINTED_KEY.sub(REDACTED, value))) if value else value
+            scrubbed = self._scrub(_MINTED_KEY.sub(REDACTED, value), self._budget)
+            scrubbed = _WRAPPED_BASE64.sub(self._wrapped, scrubbed) if "\n" in scrubbed else scrubbed
+            return _TOKEN.sub(self._token, scrubbed)
         except TooCostly:  # dropped whole: cheaper than searching it, and safe
             return f"<{len(value)} characters, not kept: too costly to redact>"
 
@@ -356,7 +540,19 @@ class _Redactor:
         if len(token) < self._scrub.shortest:  # every encoding is at least as long as what it encodes
             return token
         decoded = _decodings(token, self._scrub.shortest)
-        return REDACTED if any(self._scrub.found_in(d) or _MINTED_KEY.search(d) for d in decoded) else token
+        return REDACTED if any(self._found_in(d) for d in decoded) else token
+
+    def _wrapped(self, match: re.Match[str]) -> str:
+        """Base64 wrapped in lines (MIME, PEM: 76 columns): decoded as one token."""
+        joined = re.sub(r"\s+", "", match.group())
+        if len(joined) < self._scrub.shortest:
+            return match.group()
+        decoded = _decodings(joined, self._scrub.shortest)
+        return REDACTED if any(self._found_in(d) for d in decoded) else match.group()
+
+    def _holds_secret(self, text: str) -> bool:
+        """Whether `text` holds a known value, as it is or in a token that decodes to one."""
+        return self.text(text) != text
 
     def query(self, query: str) -> str:
         return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
@@ -400,7 +596,7 @@ class _Redactor:
         """A body that is not JSON: secret fields by name, then string literals that decode to a known
         value, then every known value in any encoding."""
         try:
-            if any(self._scrub.found_in(reading) for reading in getattr(text, "alternatives", ())):
+            if any(self._found_in(reading) for reading in getattr(text, "alternatives", ())):
                 return f"<{len(text)} characters, not kept: a known secret in UTF-16 or UTF-32>"
             text = _MULTIPART_PART.sub(_redact_multipart_part, text)
             text = _TEXT_PAIR.sub(_redact_text_pair, text)
@@ -411,8 +607,14 @@ class _Redactor:
         return self.text(text)
 
     def _json_string(self, match: re.Match[str]) -> str:
-        decoded = _decode_quoted(match.group())
-        return f'"{REDACTED}"' if self._scrub.found_in(decoded) else match.group()
+        """A string literal whose decoded text holds a known value (as it is, or in a token of it: base64
+        wrapped with ``\\n`` escapes, or with ``\\/`` for ``/``, is whole only once decoded) is replaced
+        whole."""
+        literal = match.group()
+        decoded = _decode_quoted(literal)
+        if self._found_in(decoded) or ("\\" in literal and self._holds_secret(decoded)):
+            return f'"{REDACTED}"'
+        return literal
 
 
 def _decode_quoted(literal: str) -> str:
@@ -440,24 +642,31 @@ def _redact_form_pair(match: re.Match[str]) -> str:
 
 
 def _decodings(token: str, shortest: int, depth: int = 2) -> list[str]:
-    """What a token may stand for: its percent-decoding, and its base64 decoding when that is long enough
-    to hold a value of `shortest` characters (base64 is 4/3 as long as what it encodes), each decoded again
-    (base64 sent percent-encoded, in a query) up to `depth` levels. Base64 of bytes that are not UTF-8
-    (latin-1 text, a secret among binary bytes) is read both as UTF-8 and as latin-1, which keeps every
-    ASCII character where it was."""
+    """What a token may stand for: its percent-decoding, and the base64 decoding of each run of base64
+    characters in it long enough to hold a value of `shortest` characters (base64 is 4/3 as long as what it
+    encodes), each decoded again (base64 sent percent-encoded, in a query) up to `depth` levels.
+
+    A token is split into runs at every character base64 does not use, so that base64 behind a ``.`` (the
+    parts of a JWT) or an ``=`` is decoded on its own; and each run is decoded from each of its first four
+    characters, so that base64 behind other base64 characters (a path ``a/b/<base64>``: ``/`` is a base64
+    character) is decoded in its own alignment. Base64 of bytes that are not UTF-8 (latin-1 text, a secret
+    among binary bytes) is read both as UTF-8 and as latin-1, which keeps every ASCII character where it
+    was."""
     found: list[str] = []
     if "%" in token or "+" in token:
         found.append(unquote_plus(token))
-    unpadded = token.rstrip("=").translate(_URLSAFE)
-    if len(unpadded) % 4 == 1:  # not base64 as it stands; perhaps one stray character at the end
-        unpadded = unpadded[:-1]
-    if len(unpadded) >= math.ceil(4 * shortest / 3) and _BASE64.fullmatch(unpadded):
-        with contextlib.suppress(binascii.Error, ValueError):
-            data = base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), validate=True)
-            try:
-                found.append(data.decode("utf-8"))
-            except UnicodeDecodeError:
-                found += [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
+    least = math.ceil(4 * shortest / 3)
+    for run in _BASE64_RUN.findall(token):
+        run = run.translate(_URLSAFE)
+        for skip in range(min(4, len(run) - least + 1)):
+            piece = run[skip:]
+            piece = piece[: len(piece) - 1] if len(piece) % 4 == 1 else piece  # a stray last character
+            with contextlib.suppress(binascii.Error, ValueError):
+                data = base64.b64decode(piece + "=" * (-len(piece) % 4), validate=True)
+                try:
+                    found.append(data.decode("utf-8"))
+                except UnicodeDecodeError:
+                    found += [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
     if depth > 1:
         found += [
             deeper for text in found if text != token for deeper in _decodings(text, shortest, depth - 1)

@@ -10,12 +10,15 @@ Why a module of its own: three things here are about the server, not the API.
   subclassed so that each request's scope carries a callable (`pipeline.ABORT_EXTENSION`) that aborts the
   connection; the app calls it instead of sending a response.
 - The same subclass bounds what a connection may hold (`ConnectionLimits`): time for a request's head, for
-  its body, idle time between requests, and how many connections may be open without having authenticated.
+  its body, idle time between requests, the size of a request's head (uvicorn's httptools protocol has no
+  limit: a never-ending head grew the emulator's memory byte for byte), and how many connections may be
+  open without having authenticated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import sys
 from collections import OrderedDict
@@ -66,9 +69,16 @@ class ConnectionLimits:
     #: A keep-alive connection with no new request after a response.
     idle_timeout_s: float
     #: Connections on which no request has yet shown a valid credential (silent ones, half-sent heads,
-    #: anonymous requests); a new one beyond this closes the oldest of them at once, so such connections
-    #: cannot lock anyone out. A connection that has authenticated is no longer counted.
+    #: anonymous requests); a new one beyond this closes the oldest of them past `unauthenticated_grace_s` at
+    #: once, so such connections cannot lock anyone out. A connection that has authenticated is no longer
+    #: counted.
     max_unauthenticated: int
+    #: A connection younger than this is never closed to make room: a real client has connected but not yet
+    #: sent its key. When every counted connection is that young, the cap is exceeded, up to twice over;
+    #: beyond that a new connection is closed at once (a flood of fresh connections then only delays others).
+    unauthenticated_grace_s: float = 1.0
+    #: A request head (request line and headers) longer than this is answered 431 and the connection closed.
+    max_head_bytes: int = 64 * 1024
 
     @classmethod
     def of(cls, settings: EmulatorSettings) -> ConnectionLimits:
@@ -77,7 +87,32 @@ class ConnectionLimits:
             body_timeout_s=settings.body_timeout_s,
             idle_timeout_s=settings.idle_timeout_s,
             max_unauthenticated=settings.max_unauthenticated_connections,
+            unauthenticated_grace_s=settings.unauthenticated_grace_s,
+            max_head_bytes=settings.max_head_bytes,
         )
+
+
+#: After a 431 the connection is half-closed and what the client still sends is read and dropped for at most
+#: this long (or this many head-limits' worth of bytes), so that the answer is not lost to a reset; then it is
+#: closed for good.
+REFUSAL_LINGER_S = 1.0
+REFUSAL_DISCARD_HEADS = 16
+
+
+def head_too_large(limit: int) -> bytes:
+    """The whole 431 answer, written straight to the transport (the head never reached the app)."""
+    body = json.dumps(
+        {
+            "key": "request_head_too_large",
+            "message": f"request heads (request line and headers) are limited to {limit} bytes",
+            "status": 431,
+            "metadata": {},
+        }
+    ).encode()
+    return (
+        b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+    )
 
 
 class BodyDeadline:
@@ -93,25 +128,49 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
     Only what both protocols share is used: ``connection_made``, ``connection_lost``, ``data_received``,
     ``on_response_complete``, ``self.app`` (run once a request's head is complete), ``self.transport`` and
     ``self.loop``. The app says when a request has authenticated, through `pipeline.TRUST_EXTENSION`.
+
+    The head's size is measured on the bytes as they arrive, before the parser sees them: from the first byte
+    that is not a blank line up to the blank line that ends the head (``\\r\\n\\r\\n`` ends a head for
+    either parser). Bytes over the limit never reach the parser.
     """
     #: Connections that have not authenticated yet, oldest first (all on one event loop: no lock).
     unauthenticated: OrderedDict[Any, None] = OrderedDict()
+    refusal = head_too_large(limits.max_head_bytes)
+
+    def evictable(now: float) -> Any:
+        """The connection to close to make room: the oldest past the grace period, preferring one that is
+        not in the middle of a request; None if every counted connection is still within its grace."""
+        past_grace = [c for c in unauthenticated if now - c._opened >= limits.unauthenticated_grace_s]
+        return next((c for c in past_grace if not c._busy), past_grace[0] if past_grace else None)
 
     class Guarded(base):  # type: ignore[valid-type, misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._head_timer: asyncio.TimerHandle | None = None
             self._idle = False
+            self._opened = 0.0
+            self._busy = False
+            #: Bytes of the current request's head so far; None once it is complete.
+            self._head_bytes: int | None = 0
+            self._head_started = False
+            self._tail = b""
+            self._discarded: int | None = None  # after a 431: bytes dropped since
             self._inner_app: ASGIApp = self.app  # type: ignore[has-type]
             self.app = self._guarded_app
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
+            self._opened = self.loop.time()
             self._await_head()
+            while len(unauthenticated) >= limits.max_unauthenticated:
+                victim = evictable(self._opened)
+                if victim is None:
+                    break
+                victim._abort()  # which stops counting it
+            if len(unauthenticated) >= 2 * limits.max_unauthenticated:
+                self._abort()  # every counted one is within its grace and the cap is twice over
+                return
             unauthenticated[self] = None
-            while len(unauthenticated) > limits.max_unauthenticated:
-                oldest, _ = unauthenticated.popitem(last=False)
-                oldest._abort()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._head_arrived()
@@ -123,15 +182,52 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
             self._idle = True  # uvicorn's keep-alive timer runs until the next request's first byte
 
         def data_received(self, data: bytes) -> None:
+            if self._discarded is not None:  # refused: read and drop until the linger ends
+                self._discarded += len(data)
+                if self._discarded > REFUSAL_DISCARD_HEADS * limits.max_head_bytes:
+                    self._abort()
+                return
             if self._idle:
                 self._idle = False
                 self._await_head()
+            if self._head_bytes is not None and not self._measure_head(data):
+                self._refuse_head()
+                return
             super().data_received(data)
+
+        def _measure_head(self, data: bytes) -> bool:
+            """Count `data` into the current head; False if the head is now over the limit."""
+            assert self._head_bytes is not None
+            seen = self._tail + data
+            start = 0
+            if not self._head_started:  # blank lines before a request line are not its head
+                start = len(seen) - len(seen.lstrip(b"\r\n"))
+                self._head_started = start < len(seen)
+            end = seen.find(b"\r\n\r\n", start) if self._head_started else -1
+            if end == -1:
+                self._head_bytes += len(data)
+                self._tail = seen[-3:]
+                return self._head_bytes <= limits.max_head_bytes
+            size = self._head_bytes + end + 4 - len(self._tail)
+            self._head_bytes = None  # complete: what follows is its body (or a pipelined request)
+            return size <= limits.max_head_bytes
+
+        def _refuse_head(self) -> None:
+            """Answer 431 without the parser or the app, half-close, and drop the rest of the head."""
+            self._head_arrived()
+            self._trust()  # closing: no longer counted
+            self._discarded = 0
+            transport = self.transport
+            transport.write(refusal)
+            if transport.can_write_eof():
+                transport.write_eof()
+            self._head_timer = self.loop.call_later(REFUSAL_LINGER_S, self._abort)
 
         def _await_head(self) -> None:
             if self._head_timer is not None:
                 self._head_timer.cancel()
             self._head_timer = self.loop.call_later(limits.header_timeout_s, self._abort)
+            self._head_bytes, self._head_started, self._tail = 0, False, b""
 
         def _head_arrived(self) -> None:
             if self._head_timer is not None:
@@ -150,6 +246,7 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
 
         async def _guarded_app(self, scope: Scope, receive: Receive, send: Send) -> None:
             self._head_arrived()
+            self._head_bytes = None
             deadline = BodyDeadline()
             scope["extensions"] = {
                 **(scope.get("extensions") or {}),
@@ -157,7 +254,11 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
                 BODY_TIMEOUT_EXTENSION: deadline,
                 TRUST_EXTENSION: self._trust,
             }
-            await self._inner_app(scope, self._timed(receive, deadline), send)
+            self._busy = True
+            try:
+                await self._inner_app(scope, self._timed(receive, deadline), send)
+            finally:
+                self._busy = False
 
         def _timed(self, receive: Receive, deadline: BodyDeadline) -> Receive:
             """`receive`, but a body that is not complete within the body timeout aborts the connection and

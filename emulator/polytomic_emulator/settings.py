@@ -31,6 +31,19 @@ BODY_TIMEOUT_S = 30.0
 #: gives an idle connection up first: a server closing it first races the client's next request on it.
 IDLE_TIMEOUT_S = 10.0
 MAX_UNAUTHENTICATED_CONNECTIONS = 64
+#: An unauthenticated connection younger than this is never closed to make room for another: a real client
+#: connects, then sends its key, and must not lose the race to a flood of new connections behind it.
+UNAUTHENTICATED_GRACE_S = 1.0
+#: A request head (request line and headers) longer than this is answered 431 and its connection closed.
+MAX_HEAD_BYTES = 64 * 1024
+#: Header bytes (names and values) journaled per entry; the rest of its headers is a note of their size.
+JOURNAL_MAX_HEADER_BYTES = 16 * 1024
+#: Unauthenticated requests whose entries may wait to be written (their answers never wait); beyond this
+#: an entry is written at once as a stub of method and status, so the journal's queue stays bounded.
+JOURNAL_ANONYMOUS_BACKLOG = 256
+#: Client secrets of stored organizations the journal searches every entry for; with more than this in the
+#: store, every entry is withheld (``"redacted": "too many secrets ..."``) instead of searched.
+JOURNAL_MAX_STORED_SECRETS = 256
 
 ENV_PARTNER_KEY = "POLYTOMIC_EMULATOR_PARTNER_KEY"
 ENV_API_KEYS = "POLYTOMIC_EMULATOR_API_KEYS"
@@ -60,6 +73,11 @@ class EmulatorSettings:
     body_timeout_s: float = BODY_TIMEOUT_S
     idle_timeout_s: float = IDLE_TIMEOUT_S
     max_unauthenticated_connections: int = MAX_UNAUTHENTICATED_CONNECTIONS
+    unauthenticated_grace_s: float = UNAUTHENTICATED_GRACE_S
+    max_head_bytes: int = MAX_HEAD_BYTES
+    journal_max_header_bytes: int = JOURNAL_MAX_HEADER_BYTES
+    journal_anonymous_backlog: int = JOURNAL_ANONYMOUS_BACKLOG
+    journal_max_stored_secrets: int = JOURNAL_MAX_STORED_SECRETS
     fault_seed: int | None = None
     partner_key_is_default: bool = False
     admin_token_is_default: bool = False
@@ -81,6 +99,14 @@ class EmulatorSettings:
             raise ValueError("connection timeouts must be positive")
         if self.max_unauthenticated_connections < 1:
             raise ValueError("max_unauthenticated_connections must be at least 1")
+        if self.unauthenticated_grace_s < 0:
+            raise ValueError("unauthenticated_grace_s must not be negative")
+        if self.max_head_bytes < 1024:
+            raise ValueError("max_head_bytes must be at least 1024")
+        if self.journal_max_header_bytes < 256:
+            raise ValueError("journal_max_header_bytes must be at least 256")
+        if self.journal_anonymous_backlog < 0 or self.journal_max_stored_secrets < 0:
+            raise ValueError("journal limits must not be negative")
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -91,14 +91,31 @@ _ALNUM_RUN = re.compile(rf"[A-Za-z0-9]{{{ANCHOR},}}")  # ASCII only: quote() enc
 #: How many spellings a search may compare per character of text (plus a fixed allowance per search) before
 #: it gives up with TooCostly. An anchor that many secrets share, repeated all over a text, would otherwise
 #: cost secrets x spellings x length; ordinary text with ordinary secrets needs well under 1 per character.
+#: A caller that searches many texts for one purpose (the journal, for one entry) passes one `Budget` to all
+#: of them instead, so that the work is bounded per purpose, not per text.
 WORK_PER_CHARACTER = 4
 WORK_PER_CALL = 100_000
+#: Characters of text scanned (by a regular expression, in C) per unit of work: far cheaper than a compare.
+SCANNED_PER_UNIT = 64
 #: Rounds of cutting out secrets that the marker completed; each round shortens the text.
 MAX_ROUNDS = 16
 
 
 class TooCostly(ValueError):
     """A text would take too long to search; its reader must drop it whole rather than keep it unsearched."""
+
+
+class Budget:
+    """Units of work left for a search, or for every search made for one purpose; spending past it raises
+    TooCostly (and keeps raising: once spent, every later search with it gives up at once)."""
+
+    def __init__(self, units: int) -> None:
+        self.left = units
+
+    def spend(self, units: int) -> None:
+        self.left -= units
+        if self.left < 0:
+            raise TooCostly("the work allowed for this redaction is spent")
 
 
 @dataclass(frozen=True)
@@ -131,13 +148,18 @@ def _trie(words: list[str]) -> str:
 class SecretSpellings:
     """Finds every spelling of a fixed set of secrets, in any case; build once, apply often.
 
+    Every search is bounded by a `Budget`: the anchors found and the spellings compared are counted, and a
+    search that would exceed it raises TooCostly; nothing is ever searched without one.
+
     Why not one regular expression of every spelling (as before): ``re`` tries each alternative at each
     position, so one 1 MiB body against a few hundred learnt secrets (a hundred spellings each) took 41 s,
     in one C call that holds the GIL; and compiling that expression took seconds. Instead the texts are
     searched for the secrets' anchors (a run of `ANCHOR` letters or digits of the secret, which every
     spelling keeps verbatim): one small pattern of at most one 4-character alternative per secret, found in
     time linear in the text. Spellings are compared only where an anchor is. A secret without such a run
-    (all punctuation) has its spellings searched one by one: rare, and each search is a fast C scan.
+    (all punctuation) has no anchor common to its spellings: each of its spellings is indexed by its own
+    first `ANCHOR` characters, and compared only where a text holds those (found by one character class and
+    a dictionary look-up, never by a search per spelling, which cost secrets x spellings x length).
     """
 
     def __init__(self, secrets: Iterable[str], *, marker: str) -> None:
@@ -146,59 +168,69 @@ class SecretSpellings:
         self.shortest = min(map(len, kept), default=0)
         self._marker = marker
         self._by_anchor: dict[str, list[tuple[str, int]]] = {}
-        self._unanchored: list[str] = []
+        #: Spellings of secrets without an anchor, by their own first ANCHOR characters (folded).
+        self._by_head: dict[str, list[str]] = {}
         for secret in kept:
             spelled = _spelled(secret)
             if spelled.anchor is None:
-                self._unanchored.extend(spelling for spelling, _ in spelled.spellings)
+                for spelling, _ in spelled.spellings:
+                    self._by_head.setdefault(spelling[:ANCHOR], []).append(spelling)
             else:
                 self._by_anchor.setdefault(spelled.anchor, []).extend(spelled.spellings)
         self._anchors = re.compile(f"(?=({_trie(sorted(self._by_anchor))}))") if self._by_anchor else None
+        firsts = sorted({head[0] for head in self._by_head})
+        self._heads = re.compile(f"[{''.join(map(re.escape, firsts))}]") if firsts else None
 
-    def _spans(self, text: str) -> list[tuple[int, int]]:
+    def _spans(self, text: str, budget: Budget | None = None) -> list[tuple[int, int]]:
         """Where spellings are, as (start, end), leftmost first and, from one start, longest first."""
+        if budget is None:
+            budget = Budget(WORK_PER_CHARACTER * len(text) + WORK_PER_CALL)
         folded = fold(text)
         spans: set[tuple[int, int]] = set()
-        budget = WORK_PER_CHARACTER * len(text) + WORK_PER_CALL
         if self._anchors is not None:
+            budget.spend(1 + len(text) // SCANNED_PER_UNIT)
             for match in self._anchors.finditer(folded):
                 at = match.start()
                 candidates = self._by_anchor[match.group(1)]
-                budget -= len(candidates)
-                if budget < 0:
-                    raise TooCostly("too many places where a secret may be spelled")
+                budget.spend(len(candidates))
                 for spelling, offset in candidates:
                     start = at - offset
                     if start >= 0 and folded.startswith(spelling, start):
                         spans.add((start, start + len(spelling)))
-        for spelling in self._unanchored:
-            start = folded.find(spelling)
-            while start != -1:
-                spans.add((start, start + len(spelling)))
-                start = folded.find(spelling, start + 1)
+        if self._heads is not None:
+            budget.spend(1 + len(text) // SCANNED_PER_UNIT)
+            for match in self._heads.finditer(folded):
+                at = match.start()
+                heads = self._by_head.get(folded[at : at + ANCHOR])
+                budget.spend(1 + len(heads or ()))
+                for spelling in heads or ():
+                    if folded.startswith(spelling, at):
+                        spans.add((at, at + len(spelling)))
         return sorted(spans, key=lambda span: (span[0], -span[1]))
 
-    def found_in(self, text: str) -> bool:
+    def found_in(self, text: str, budget: Budget | None = None) -> bool:
         """Whether `text` holds any spelling of a secret."""
-        return bool(text) and bool(self._spans(text))
+        return bool(text) and bool(self._spans(text, budget))
 
-    def _replace(self, text: str, marker: str) -> tuple[str, bool]:
+    def _replace(self, text: str, marker: str, budget: Budget | None) -> tuple[str, bool]:
         pieces, end, found = [], 0, False
-        for start, stop in self._spans(text):
+        for start, stop in self._spans(text, budget):
             if start < end:  # inside a longer spelling already taken
                 continue
             pieces += [text[end:start], marker]
             end, found = stop, True
         return "".join(pieces) + text[end:], found
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, budget: Budget | None = None) -> str:
         """`text` with every spelling replaced by the marker; a secret the marker itself would complete
         is then cut out altogether (each round shortens the text, so this ends)."""
-        if not text or (self._anchors is None and not self._unanchored):
+        if not text or (self._anchors is None and self._heads is None):
             return text
-        text, found = self._replace(text, self._marker)
+        if budget is None:
+            budget = Budget(WORK_PER_CHARACTER * len(text) + WORK_PER_CALL)
+        text, found = self._replace(text, self._marker, budget)
         for _ in range(MAX_ROUNDS):
             if not found:
                 return text
-            text, found = self._replace(text, "")
+            text, found = self._replace(text, "", budget)
         raise TooCostly("secrets nested in the marker too many times")

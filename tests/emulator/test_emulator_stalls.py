@@ -1,0 +1,282 @@
+"""Issue #27 (an emulator that cannot be stalled), points 10 and 12 of the hostile review, second round:
+
+- a request head is capped in bytes: over the cap it is answered 431 and the connection closed, so a
+  never-ending head can neither grow the emulator's memory nor reach the journal;
+- the header bytes journaled per entry are capped, and answers to unauthenticated requests never wait for
+  the journal (so a burst of them cannot hold up anyone's answer);
+- the cap on unauthenticated connections never evicts a client that has only just connected (it has not
+  had time to send its key): the oldest idle ones past a grace period go first.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+
+from polytomic_emulator.journal import Journal, RequestFacts
+from polytomic_emulator.launcher import EmulatorProcess
+
+SLACK_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def capped(kit: Any) -> Iterator[EmulatorProcess]:
+    """An emulator with a long header timeout: only the head's size can end a never-ending head."""
+    flags = ["--header-timeout", "30"]
+    with EmulatorProcess(
+        partner_key=kit.partner_key, admin_token=kit.admin_token, extra_args=flags
+    ) as process:
+        yield process
+
+
+def connect(process: EmulatorProcess) -> socket.socket:
+    address = urlsplit(process.url)
+    assert address.hostname is not None and address.port is not None
+    return socket.create_connection((address.hostname, address.port), timeout=10)
+
+
+def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, bool]:
+    """Everything the server sends until it closes the connection (or `limit` passes), and whether it did."""
+    data, began = b"", time.monotonic()
+    sock.settimeout(0.1)
+    while time.monotonic() - began < limit:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+    return data, False
+
+
+def read_response(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+def padding(size: int) -> bytes:
+    line = b"X-Pad-%06d: " + b"a" * 200 + b"\r\n"
+    return b"".join(line % n for n in range(size // len(line % 0) + 1))
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["complete head", "unfinished head"])
+def test_point_12_a_request_head_over_the_cap_is_431_and_closed(
+    capped: EmulatorProcess, complete: bool
+) -> None:
+    head = b"GET /api/organization HTTP/1.1\r\nHost: e\r\n" + padding(80 * 1024)
+    head += b"\r\n" if complete else b""
+    with connect(capped) as sock:
+        sock.sendall(head)
+        data, closed = read_until_closed(sock, SLACK_S + 1)
+    assert data.startswith(b"HTTP/1.1 431"), data[:200]
+    assert closed
+
+
+def test_point_12_a_head_under_the_cap_is_still_answered(capped: EmulatorProcess, kit: Any) -> None:
+    head = (
+        b"GET /api/organization HTTP/1.1\r\nHost: e\r\n"
+        + f"Authorization: Bearer {kit.partner_key}\r\n".encode()
+        + padding(40 * 1024)
+        + b"\r\n"
+    )
+    with connect(capped) as sock:
+        sock.sendall(head)
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
+
+
+def test_point_12_a_never_ending_head_does_not_grow_memory(capped: EmulatorProcess) -> None:
+    assert capped.pid is not None
+    before = rss_bytes(capped.pid)
+    line = b"X-Pad: " + b"a" * 1000 + b"\r\n"
+    sent, cut_off = 0, False
+    with connect(capped) as sock:
+        sock.sendall(b"GET /api/organization HTTP/1.1\r\nHost: e\r\n")
+        began = time.monotonic()
+        try:
+            while sent < 48 * 1024 * 1024 and time.monotonic() - began < 6:
+                sock.sendall(line * 64)
+                sent += len(line) * 64
+        except OSError:
+            cut_off = True
+        if not cut_off:
+            _, cut_off = read_until_closed(sock, SLACK_S)
+    grown = rss_bytes(capped.pid) - before
+    print(f"sent {sent} bytes; the emulator grew by {grown} bytes")
+    assert cut_off
+    assert grown < 16 * 1024 * 1024
+
+
+def anonymous_facts(headers: list[tuple[bytes, bytes]], *, authenticated: bool = False) -> RequestFacts:
+    return RequestFacts(
+        method="GET",
+        path="/api/organization",
+        query="",
+        headers=headers,
+        body=b"",
+        status=200 if authenticated else 401,
+        fault=None,
+        latency_ms=0,
+        replayed=False,
+        error_key=None,
+        duration_ms=1.0,
+        started_at=1_750_000_000.0,
+        authenticated=authenticated,
+    )
+
+
+@pytest.mark.parametrize("authenticated", [False, True], ids=["anonymous", "authenticated"])
+def test_point_10_the_header_bytes_journaled_per_entry_are_capped(kit: Any, authenticated: bool) -> None:
+    cap = 16 * 1024
+    journal = Journal(capacity=10, max_bytes=10**9, secrets=(kit.partner_key,), max_header_bytes=cap)
+    headers = [(b"authorization", f"Bearer {kit.partner_key}".encode())]
+    headers += [(b"x-pad-%05d" % n, b"abcd" * 256) for n in range(3000)]  # 3 MiB of headers
+    headers.append((b"x-late", kit.partner_key.encode()))
+    began = time.perf_counter()
+    journal.record(anonymous_facts(headers, authenticated=authenticated))
+    took = time.perf_counter() - began
+    entry = journal.entries()[-1]
+    kept = sum(len(name) + len(value) for name, value in entry["headers"].items())
+    assert kept <= cap + 200, kept
+    assert entry["headers"]["authorization"] == "Bearer <redacted>"
+    assert kit.partner_key not in str(entry)
+    assert any("not kept" in name for name in entry["headers"]), list(entry["headers"])[-3:]
+    assert took < 1.0, took
+
+
+def test_point_10_an_anonymous_answer_does_not_wait_for_the_journal(
+    client: TestClient, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = Journal.record
+
+    def slow_record(self: Journal, facts: RequestFacts) -> None:
+        if not facts.authenticated:
+            time.sleep(1.5)  # a journal busy with a costly entry
+        record(self, facts)
+
+    monkeypatch.setattr(Journal, "record", slow_record)
+    began = time.perf_counter()
+    assert client.get("/api/organization").status_code == 401
+    assert time.perf_counter() - began < 1.0
+    # A reader of the journal still finds the entry: it waits for what was written before it asked.
+    entries = client.get("/_emulator/journal", headers=kit.admin).json()["data"]
+    assert [e["status"] for e in entries] == [401]
+
+
+def test_point_10_an_authenticated_answer_does_not_wait_behind_anonymous_entries(
+    client: TestClient, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = Journal.record
+
+    def slow_record(self: Journal, facts: RequestFacts) -> None:
+        if not facts.authenticated:
+            time.sleep(1.5)  # a backlog of costly anonymous entries
+        record(self, facts)
+
+    monkeypatch.setattr(Journal, "record", slow_record)
+    for _ in range(2):
+        assert client.get("/api/organization").status_code == 401
+    began = time.perf_counter()
+    assert client.get("/api/organization", headers=kit.partner).status_code == 200
+    assert time.perf_counter() - began < 1.0
+    entries = client.get("/_emulator/journal", headers=kit.admin).json()["data"]
+    assert sorted(e["status"] for e in entries) == [200, 401, 401]
+
+
+def test_point_10_an_anonymous_entry_costs_little_whatever_its_headers(kit: Any) -> None:
+    """Anonymous entries get a small fixed budget: a backlog of them drains quickly."""
+    journal = Journal(capacity=10, max_bytes=10**9, secrets=(kit.partner_key,))
+    journal.reset_client_secrets([f'abcdefgh{n:03d}<>&"/%' for n in range(64)])  # anchor "abcd"
+    headers = [(b"x-a%04d" % n, b"abcd" * 60) for n in range(240)]  # a 60 KiB head, all anchors
+    began = time.perf_counter()
+    for _ in range(20):
+        journal.record(anonymous_facts(headers))
+    per_entry = (time.perf_counter() - began) / 20
+    assert per_entry < 0.02, per_entry
+    assert kit.partner_key not in str(journal.entries())
+
+
+def test_point_10_a_burst_of_anonymous_requests_is_journaled_within_a_bounded_backlog(kit: Any) -> None:
+    journal = Journal(capacity=10_000, max_bytes=10**9, secrets=(kit.partner_key,), anonymous_backlog=4)
+    gate = threading.Event()
+    record = journal.record
+
+    def blocked(facts: RequestFacts) -> None:
+        gate.wait(5)
+        record(facts)
+
+    journal.record = blocked  # type: ignore[method-assign]
+    for _ in range(20):
+        journal.submit(anonymous_facts([(b"x-key", kit.partner_key.encode())]))
+    gate.set()
+    journal.drain()
+    entries = journal.entries()
+    assert len(entries) == 20
+    assert sum(1 for e in entries if e["headers"] == {}) >= 15  # beyond the backlog: a stub, no headers
+    assert kit.partner_key not in str(entries)
+
+
+def test_point_12_a_fresh_client_is_not_evicted_before_it_sends_its_key(kit: Any) -> None:
+    cap = 4
+    flags = ["--max-unauthenticated-connections", str(cap), "--header-timeout", "60", "--idle-timeout", "60"]
+    authorized = (
+        f"GET /api/organization HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer {kit.partner_key}\r\n\r\n"
+    )
+    with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
+        old = [connect(process) for _ in range(cap)]
+        sockets = list(old)
+        try:
+            time.sleep(1.5)  # past the grace period: these may be evicted
+            real = connect(process)  # a real client, about to send its key
+            sockets.append(real)
+            sockets += [connect(process) for _ in range(cap)]  # a flood right behind it
+            time.sleep(0.2)
+            real.sendall(authorized.encode())
+            assert read_response(real).startswith(b"HTTP/1.1 200")
+            for sock in old:  # the old silent ones made room
+                assert read_until_closed(sock, SLACK_S)[1]
+        finally:
+            for sock in sockets:
+                sock.close()
+
+
+def test_point_12_fresh_connections_beyond_twice_the_cap_are_refused(kit: Any) -> None:
+    """Within the grace period the cap may be exceeded, but only twice over: descriptors stay bounded."""
+    cap = 2
+    flags = ["--max-unauthenticated-connections", str(cap), "--header-timeout", "60"]
+    with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
+        sockets = [connect(process) for _ in range(2 * cap)]
+        try:
+            time.sleep(0.1)
+            sockets.append(extra := connect(process))
+            assert read_until_closed(extra, SLACK_S)[1]  # closed at once: all others are within the grace
+            assert not read_until_closed(sockets[-2], 0.3)[1]
+            time.sleep(1.2)  # now the oldest may make room
+            sockets.append(late := connect(process))
+            assert read_until_closed(sockets[0], SLACK_S)[1]
+            assert not read_until_closed(late, 0.3)[1]
+        finally:
+            for sock in sockets:
+                sock.close()
