@@ -15,7 +15,9 @@ import (
 // pluginsScript prints, as JSON, the pulumi-plugin.json of every installed distribution that has one at the
 // top of a package: how a Pulumi SDK says which provider plugin it needs.
 const pluginsScript = `
-import importlib.metadata, json, sys
+import importlib.metadata, json, os, sys
+# Only what is installed: not the working folder, which Python puts first on the path of a -c script.
+sys.path = [p for p in sys.path if p and os.path.abspath(p) != os.getcwd()]
 found = []
 for dist in importlib.metadata.distributions():
     for file in dist.files or ():
@@ -77,13 +79,20 @@ func (h *host) requiredPackages(info *pulumirpc.ProgramInfo) ([]*pulumirpc.Packa
 		// Nothing is installed yet: the run itself will say how to install it.
 		return nil, nil
 	}
-	out, err := python.command(program.Directory, "-c", pluginsScript).Output()
-	if err != nil {
-		return nil, fmt.Errorf("could not list the program's Pulumi packages with %s: %w", python.python, err)
+	cacheDir, key := pluginCacheDir(), pluginListKey(python, os.Getenv("PYTHONPATH"))
+	out, kept := keptPluginList(cacheDir, key)
+	if !kept {
+		out, err = python.command(program.Directory, "-c", pluginsScript).Output()
+		if err != nil {
+			return nil, fmt.Errorf("could not list the program's Pulumi packages with %s: %w", python.python, err)
+		}
 	}
 	var files []pluginFile
 	if err := json.Unmarshal(out, &files); err != nil {
 		return nil, fmt.Errorf("could not read the program's Pulumi packages: %w", err)
+	}
+	if !kept {
+		keepPluginList(cacheDir, key, out)
 	}
 	return packagesFrom(files), nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/polytomic-pulumi/toolchain/internal/langhost"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -136,5 +137,73 @@ func TestLinkAddsEachSdkToRequirementsOnceAndNamesItsModule(t *testing.T) {
 func TestPythonVersionIsReadFromItsBanner(t *testing.T) {
 	if got := parsePythonVersion("Python 3.11.7\n"); got != "3.11.7" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// fakeVirtualenv is a virtualenv whose bin/python prints what `listing` holds and counts its runs in `runs`.
+func fakeVirtualenv(t *testing.T) (root, sitePackages, listing, runs string) {
+	t.Helper()
+	root = t.TempDir()
+	sitePackages = filepath.Join(root, "venv", "lib", "python3.11", "site-packages")
+	listing, runs = filepath.Join(root, "listing.json"), filepath.Join(root, "runs")
+	for _, folder := range []string{sitePackages, filepath.Join(root, "venv", "bin")} {
+		if err := os.MkdirAll(folder, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := "#!/bin/sh\necho run >> '" + runs + "'\ncat '" + listing + "'\n"
+	if err := os.WriteFile(filepath.Join(root, "venv", "bin", "python"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, sitePackages, listing, runs
+}
+
+func TestThePackageListIsKeptUntilSomethingIsInstalledOrRemoved(t *testing.T) {
+	t.Setenv("POLYTOMIC_LANGUAGE_HOST_CACHE", t.TempDir())
+	t.Setenv("PYTHONPATH", "")
+	root, sitePackages, listing, runs := fakeVirtualenv(t)
+	program := &pulumirpc.ProgramInfo{
+		RootDirectory: root, ProgramDirectory: root, EntryPoint: ".",
+		Options: &structpb.Struct{Fields: map[string]*structpb.Value{"virtualenv": structpb.NewStringValue("venv")}},
+	}
+	write := func(listed string) {
+		if err := os.WriteFile(listing, []byte(listed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func() []string {
+		packages, err := (&host{}).requiredPackages(program)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, p := range packages {
+			found = append(found, p.Name)
+		}
+		return found
+	}
+	countRuns := func() int {
+		data, _ := os.ReadFile(runs)
+		return strings.Count(string(data), "run")
+	}
+
+	write(`[{"resource": true, "name": "polytomic", "version": "v1.0.0"}]`)
+	if got := names(); !slices.Equal(got, []string{"polytomic"}) || countRuns() != 1 {
+		t.Fatalf("first listing: %v after %d runs", got, countRuns())
+	}
+	write(`[]`) // what Python would print now, but nothing was installed or removed: the kept list holds
+	if got := names(); !slices.Equal(got, []string{"polytomic"}) || countRuns() != 1 {
+		t.Fatalf("unchanged virtualenv: %v after %d runs, want the kept list and no run", got, countRuns())
+	}
+	// An install adds a .dist-info folder to site-packages, which changes the folder's modification time.
+	later := time.Now().Add(2 * time.Second)
+	if err := os.Mkdir(filepath.Join(sitePackages, "other-1.0.dist-info"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(sitePackages, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); len(got) != 0 || countRuns() != 2 {
+		t.Fatalf("after an install: %v after %d runs, want a fresh (empty) listing", got, countRuns())
 	}
 }
