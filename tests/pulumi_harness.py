@@ -79,6 +79,9 @@ class StackHarness:
     pulumi_home: Path
     output: list[str] = field(default_factory=list)
     pending_config: dict[str, auto.ConfigValue] = field(default_factory=dict)
+    encrypt: Callable[[str], str] | None = None
+    """The secret config value as this stack's settings file holds it, when the stack is a copy of a
+    template (whose salt it shares); else None and secrets are set with the CLI."""
 
     def on_output(self, line: str) -> None:
         self.output.append(line)
@@ -102,11 +105,25 @@ class StackHarness:
         self.pending_config[key] = auto.ConfigValue(value, secret=True)
 
     def flush_config(self) -> None:
-        """Write the config set since the last command, in one CLI process (each `pulumi config set` is
-        one, and a secret costs a key derivation in each): done before any command runs."""
-        if self.pending_config:
+        """Write the config set since the last command, before any command runs: plain values straight
+        into the stack's settings file, `Pulumi.<stack>.yaml` (as a user edits it; the CLI reads it on
+        every command), and, when a secret is among them, all of them in one CLI process (each `pulumi
+        config set` is one, and a secret costs a key derivation in each)."""
+        if not self.pending_config:
+            return
+        encrypt = self.encrypt
+        if encrypt is None and any(value.secret for value in self.pending_config.values()):
             self.stack.set_all_config(self.pending_config)
-            self.pending_config = {}
+        else:
+            settings_file = self.work_dir / f"Pulumi.{self.stack.name}.yaml"
+            settings = yaml.safe_load(settings_file.read_text()) if settings_file.exists() else None
+            settings = settings or {}
+            config = settings.setdefault("config", {})
+            for key, value in self.pending_config.items():
+                stored = {"secure": encrypt(value.value)} if value.secret and encrypt else value.value
+                config[key if ":" in key else f"{self._project}:{key}"] = stored
+            settings_file.write_text(yaml.safe_dump(settings, sort_keys=False))
+        self.pending_config = {}
 
     def preview(self, **kwargs: Any) -> auto.PreviewResult:
         self.flush_config()
@@ -251,9 +268,104 @@ def _is_secret_value(value: Any) -> bool:
 StackFactory = Callable[..., StackHarness]
 
 
+class _ExistingStack(auto.Stack):
+    """A stack that already exists (copied from a template): the Automation API's Stack without the
+    `pulumi stack select` process its constructor runs (every command it runs names the stack)."""
+
+    def __init__(self, name: str, workspace: auto.Workspace) -> None:
+        self.name = name
+        self.workspace = workspace
+
+    def __repr__(self) -> str:
+        return f"Stack(stack_name={self.name!r}, work_dir={self.workspace.work_dir!r})"
+
+
+@dataclass
+class StackTemplates:
+    """Empty stacks made once per pytest process with the CLI, `pulumi stack init` and, when the test
+    configures one, the partner key set with `pulumi config set --secret`, then copied for each test
+    that wants the same project, stack name and key: their backend files (`.pulumi/` of the file://
+    backend) and their settings file (`Pulumi.<stack>.yaml`, which holds the passphrase's salt and the
+    encrypted key). Each copy is a stack of its own with the same salt: two CLI processes and two key
+    derivations saved per test; what a test configures besides is written before its first command."""
+
+    root: Path
+    bin_dir: Path
+    made: dict[tuple[str, str, str | None], Path] = field(default_factory=dict)
+    ciphertexts: dict[tuple[Path, str], str] = field(default_factory=dict)
+
+    def copy_into(
+        self, project: str, stack_name: str, partner_key: str | None, backend: Path, work_dir: Path
+    ) -> Callable[[str], str] | None:
+        """Copy the template into this backend and project folder, and return how to encrypt a secret
+        for the copy; None (nothing copied) when either already holds the stack."""
+        if (backend / ".pulumi" / "stacks" / project / f"{stack_name}.json").exists() or (
+            work_dir / f"Pulumi.{stack_name}.yaml"
+        ).exists():
+            return None
+        template = self.made.get((project, stack_name, partner_key))
+        if template is None:
+            template = self._make(project, stack_name, partner_key)
+            self.made[(project, stack_name, partner_key)] = template
+        shutil.copytree(template / "state" / ".pulumi", backend / ".pulumi", dirs_exist_ok=True)
+        shutil.copy(template / "project" / f"Pulumi.{stack_name}.yaml", work_dir)
+        return lambda value: self._encrypted(template, stack_name, value)
+
+    def _encrypted(self, template: Path, stack_name: str, value: str) -> str:
+        """A secret as the template's settings file holds it (`secure: v1:...`), made by `pulumi config
+        set --secret` in the template's project once per value: every copy shares the template's salt,
+        hence its key, and decrypts it."""
+        cached = self.ciphertexts.get((template, value))
+        if cached is None:
+            settings_file = template / "project" / f"Pulumi.{stack_name}.yaml"
+            before = settings_file.read_text()
+            self._pulumi(template, ["config", "set", "--secret", "harness:secret"], value)
+            cached = str(yaml.safe_load(settings_file.read_text())["config"]["harness:secret"]["secure"])
+            settings_file.write_text(before)  # the template stays as it was made
+            self.ciphertexts[(template, value)] = cached
+        return cached
+
+    def _make(self, project: str, stack_name: str, partner_key: str | None) -> Path:
+        folder = self.root / f"template-{len(self.made)}"
+        (folder / "project").mkdir(parents=True)
+        (folder / "state").mkdir()
+        (folder / "project" / "Pulumi.yaml").write_text(json.dumps({"name": project, "runtime": "python"}))
+        self._pulumi(folder, ["stack", "init", stack_name])
+        if partner_key is not None:
+            self._pulumi(folder, ["config", "set", "--secret", "polytomic:partnerKey"], partner_key)
+        return folder
+
+    def _pulumi(self, template: Path, command: list[str], stdin: str | None = None) -> None:
+        """A CLI command in the template's project; a value on stdin, as a user pastes it."""
+        env = {
+            **os.environ,
+            "PULUMI_HOME": str(template / "pulumi-home"),
+            "PULUMI_BACKEND_URL": (template / "state").as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "1",
+        }
+        subprocess.run(
+            [str(self.bin_dir / "pulumi"), "--non-interactive", *command],
+            cwd=template / "project",
+            env=env,
+            input=stdin,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def stack_templates(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path) -> StackTemplates:
+    return StackTemplates(tmp_path_factory.mktemp("stack-templates"), pulumi_bin_dir)
+
+
 @pytest.fixture
 def make_stack(
-    tmp_path: Path, pulumi_command: auto.PulumiCommand, pulumi_bin_dir: Path
+    tmp_path: Path,
+    pulumi_command: auto.PulumiCommand,
+    pulumi_bin_dir: Path,
+    stack_templates: StackTemplates,
 ) -> Iterator[StackFactory]:
     """Create stacks of a test program (a folder under tests/e2e/programs) in temporary directories."""
     created: list[StackHarness] = []
@@ -273,11 +385,11 @@ def make_stack(
             shutil.copytree(source, work_dir, dirs_exist_ok=True)
         else:
             shutil.copy(source / "__main__.py", work_dir / "__main__.py")
-            project = {
+            settings_of_project = {
                 "name": f"e2e-{program}",
                 "runtime": {"name": "python", "options": {"virtualenv": sys.prefix}},
             }
-            (work_dir / "Pulumi.yaml").write_text(json.dumps(project))
+            (work_dir / "Pulumi.yaml").write_text(json.dumps(settings_of_project))
         (tmp_path / "state").mkdir(exist_ok=True)
         env = {
             # The CLI, then this virtualenv's scripts: the engine finds pulumi-resource-polytomic on PATH.
@@ -297,15 +409,25 @@ def make_stack(
         options = auto.LocalWorkspaceOptions(
             pulumi_command=pulumi_command, pulumi_home=str(tmp_path / "pulumi-home"), env_vars=env
         )
-        try:  # one CLI process (create_or_select_stack tries `stack select` first: two for a new stack)
-            stack = auto.create_stack(stack_name, work_dir=str(work_dir), opts=options)
-        except auto.StackAlreadyExistsError:
-            stack = auto.select_stack(stack_name, work_dir=str(work_dir), opts=options)
         settings: dict[str, auto.ConfigValue] = {}
         if emulator is not None:
             settings["polytomic:deploymentUrl"] = auto.ConfigValue(emulator.url)
-        if partner_key is not None:
-            settings["polytomic:partnerKey"] = auto.ConfigValue(partner_key, secret=True)
+        project = str(yaml.safe_load((work_dir / "Pulumi.yaml").read_text())["name"])
+        backend = Path(urlparse(env["PULUMI_BACKEND_URL"]).path)
+        own_secrets = "PULUMI_CONFIG_PASSPHRASE" in (extra_env or {})
+        encrypt = None
+        if not own_secrets:
+            encrypt = stack_templates.copy_into(project, stack_name, partner_key, backend, work_dir)
+        if encrypt is not None:
+            options.work_dir = str(work_dir)
+            stack: auto.Stack = _ExistingStack(stack_name, auto.LocalWorkspace(**options.__dict__))
+        else:
+            try:  # one CLI process (create_or_select_stack tries `stack select` first: two for a new stack)
+                stack = auto.create_stack(stack_name, work_dir=str(work_dir), opts=options)
+            except auto.StackAlreadyExistsError:
+                stack = auto.select_stack(stack_name, work_dir=str(work_dir), opts=options)
+            if partner_key is not None:
+                settings["polytomic:partnerKey"] = auto.ConfigValue(partner_key, secret=True)
         harness = StackHarness(
             stack=stack,
             work_dir=work_dir,
@@ -313,6 +435,7 @@ def make_stack(
             bin_dir=pulumi_bin_dir,
             pulumi_home=tmp_path / "pulumi-home",
             pending_config=settings,  # written with the test's own config, before its first command
+            encrypt=encrypt,
         )
         created.append(harness)
         return harness

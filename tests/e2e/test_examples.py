@@ -23,7 +23,9 @@ from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.version import __version__
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
-pytestmark = pytest.mark.e2e
+# One worker runs them all: the first `pulumi package add` makes the plugin's virtualenv in the worker's copy
+# of the checkout (pip installing the provider and its dependencies), the others reuse it.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("examples")]
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
