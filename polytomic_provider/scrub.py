@@ -177,6 +177,8 @@ class Scrubber:
         #: Length of the shortest secret scrubbed (0 if none): shorter text cannot hold or encode one.
         self.shortest = min(map(len, kept), default=0)
         forms = {form for secret in kept for form in secret_forms(secret)}
+        #: Length of the longest form (0 if none): a window cut this far past a point holds any form there.
+        self.longest = max(map(len, forms), default=0)
         # Longest first, so that a form which contains a shorter one is taken whole.
         ordered = sorted(forms, key=lambda f: (-len(f), f))
         pattern = "|".join(map(re.escape, ordered))
