@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -200,7 +201,9 @@ class AsyncPolytomicClient:
         try:
             return parse(response.json())
         except (ValueError, LookupError, TypeError, AttributeError, RecursionError):  # pydantic's too
-            raise UnexpectedAnswer(_unexpected(response, self.settings.deployment_url)) from None
+            raise UnexpectedAnswer(
+                _unexpected(response, self.settings.deployment_url, Scrubber(self._secrets))
+            ) from None
 
     async def _request(
         self,
@@ -235,9 +238,11 @@ class AsyncPolytomicClient:
                         raise RetryableResponse(response)
         except _TooLarge as exc:
             raise UnexpectedAnswer(
-                f"{method} {path}: the answer from {self.settings.deployment_url} decodes to more than "
-                f"{MAX_ANSWER_BYTES // 2**20} MiB ({exc.response.headers.get('content-encoding', 'identity')}"
-                f"-encoded), far more than any API answer: {_SOMETHING_ELSE}"
+                Scrubber(secrets)(
+                    f"{method} {path}: the answer from {self.settings.deployment_url} decodes to more than "
+                    f"{MAX_ANSWER_BYTES // 2**20} MiB ({_applied_encodings(exc.response)}"
+                    f"-encoded), far more than any API answer: {_SOMETHING_ELSE}"
+                )
             ) from None
         except httpx.DecodingError:  # a body that does not decode (bad gzip): not the API answering
             raise UnexpectedAnswer(
@@ -345,13 +350,38 @@ async def _bounded(response: httpx.Response) -> httpx.Response:
     )
 
 
-def _unexpected(response: httpx.Response, url: str) -> str:
-    """What came instead of the API's answer: status, content type and size, never the body."""
+#: A content type worth naming: a plain type/subtype of token characters (RFC 9110), nothing else.
+_PLAIN_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]{1,40}/[A-Za-z0-9!#$&^_.+-]{1,60}")
+#: The decoders httpx can apply; a Content-Encoding is named only through these, never as sent.
+_KNOWN_ENCODINGS = ("gzip", "deflate", "br", "zstd", "identity")
+
+
+def _content_type(response: httpx.Response, scrub: Scrubber) -> str:
+    """The content type, only if it is a plain type/subtype that holds no secret form: the header is the
+    server's text, and a hostile server can put the key there (#27)."""
+    raw: str | None = response.headers.get("content-type")
+    if raw is None:
+        return "no content type"
+    kind = raw.split(";")[0].strip()
+    if _PLAIN_TYPE.fullmatch(kind) and scrub(kind) == kind:
+        return kind.lower()
+    return "unnamed content type"
+
+
+def _applied_encodings(response: httpx.Response) -> str:
+    """The known decoders the Content-Encoding names, in order ("identity" if none): never its text."""
+    named = [part.strip().lower() for part in response.headers.get("content-encoding", "").split(",")]
+    applied = [name for name in named if name in _KNOWN_ENCODINGS and name != "identity"]
+    return ", ".join(applied) or "identity"
+
+
+def _unexpected(response: httpx.Response, url: str, scrub: Scrubber) -> str:
+    """What came instead of the API's answer: status, content type and size, never the body; scrubbed as
+    a last line."""
     request = response.request
-    kind = response.headers.get("content-type", "no content type").split(";")[0].strip() or "no content type"
-    return (
+    return scrub(
         f"{request.method} {request.url.path}: HTTP {response.status_code} from {url} with a body that is "
-        f"not the API's ({kind}, {len(response.content)} bytes): {_SOMETHING_ELSE}"
+        f"not the API's ({_content_type(response, scrub)}, {len(response.content)} bytes): {_SOMETHING_ELSE}"
     )
 
 
@@ -378,14 +408,29 @@ def _transport_failure(method: str, path: str, url: str, exc: httpx.TransportErr
     return f"{method} {path}: no response from {url}: {detail}"
 
 
+#: How much of a non-JSON error body is read at all: the message shows 300 characters of it.
+MAX_ERROR_TEXT = 2**20
+
+
+def _cut_scrubbed(response: httpx.Response, scrub: Scrubber, length: int) -> str:
+    """The body's first `length` characters, scrubbed. Only a window `length` plus twice the longest
+    secret form long is scrubbed (scrubbing a 4 MiB body took 17 s, #27 F3); a form cut by the window's
+    end lies in its last `longest` characters, which are dropped after scrubbing."""
+    text = response.content[:MAX_ERROR_TEXT].decode(response.encoding or "utf-8", "replace")
+    limit = length + 2 * scrub.longest
+    if len(text) <= limit:
+        return scrub(text)[:length]
+    scrubbed = scrub(text[:limit])
+    return scrubbed[: len(scrubbed) - scrub.longest][:length]
+
+
 def _error_details(response: httpx.Response, scrub: Scrubber) -> tuple[str | None, str]:
     """The API's `key` and `message` (else `error.message`, else the raw text, else the reason phrase),
     every one of them scrubbed: each comes from the server, which may echo what we sent."""
     reason = scrub(response.reason_phrase)
     body = json_body(response)
     if body is None:
-        # Scrub before cutting: a secret split by the cut would no longer match.
-        return None, scrub(response.text)[:300].strip() or reason
+        return None, _cut_scrubbed(response, scrub, 300).strip() or reason
     if not isinstance(body, dict):
         return None, reason
     nested = body.get("error")

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from .errors import ConfigurationError
 from .problems import Problem
@@ -238,7 +238,9 @@ def deployment_url_problem(raw: str, *, secrets: Iterable[str] = ()) -> str | No
     a key pasted into the wrong setting. `secrets` are values the URL must not hold (the partner key): a
     URL is printed in messages and recorded in the state as part of each organization's account.
     """
-    if any(len(secret) >= _SHORTEST_KEY and secret.lower() in raw.lower() for secret in secrets):
+    # The key percent-encoded (any byte, either case of hex) is the key too (#27 F9).
+    spellings = {raw.lower(), unquote(raw).lower()}
+    if any(len(s) >= _SHORTEST_KEY and s.lower() in spelled for s in secrets for spelled in spellings):
         return (
             f"holds the partner key: put the key in {CONFIG_NAMESPACE}:partnerKey (or {ENV_PARTNER_KEY}) "
             f"and the deployment's base URL here, such as {DEFAULT_DEPLOYMENT_URL}"
@@ -249,11 +251,14 @@ def deployment_url_problem(raw: str, *, secrets: Iterable[str] = ()) -> str | No
             "must be a URL without spaces, quotes or non-ASCII characters (write an international host "
             f"name in its xn-- form), such as {DEFAULT_DEPLOYMENT_URL}"
         )
-    if "@" in url.split("//", 1)[-1].split("/", 1)[0]:  # user:password@host, with a scheme or without
+    # user:password@host, with a scheme or without; a password may hold '/', so any '@' before the query
+    # or fragment counts (#27 F8).
+    if "@" in re.split(r"[?#]", url, maxsplit=1)[0]:
         return _CREDENTIALS_IN_URL
     scheme = url.split(":", 1)[0]
     if scheme.lower() not in ("http", "https") or not url[len(scheme) :].startswith("://"):
-        shown = f" (not {scheme!r})" if scheme.lower() in _SHOWN_SCHEMES else ""
+        named = scheme.lower() in _SHOWN_SCHEMES and url[len(scheme) :].startswith("://")
+        shown = f" (not {scheme!r})" if named else ""
         return f"must be an http:// or https:// URL{shown}, such as {DEFAULT_DEPLOYMENT_URL}"
     try:
         parts = urlsplit(url)

@@ -25,13 +25,24 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MIN_BASE64_RUN", "MIN_SECRET_LENGTH", "REDACTED", "Scrubber", "base64_runs", "secret_forms"]
+__all__ = [
+    "MIN_BASE64_RUN",
+    "MIN_EMBEDDED_LENGTH",
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "Scrubber",
+    "base64_runs",
+    "secret_forms",
+]
 
 REDACTED = "[secret]"
 #: Shorter values are not scrubbed: replacing two or three characters everywhere would mangle any text.
 MIN_SECRET_LENGTH = 4
 #: A base64 run shorter than this (six bytes) is not a form: such runs occur by chance in ordinary text.
 MIN_BASE64_RUN = 8
+#: A secret shorter than this (the API sets no minimum for client_secret) is scrubbed only as a whole token,
+#: not inside longer words: replacing "abcd" wherever it occurs would garble every message (#27 F12).
+MIN_EMBEDDED_LENGTH = 8
 _URL_SAFE = str.maketrans("+/", "-_")
 
 Encoder = Callable[[str], str]
@@ -177,9 +188,15 @@ class Scrubber:
         #: Length of the shortest secret scrubbed (0 if none): shorter text cannot hold or encode one.
         self.shortest = min(map(len, kept), default=0)
         forms = {form for secret in kept for form in secret_forms(secret)}
+        anywhere = {form for s in kept if len(s) >= MIN_EMBEDDED_LENGTH for form in secret_forms(s)}
+        #: Length of the longest form (0 if none): a window cut this far past a point holds any form there.
+        self.longest = max(map(len, forms), default=0)
         # Longest first, so that a form which contains a shorter one is taken whole.
         ordered = sorted(forms, key=lambda f: (-len(f), f))
-        pattern = "|".join(map(re.escape, ordered))
+        pattern = "|".join(
+            re.escape(form) if form in anywhere else rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])"
+            for form in ordered
+        )
         self._pattern = re.compile(pattern, re.IGNORECASE) if ordered else None
         self._replacement = replacement
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import ssl
+import stat
 import threading
 
 from .errors import ConfigurationError
@@ -28,6 +29,7 @@ def _build() -> ssl.SSLContext:
     for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
         location = os.environ.get(variable)
         if location:
+            _check_kind(variable, location)
             try:
                 if variable == "SSL_CERT_FILE":
                     return ssl.create_default_context(cafile=location)
@@ -41,6 +43,32 @@ def _build() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _check_kind(variable: str, location: str) -> None:
+    """Stat before loading (#27 F11): opening a FIFO named by SSL_CERT_FILE blocks for ever, and OpenSSL
+    silently ignores an SSL_CERT_DIR that is not a directory."""
+    want_file = variable == "SSL_CERT_FILE"
+    try:
+        mode = os.stat(location).st_mode
+    except OSError as error:
+        if want_file:
+            return  # missing or unreadable: reported by the load below, as before
+        mode, reason = 0, error.strerror or type(error).__name__
+    else:
+        reason = ""
+    if want_file and not stat.S_ISREG(mode):
+        problem = "is not a regular file"
+        fix = "name a PEM file of CA certificates"
+    elif not want_file and not stat.S_ISDIR(mode):
+        problem = f"is not a directory{f' ({reason})' if reason else ''}"
+        fix = "name a directory of hashed CA certificates"
+    else:
+        return
+    raise ConfigurationError(
+        f"the environment variable {variable} names {location}, which {problem}: {fix}, or unset it to "
+        "use the bundled CA certificates"
+    )
 
 
 def plain_http_context() -> ssl.SSLContext:

@@ -144,3 +144,36 @@ def test_an_answer_just_under_the_bound_is_read_whole() -> None:
         with PolytomicClient(settings) as client:
             listed = client.list_organizations()
     assert len(listed) == 20_000 and listed[-1].name.startswith("Organization 19999")
+
+
+_KEY_B64 = __import__("base64").b64encode(ECHOED.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "content_type", [ECHOED, f"text/{ECHOED}", f"{ECHOED}/html", f"text/{_KEY_B64}", f"text/html; x={ECHOED}"]
+)
+def test_point_1_a_hostile_content_type_never_reaches_the_message(content_type: str) -> None:
+    """#27 F1: the Content-Type header is the server's text; only a plain type/subtype free of any
+    secret form is named."""
+    with answering({"Content-Type": content_type}, b"<html>no</html>") as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+            client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
+    message = str(failure.value)
+    assert ECHOED not in message and _KEY_B64 not in message and ECHOED[:12] not in message
+    assert "something other than Polytomic's API answers there" in message
+
+
+@pytest.mark.parametrize("extra", [ECHOED, _KEY_B64])
+def test_point_1_a_hostile_content_encoding_never_reaches_the_message(extra: str) -> None:
+    """#27 F1: the too-large message names only the decoders httpx applied, never the header's text."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = b"\0" * 2**20
+    bomb = b"".join(packer.compress(zeros) for _ in range(MAX_ANSWER_BYTES // 2**20 + 1)) + packer.flush()
+    with answering({"Content-Type": "application/json", "Content-Encoding": f"gzip, {extra}"}, bomb) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+            client.list_organizations()
+    message = str(failure.value)
+    assert ECHOED not in message and _KEY_B64 not in message
+    assert "(gzip-encoded)" in message

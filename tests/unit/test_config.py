@@ -350,3 +350,32 @@ def test_point_5_a_url_without_a_scheme_never_shows_its_user_part(user: str, pas
         assert problems, url
         assert all(user not in p.reason for p in problems), (url, problems)
         assert any("user name or password" in p.reason for p in problems), (url, problems)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://admin:2024/Secr3t@host.example.com",
+        "https://admin@host.example.com/path",
+        "postgres:pw/x@db",
+        "http://u:p/q@h:8080",
+    ],
+)
+def test_point_5_any_at_sign_before_the_query_is_refused_as_credentials(url: str) -> None:
+    """#27 F8: a password may hold '/', so '@' anywhere before '?' or '#' means credentials; and no
+    scheme is named unless '://' follows it."""
+    _, problems = check_settings(lookup_from({"deploymentUrl": url}), {})
+    assert [p.property for p in problems] == ["polytomic:deploymentUrl"], url
+    assert "user name or password" in problems[0].reason, problems
+    assert "Secr3t" not in problems[0].reason and "postgres" not in problems[0].reason
+
+
+@pytest.mark.parametrize("spell", [str.lower, str.upper])
+def test_point_5_a_percent_encoded_partner_key_in_the_url_is_refused(spell: object) -> None:
+    """#27 F9: the key percent-encoded (every byte) in the URL is still the key."""
+    key = "pk-live-5b1e0c7d9a4f4e21b3c6"
+    encoded = "".join(f"%{b:02X}" for b in key.encode())
+    url = f"https://app.polytomic.com/{spell(encoded)}"  # type: ignore[operator]
+    resolved, problems = check_settings(lookup_from({"partnerKey": key, "deploymentUrl": url}), {})
+    assert resolved is None and "partner key" in problems[0].reason
+    assert "5b1e0c7d" not in problems[0].reason.lower()

@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polytomic_provider.scrub import MIN_SECRET_LENGTH, REDACTED, Scrubber
+from polytomic_provider.scrub import MIN_EMBEDDED_LENGTH, REDACTED, Scrubber
 from tests.support import base64_readable
 
 
@@ -39,7 +39,7 @@ ENCODINGS = [
 ]
 ENCODING_PAIRS = [(first, second) for first in ENCODINGS for second in ENCODINGS]
 
-secrets = st.text(st.characters(exclude_categories=("Cs",)), min_size=MIN_SECRET_LENGTH, max_size=24)
+secrets = st.text(st.characters(exclude_categories=("Cs",)), min_size=MIN_EMBEDDED_LENGTH, max_size=24)
 surroundings = st.text(st.characters(exclude_categories=("Cs",)), max_size=24)
 
 
@@ -96,8 +96,8 @@ def test_short_values_are_not_scrubbed() -> None:
 
 
 def test_a_secret_that_overlaps_the_marker_is_still_removed() -> None:
-    secret = "[sec"  # replacing it with "[secret]" would rebuild it
-    assert secret not in Scrubber([secret])("x[secy")
+    secret = "[secret]"  # replacing it with the marker would rebuild it
+    assert secret not in Scrubber([secret])("x[secret]y")
     assert secret not in Scrubber([secret])(f"x{secret}y")
 
 
@@ -155,3 +155,22 @@ def test_point_1_the_bearer_header_in_base64_is_scrubbed() -> None:
     assert REDACTED in scrubbed
     assert key.encode() not in base64_readable(scrubbed)
     assert b"0123456789" not in base64_readable(scrubbed)
+
+
+@given(
+    secret=st.from_regex(r"[a-z0-9]{4,7}", fullmatch=True),
+    left=st.from_regex(r"[a-z0-9]{1,6}", fullmatch=True),
+    right=st.from_regex(r"[a-z0-9]{1,6}", fullmatch=True),
+)
+def test_point_1_a_short_secret_is_scrubbed_only_as_a_whole_token(secret: str, left: str, right: str) -> None:
+    """#27 F12: the API sets no minimum length for client_secret, so a short one (under 8 characters) is
+    scrubbed where it stands alone, not inside longer words it would garble."""
+    scrub = Scrubber([secret])
+    text = f'{left}{secret}{right} {{"client_secret":"{secret}"}} {secret}.'
+    scrubbed = scrub(text)
+    assert scrubbed.startswith(f"{left}{secret}{right} ")
+    assert f'"client_secret":"{REDACTED}"' in scrubbed and scrubbed.endswith(f" {REDACTED}.")
+
+
+def test_point_1_a_long_secret_is_still_scrubbed_inside_words() -> None:
+    assert Scrubber(["pk-live-0123456789"])("xpk-live-0123456789y") == f"x{REDACTED}y"

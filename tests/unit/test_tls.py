@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,3 +90,27 @@ def test_a_plain_http_deployment_needs_no_ca_bundle(monkeypatch: pytest.MonkeyPa
     secure = Settings(partner_key=Secret("pk-0123456789"), deployment_url="https://127.0.0.1:9")
     with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
         AsyncPolytomicClient(secure)
+
+
+def test_point_7_ssl_cert_file_naming_a_fifo_is_refused_without_blocking(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """#27 F11: opening a FIFO blocks until a writer comes; the file is stat'ed first."""
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    monkeypatch.setenv("SSL_CERT_FILE", str(fifo))
+    with pytest.raises(ConfigurationError, match=r"SSL_CERT_FILE.*not a regular file"):
+        tls.start_building().result(timeout=5)
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_point_7_ssl_cert_dir_that_is_not_a_directory_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str
+) -> None:
+    """#27 F11: OpenSSL ignores a capath that is not a directory; say so instead of trusting certifi."""
+    location = tmp_path / "certs"
+    if kind == "file":
+        location.write_text("x")
+    monkeypatch.setenv("SSL_CERT_DIR", str(location))
+    with pytest.raises(ConfigurationError, match=r"SSL_CERT_DIR.*not a directory"):
+        tls.default_context()
