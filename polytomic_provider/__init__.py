@@ -1,6 +1,6 @@
-"""polytomic-pulumi: manage Polytomic organizations with Pulumi.
+"""polytomic-pulumi: manage Polytomic organizations and their users with Pulumi.
 
-    from polytomic_provider import Organization, OrganizationArgs
+    from polytomic_provider import Organization, OrganizationArgs, User, UserArgs
 
 Public names are imported lazily, so that the command-line tool starts without loading the Pulumi SDK.
 """
@@ -24,12 +24,15 @@ if TYPE_CHECKING:
         get_organizations_output,
     )
     from .resource import Organization, OrganizationArgs
+    from .user_resource import User, UserArgs
 
 __all__ = [
     "Organization",
     "OrganizationArgs",
     "OrganizationLookupError",
     "OrganizationResult",
+    "User",
+    "UserArgs",
     "__version__",
     "get_current_organization",
     "get_current_organization_output",
@@ -44,6 +47,8 @@ _LAZY = {
     "OrganizationArgs": "resource",
     "OrganizationLookupError": "lookups",
     "OrganizationResult": "lookups",
+    "User": "user_resource",
+    "UserArgs": "user_resource",
     "get_current_organization": "lookups",
     "get_current_organization_output": "lookups",
     "get_organization": "lookups",
