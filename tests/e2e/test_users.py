@@ -1,0 +1,43 @@
+"""Users of an organization with the real Pulumi CLI: an organization and two users made in one `up`,
+exactly one invitation each, a second run with nothing to change, and no secret (the partner key, the
+organization's client_secret) in output or state."""
+
+from __future__ import annotations
+
+import pytest
+
+from polytomic_emulator.launcher import EmulatorProcess
+from tests.pulumi_harness import StackFactory
+from tests.support import CLIENT_SECRET, PARTNER_KEY, base64_readable
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_organization_and_two_users_converge_with_one_invitation_each(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_stack("users", emulator=emulator)
+    harness.set_secret("clientSecret", CLIENT_SECRET)
+    harness.up()
+    outputs = harness.outputs()
+    org = outputs["organization_id"].value
+    ids = {outputs["jane_id"].value: "jane@example.com", outputs["bob_id"].value: "bob@example.com"}
+    invitations = emulator.admin.invitations()
+    assert {i["user_id"]: i["email"] for i in invitations} == ids, "one invitation per user, no more"
+    assert {i["organization_id"] for i in invitations} == {org}
+    users = {r["id"]: r["outputs"] for r in harness.state_resources(":User")}
+    assert users[outputs["bob_id"].value]["role"] == "user", "role='member' resolved to the Member role"
+    assert users[outputs["jane_id"].value]["role"] == "admin", "no role given: Admin, as the API does"
+
+    harness.preview(expect_no_changes=True)  # the mixed-case email and the role name diff clean
+    harness.up()
+    assert len(emulator.admin.invitations()) == 2
+
+    printed = "\n".join(harness.output)
+    state = harness.exported_state()
+    for text in (printed, state):
+        for secret in (PARTNER_KEY, CLIENT_SECRET):
+            assert secret not in text
+            assert secret.encode() not in base64_readable(text)
+    harness.destroy()
+    assert harness.state_resources(":User") == []
