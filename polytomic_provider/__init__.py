@@ -24,6 +24,14 @@ if TYPE_CHECKING:
         get_organizations_output,
     )
     from .resource import Organization, OrganizationArgs
+    from .user_lookups import (
+        UserLookupError,
+        UserResult,
+        get_user,
+        get_user_output,
+        get_users,
+        get_users_output,
+    )
     from .user_resource import User, UserArgs
 
 __all__ = [
@@ -33,6 +41,8 @@ __all__ = [
     "OrganizationResult",
     "User",
     "UserArgs",
+    "UserLookupError",
+    "UserResult",
     "__version__",
     "get_current_organization",
     "get_current_organization_output",
@@ -40,6 +50,10 @@ __all__ = [
     "get_organization_output",
     "get_organizations",
     "get_organizations_output",
+    "get_user",
+    "get_user_output",
+    "get_users",
+    "get_users_output",
 ]
 
 _LAZY = {
@@ -49,6 +63,12 @@ _LAZY = {
     "OrganizationResult": "lookups",
     "User": "user_resource",
     "UserArgs": "user_resource",
+    "UserLookupError": "user_lookups",
+    "UserResult": "user_lookups",
+    "get_user": "user_lookups",
+    "get_user_output": "user_lookups",
+    "get_users": "user_lookups",
+    "get_users_output": "user_lookups",
     "get_current_organization": "lookups",
     "get_current_organization_output": "lookups",
     "get_organization": "lookups",
