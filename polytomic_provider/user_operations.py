@@ -142,22 +142,23 @@ async def check_account(
     if not isinstance(org, str) or unknown(org) or unknown(checked.get(ROLE)):
         return []  # preview of a user of an organization not created yet: resolved in `up`
     problems: list[Problem] = []
-    if checked.get(ROLE_IDS) is None:
-        from .user_roles import RoleNotFound, resolve_role
+    from .user_roles import RoleNotFound, check_role_ids, resolve_role
 
-        try:
+    declared = checked.get(ROLE_IDS)
+    try:
+        if declared is None:
             checked[RESOLVED_ROLE_IDS] = await resolve_role(
                 client, org, str(checked.get(ROLE) or DEFAULT_ROLE)
             )
-        except RoleNotFound as error:
-            problems.append(Problem(ROLE, str(error)))
-        except PolytomicError as error:
-            if await _organization_missing(client, org, error):
-                problems.append(Problem("organization_id", _no_organization(org, account)))
-            else:
-                problems.append(
-                    Problem("", str(_explain(error, label, "check", client.settings.deployment_url)))
-                )
+        elif not unknown(declared):
+            await check_role_ids(client, org, [str(item) for item in declared])
+    except RoleNotFound as error:
+        problems.append(Problem(ROLE if declared is None else ROLE_IDS, str(error)))
+    except PolytomicError as error:
+        if await _organization_missing(client, org, error):
+            problems.append(Problem("organization_id", _no_organization(org, account)))
+        else:
+            problems.append(Problem("", str(_explain(error, label, "check", client.settings.deployment_url))))
     adopt = checked.get(ADOPT_ID)
     if not olds and isinstance(adopt, str) and not problems:
         try:
@@ -320,8 +321,8 @@ async def _email_taken(client: AsyncPolytomicClient, org: str, email: str, cause
     return (
         f"a user with email {email!r} already exists in organization {org} (id {holder.id}), and nothing "
         f"proves it belongs to this stack, so it is left alone. To manage that user with this resource, "
-        f"add adopt_id={holder.id!r} to its arguments (or opts=pulumi.ResourceOptions(import_="
-        f"{holder.id!r})), run 'pulumi up', then remove adopt_id; otherwise choose another email"
+        f"add adopt_id={holder.id!r} to its UserArgs, run 'pulumi up', then remove adopt_id; otherwise "
+        f"choose another email"
     )
 
 

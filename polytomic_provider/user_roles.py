@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
     from .user_models import Role
 
-__all__ = ["RoleNotFound", "resolve_role"]
+__all__ = ["RoleNotFound", "check_role_ids", "resolve_role", "roles_of"]
 
 _ROLES: weakref.WeakKeyDictionary[AsyncPolytomicClient, dict[str, list[Role]]] = weakref.WeakKeyDictionary()
 
@@ -38,8 +38,25 @@ async def resolve_role(client: AsyncPolytomicClient, organization_id: str, name:
     for role in roles:
         if role.name.strip().casefold() == wanted:
             return [role.id.lower()]
-    names = ", ".join(repr(role.name) for role in roles) or "none"
     raise RoleNotFound(
-        f"role {name!r} is not a role of organization {organization_id} (its roles: {names}): name one of "
-        f"them, or give role_ids"
+        f"role {name!r} is not a role of organization {organization_id} (its roles: {_named(roles)}): name "
+        f"one of them, or give role_ids"
     )
+
+
+async def check_role_ids(client: AsyncPolytomicClient, organization_id: str, role_ids: list[str]) -> None:
+    """Raise RoleNotFound, naming the organization's roles, when a declared id is none of them."""
+    roles = await roles_of(client, organization_id)
+    known = {role.id.lower() for role in roles}
+    strangers = [item for item in role_ids if item.lower() not in known]
+    if strangers:
+        raise RoleNotFound(
+            f"role_ids {strangers} are no roles of organization {organization_id} (its roles: "
+            f"{_named(roles, with_ids=True)}): list their ids, or give role='<name>' instead"
+        )
+
+
+def _named(roles: list[Role], *, with_ids: bool = False) -> str:
+    if not roles:
+        return "none"
+    return ", ".join(f"{role.name!r} {role.id}" if with_ids else repr(role.name) for role in roles)

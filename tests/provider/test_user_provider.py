@@ -239,3 +239,14 @@ def test_delete_then_read_drops_it_and_a_second_delete_is_fine(
     users.delete(id_, outs)  # a 404 on delete: already gone
     deletes = [c for c in api_calls(emulator) if c[0] == "DELETE"]
     assert [c[2] for c in deletes] == [200, 404]
+
+
+def test_check_refuses_role_ids_of_no_role_of_the_organization(
+    users: UserProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    stranger = "248df4b7-aa70-47b8-a036-33ac447e668d"
+    news = {"organization_id": org, "email": "a@example.com", "role_ids": [stranger]}
+    failures = users.check({}, news).failures
+    assert [f.property for f in failures] == ["role_ids"]
+    assert stranger in failures[0].reason and roles(emulator, org)["Member"] in failures[0].reason
+    assert emulator.admin.invitations() == []
