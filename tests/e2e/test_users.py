@@ -5,8 +5,10 @@ organization's client_secret) in output or state."""
 from __future__ import annotations
 
 import pytest
+from pulumi import automation as auto
 
 from polytomic_emulator.launcher import EmulatorProcess
+from tests.e2e.test_organization_lifecycle import last_seq
 from tests.pulumi_harness import StackFactory
 from tests.support import CLIENT_SECRET, PARTNER_KEY, base64_readable
 
@@ -41,3 +43,33 @@ def test_an_organization_and_two_users_converge_with_one_invitation_each(
             assert secret.encode() not in base64_readable(text)
     harness.destroy()
     assert harness.state_resources(":User") == []
+
+
+def test_a_role_change_updates_in_place_and_another_email_replaces_the_user(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    harness = make_stack("users", emulator=emulator)
+    harness.set_secret("clientSecret", CLIENT_SECRET)
+    harness.up()
+    bob = harness.outputs()["bob_id"].value
+
+    harness.set_config("bobEmail", auto.ConfigValue("BOB@example.COM"))
+    harness.preview(expect_no_changes=True)  # the same address in other letters
+
+    harness.set_config("bobRole", auto.ConfigValue("Admin"))
+    since = last_seq(emulator)
+    harness.up()
+    assert harness.outputs()["bob_id"].value == bob, "a role change is an update in place"
+    puts = [e for e in emulator.admin.journal(since=since) if e["method"] == "PUT"]
+    assert [p["body"]["email"] for p in puts] == ["BOB@example.COM"] and len(puts[0]["body"]["role_ids"]) == 1
+    assert len(emulator.admin.invitations()) == 2
+
+    harness.set_config("bobEmail", auto.ConfigValue("robert@example.com"))
+    harness.up()
+    robert = harness.outputs()["bob_id"].value
+    assert robert != bob, "another address is another user"
+    invited = [i["email"] for i in emulator.admin.invitations()]
+    assert invited[2:] == ["robert@example.com"]
+    deletes = [e["path"] for e in emulator.admin.journal(since=since) if e["method"] == "DELETE"]
+    assert deletes == [f"/api/organizations/{harness.outputs()['organization_id'].value}/users/{bob}"]
+    harness.preview(expect_no_changes=True)

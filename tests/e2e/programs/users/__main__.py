@@ -1,4 +1,6 @@
-"""Test program: one organization and two users of it, one by role name, one with the default (Admin)."""
+"""Test program: one organization and two users of it, one by role name, one with the default (Admin).
+
+Stack config `bobEmail` and `bobRole` change the second user (tests/e2e/test_users.py)."""
 
 import pulumi
 
@@ -15,7 +17,14 @@ organization = Organization(
     ),
 )
 jane = User("jane", UserArgs(organization_id=organization.id, email="jane@example.com"))
-bob = User("bob", UserArgs(organization_id=organization.id, email="Bob@Example.com", role="member"))
+bob = User(
+    "bob",
+    UserArgs(
+        organization_id=organization.id,
+        email=config.get("bobEmail") or "Bob@Example.com",
+        role=config.get("bobRole") or "member",
+    ),
+)
 pulumi.export("organization_id", organization.id)
 pulumi.export("jane_id", jane.id)
 pulumi.export("bob_id", bob.id)
