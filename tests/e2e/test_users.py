@@ -33,6 +33,8 @@ def test_an_organization_and_two_users_converge_with_one_invitation_each(
 
     harness.preview(expect_no_changes=True)  # the mixed-case email and the role name diff clean
     harness.up()
+    harness.refresh()  # the users read back as stored: nothing to change after it either
+    harness.preview(expect_no_changes=True)
     assert len(emulator.admin.invitations()) == 2
 
     printed = "\n".join(harness.output)

@@ -250,3 +250,18 @@ def test_check_refuses_role_ids_of_no_role_of_the_organization(
     assert [f.property for f in failures] == ["role_ids"]
     assert stranger in failures[0].reason and roles(emulator, org)["Member"] in failures[0].reason
     assert emulator.admin.invitations() == []
+
+
+def test_a_404_drops_the_user_only_in_the_account_that_recorded_it(
+    users: UserProvider, org: str, emulator: EmulatorProcess, account: str
+) -> None:
+    id_, outs = create(users, {"organization_id": org, "email": "proof@example.com"})
+    emulator.admin.reset()  # the user is gone
+    owner = account.rpartition("#owner=")[2]
+    elsewhere = {**outs, "__account": f"https://elsewhere.example.com#owner={owner}"}
+    with pytest.raises(UserError, match="no proof that it is gone"):
+        users.read(id_, elsewhere)
+    other_account = {**outs, "__account": "https://elsewhere.example.com#owner=other"}
+    with pytest.raises(UserError, match="another account"):
+        users.read(id_, other_account)
+    assert users.read(id_, outs).id is None
