@@ -4,6 +4,7 @@ organization's client_secret) in output or state."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from pulumi import automation as auto
 
@@ -75,3 +76,27 @@ def test_a_role_change_updates_in_place_and_another_email_replaces_the_user(
     deletes = [e["path"] for e in emulator.admin.journal(since=since) if e["method"] == "DELETE"]
     assert deletes == [f"/api/organizations/{harness.outputs()['organization_id'].value}/users/{bob}"]
     harness.preview(expect_no_changes=True)
+
+
+def test_roles_changed_behind_pulumis_back_are_found_by_refresh_and_put_back(
+    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    harness = make_stack("users", emulator=emulator)
+    harness.set_secret("clientSecret", CLIENT_SECRET)
+    harness.up()
+    outputs = harness.outputs()
+    org, bob, member = (
+        outputs["organization_id"].value,
+        outputs["bob_id"].value,
+        outputs["bob_role_ids"].value,
+    )
+    partner_api.put(
+        f"/api/organizations/{org}/users/{bob}", json={"email": "bob@example.com", "role": "admin"}
+    ).raise_for_status()
+
+    harness.refresh()
+    assert harness.preview().change_summary.get("update") == 1, "the drift shows as a change of bob"
+    harness.up()
+    assert harness.outputs()["bob_role_ids"].value == member, "the declared role is back"
+    harness.preview(expect_no_changes=True)
+    assert len(emulator.admin.invitations()) == 2
