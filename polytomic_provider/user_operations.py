@@ -199,7 +199,7 @@ def _no_organization(org: str, account: Account) -> str:
 def _no_user(adopt: str, org: str, account: Account) -> str:
     return (
         f"adopt_id {adopt!r} names no user of organization {org} in the partner account {account}: check "
-        f"the id (get_users(organization_id=...) lists them)"
+        f"the id (get_users(organization_id=...) lists them); once a user is adopted, remove adopt_id"
     )
 
 
@@ -303,7 +303,8 @@ async def _adopt(client: AsyncPolytomicClient, org: str, user_id: str, spec: Use
     if live.email.lower() != spec.email.lower():
         raise UserError(
             f"{label}: adopt_id {user_id!r} is the user {live.email!r}, not {spec.email!r}: set email to "
-            f"the adopted user's address, or adopt_id to the id of the user with this one"
+            f"the adopted user's address, or adopt_id to the id of the user with this one (an adoption is "
+            f"over after the first 'pulumi up': remove adopt_id from the program then)"
         )
     if [item.lower() for item in live.role_ids or []] == spec.role_ids:
         return live

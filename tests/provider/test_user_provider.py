@@ -265,3 +265,16 @@ def test_a_404_drops_the_user_only_in_the_account_that_recorded_it(
     with pytest.raises(UserError, match="another account"):
         users.read(id_, other_account)
     assert users.read(id_, outs).id is None
+
+
+def test_a_stale_adopt_id_never_takes_another_address(
+    users: UserProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    """A replacement (another email) is checked as a new resource: the adopt_id left in the program names
+    the old user, whose address is not the declared one, so nothing is changed and the fix is named."""
+    existing, _ = create(users, {"organization_id": org, "email": "first@example.com"})
+    news = {"organization_id": org, "email": "second@example.com", "adopt_id": existing}
+    with pytest.raises(UserError, match="remove adopt_id"):
+        users.create(users.check({}, news).inputs)
+    assert [i["email"] for i in emulator.admin.invitations()] == ["first@example.com"]
+    assert not [e for e in emulator.admin.journal() if e["method"] == "PUT"]
