@@ -77,3 +77,16 @@ def test_the_payload_is_whole() -> None:
         "email": "Jane@example.com",
         "role_ids": [ADMIN],
     }
+
+
+def test_the_serialized_user_provider_is_a_small_reference_holding_nothing() -> None:
+    """Pickled into every user's state by reference, like OrganizationProvider (docs/upgrades.md)."""
+    import pickle
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from polytomic_provider.user_provider import UserProvider
+
+    one, two = serialize_provider(UserProvider()), serialize_provider(UserProvider())
+    assert one == two and len(one) < 1024
+    assert pickle.loads(base64.b64decode(one)).__dict__ == {}
