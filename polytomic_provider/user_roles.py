@@ -6,6 +6,7 @@ asks once. Names match case-insensitively, as Polytomic's Terraform provider mat
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from typing import TYPE_CHECKING
 
@@ -15,20 +16,26 @@ if TYPE_CHECKING:
 
 __all__ = ["RoleNotFound", "check_role_ids", "resolve_role", "roles_of"]
 
-_ROLES: weakref.WeakKeyDictionary[AsyncPolytomicClient, dict[str, list[Role]]] = weakref.WeakKeyDictionary()
+_ROLES: weakref.WeakKeyDictionary[AsyncPolytomicClient, dict[str, asyncio.Future[list[Role]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class RoleNotFound(LookupError):
-    """No role of that name in the organization; the message lists the names there are."""
+    """No role of that name (or id) in the organization; the message lists the roles there are."""
 
 
 async def roles_of(client: AsyncPolytomicClient, organization_id: str) -> list[Role]:
-    """The organization's roles, listed once per client (a failure is not kept: the next call asks again)."""
+    """The organization's roles, listed once per client: concurrent callers share the one request, and a
+    failure is not kept (the next caller asks again)."""
     known = _ROLES.setdefault(client, {})
     key = organization_id.lower()
-    if key not in known:
-        known[key] = await client.list_roles(organization_id)
-    return known[key]
+    listing = known.get(key)
+    if listing is None or (listing.done() and (listing.cancelled() or listing.exception() is not None)):
+        listing = known[key] = asyncio.ensure_future(client.list_roles(organization_id))
+        listing.add_done_callback(lambda done: done.cancelled() or done.exception())
+    # Shielded: a caller cancelled while waiting does not cancel the request the others wait for.
+    return await asyncio.shield(listing)
 
 
 async def resolve_role(client: AsyncPolytomicClient, organization_id: str, name: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -90,3 +91,34 @@ def test_the_serialized_user_provider_is_a_small_reference_holding_nothing() -> 
     one, two = serialize_provider(UserProvider()), serialize_provider(UserProvider())
     assert one == two and len(one) < 1024
     assert pickle.loads(base64.b64decode(one)).__dict__ == {}
+
+
+def test_concurrent_resolutions_share_one_roles_list_and_a_failure_is_not_kept() -> None:
+    from polytomic_provider.user_roles import resolve_role
+
+    answers = [httpx.Response(503, json={"message": "down"})]
+    seen: list[str] = []
+
+    def roles(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if answers:
+            return answers.pop()
+        return httpx.Response(
+            200, json={"data": [{"id": ADMIN, "name": "Admin"}, {"id": MEMBER, "name": "Member"}]}
+        )
+
+    settings = Settings(
+        partner_key=Secret("pk-unit-roles-0123"), deployment_url="https://api.test", max_attempts=1
+    )
+    client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(roles))
+    with pytest.raises(ServerError):
+        bridge.run(resolve_role(client, ORG, "admin"))
+
+    async def both() -> list[list[str]]:
+        return list(
+            await asyncio.gather(resolve_role(client, ORG, "ADMIN"), resolve_role(client, ORG, "member"))
+        )
+
+    assert bridge.run(both()) == [[ADMIN], [MEMBER]]
+    assert len(seen) == 2, "one failed list, then one list for both"
+    bridge.run(client.aclose())
