@@ -1,6 +1,6 @@
-"""polytomic-pulumi: manage Polytomic organizations with Pulumi.
+"""polytomic-pulumi: manage Polytomic organizations and their users with Pulumi.
 
-    from polytomic_provider import Organization, OrganizationArgs
+    from polytomic_provider import Organization, OrganizationArgs, User, UserArgs
 
 Public names are imported lazily, so that the command-line tool starts without loading the Pulumi SDK.
 """
@@ -24,12 +24,25 @@ if TYPE_CHECKING:
         get_organizations_output,
     )
     from .resource import Organization, OrganizationArgs
+    from .user_lookups import (
+        UserLookupError,
+        UserResult,
+        get_user,
+        get_user_output,
+        get_users,
+        get_users_output,
+    )
+    from .user_resource import User, UserArgs
 
 __all__ = [
     "Organization",
     "OrganizationArgs",
     "OrganizationLookupError",
     "OrganizationResult",
+    "User",
+    "UserArgs",
+    "UserLookupError",
+    "UserResult",
     "__version__",
     "get_current_organization",
     "get_current_organization_output",
@@ -37,6 +50,10 @@ __all__ = [
     "get_organization_output",
     "get_organizations",
     "get_organizations_output",
+    "get_user",
+    "get_user_output",
+    "get_users",
+    "get_users_output",
 ]
 
 _LAZY = {
@@ -44,6 +61,14 @@ _LAZY = {
     "OrganizationArgs": "resource",
     "OrganizationLookupError": "lookups",
     "OrganizationResult": "lookups",
+    "User": "user_resource",
+    "UserArgs": "user_resource",
+    "UserLookupError": "user_lookups",
+    "UserResult": "user_lookups",
+    "get_user": "user_lookups",
+    "get_user_output": "user_lookups",
+    "get_users": "user_lookups",
+    "get_users_output": "user_lookups",
     "get_current_organization": "lookups",
     "get_current_organization_output": "lookups",
     "get_organization": "lookups",

@@ -14,6 +14,7 @@ message and error key, a raw error page, the reason phrase, a transport error.
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import re
 import threading
@@ -41,6 +42,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from .accounts import Account
     from .models import Organization, OrganizationSpec
+    from .user_models import Role, User, UserSpec
 
 __all__ = ["USER_AGENT", "AsyncPolytomicClient", "PolytomicClient"]
 
@@ -169,6 +171,48 @@ class AsyncPolytomicClient:
     async def delete_organization(self, organization_id: str) -> None:
         await self._request("DELETE", _org_path(organization_id))
 
+    # -- the users of an organization (partner level) and its roles ---------------------------------------
+    # The same requests, retries, scrubbing and errors as the organization calls; a create is retried only
+    # under its Idempotency-Key, so a lost answer never makes a second user (nor a second invitation).
+
+    async def list_users(self, organization_id: str) -> list[User]:
+        response = await self._request("GET", _users_path(organization_id))
+        return self._parsed(response, lambda body: _user_model().list_from_envelope(body))
+
+    async def get_user(self, organization_id: str, user_id: str) -> User:
+        response = await self._request("GET", _users_path(organization_id, user_id))
+        return self._parsed(response, lambda body: _user_model().from_envelope(body))
+
+    @_announces_write
+    async def create_user(
+        self, organization_id: str, spec: UserSpec, *, idempotency_key: str | None = None
+    ) -> User:
+        """POST; retried only under an Idempotency-Key that stays the same across attempts."""
+        response = await self._request(
+            "POST", _users_path(organization_id), json=spec.payload(), idempotency_key=idempotency_key
+        )
+        return self._parsed(response, lambda body: _user_model().from_envelope(body))
+
+    @_announces_write
+    async def update_user(self, organization_id: str, user_id: str, spec: UserSpec) -> User:
+        """PUT the whole payload (the email is required there, and the role assignment is replaced)."""
+        response = await self._request("PUT", _users_path(organization_id, user_id), json=spec.payload())
+        return self._parsed(response, lambda body: _user_model().from_envelope(body))
+
+    @_announces_write
+    async def delete_user(self, organization_id: str, user_id: str) -> None:
+        await self._request("DELETE", _users_path(organization_id, user_id))
+
+    async def list_roles(self, organization_id: str) -> list[Role]:
+        """The organization's roles. The list has no partner-level path: the partner becomes a caller of
+        that organization with `Basic base64(org_id:partner_key)` (as Polytomic's Terraform provider does)."""
+        key = self.settings.require_key().reveal()
+        basic = base64.b64encode(f"{organization_id.strip()}:{key.strip()}".encode()).decode()
+        response = await self._request(
+            "GET", "/api/permissions/roles", headers={"Authorization": f"Basic {basic}"}
+        )
+        return self._parsed(response, lambda body: _role_model().list_from_envelope(body))
+
     # -- plumbing ----------------------------------------------------------------------------------------
 
     async def _attempt(
@@ -213,9 +257,12 @@ class AsyncPolytomicClient:
         json: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         spec: OrganizationSpec | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         secrets = self._secrets + ((spec.client_secret,) if spec is not None and spec.client_secret else ())
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        headers = dict(headers or {})
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         retryable = method in _IDEMPOTENT_METHODS or idempotency_key is not None
         attempts = 0
         last_failure = ""
@@ -393,6 +440,23 @@ def _organization_model() -> type[Organization]:
 
 def _org_path(organization_id: str) -> str:
     return f"/api/organizations/{quote(organization_id, safe='')}"
+
+
+def _users_path(organization_id: str, user_id: str | None = None) -> str:
+    path = f"{_org_path(organization_id)}/users"
+    return path if user_id is None else f"{path}/{quote(user_id, safe='')}"
+
+
+def _user_model() -> type[User]:
+    from .user_models import User
+
+    return User
+
+
+def _role_model() -> type[Role]:
+    from .user_models import Role
+
+    return Role
 
 
 def _transport_failure(method: str, path: str, url: str, exc: httpx.TransportError, scrub: Scrubber) -> str:

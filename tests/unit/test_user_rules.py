@@ -1,0 +1,124 @@
+"""The User's rules without an API: validation wording, the diff rule, and the requests the client builds."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+import httpx
+import pytest
+from pulumi.output import Unknown
+
+from polytomic_provider import bridge
+from polytomic_provider.client import AsyncPolytomicClient
+from polytomic_provider.config import Secret, Settings
+from polytomic_provider.errors import ServerError
+from polytomic_provider.user_models import UserSpec, validate_user_inputs
+from polytomic_provider.user_operations import diff
+
+ORG = "248df4b7-aa70-47b8-a036-33ac447e668d"
+ADMIN = "5a0c0b7e-7b1e-4f35-9d7e-0a0e0c6f8a11"
+MEMBER = "6b1d1c8f-8c2f-4a46-8e8f-1b1f1d7a9b22"
+STORED: dict[str, Any] = {"organization_id": ORG, "email": "jane@example.com", "role_ids": [ADMIN]}
+
+
+def unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+@pytest.mark.parametrize(
+    ("news", "changed", "replaces"),
+    [
+        ({"email": "Jane@Example.COM", "__role_ids": [ADMIN]}, [], []),
+        ({"email": "jane@example.com", "role_ids": [ADMIN.upper()]}, [], []),
+        ({"email": "joan@example.com", "__role_ids": [ADMIN]}, ["email"], ["email"]),
+        ({"email": "jane@example.com", "role": "Member", "__role_ids": [MEMBER]}, ["role"], []),
+        ({"email": "jane@example.com", "role_ids": [MEMBER, ADMIN]}, ["role_ids"], []),
+        ({"email": Unknown(), "__role_ids": [ADMIN]}, ["email"], ["email"]),
+        ({"email": "jane@example.com", "role": "Member"}, ["role"], []),  # not resolved yet: a change
+    ],
+)
+def test_the_diff_rule(news: dict[str, Any], changed: list[str], replaces: list[str]) -> None:
+    assert diff(STORED, {"organization_id": ORG, **news}, unknown=unknown) == (changed, replaces)
+
+
+def test_another_organization_replaces() -> None:
+    news = {"organization_id": MEMBER, "email": "jane@example.com", "__role_ids": [ADMIN]}
+    assert diff(STORED, news, unknown=unknown)[1] == ["organization_id"]
+
+
+def test_validation_never_repeats_the_email() -> None:
+    problems = validate_user_inputs({"organization_id": ORG, "email": "private person@example.com"})
+    assert [p.property for p in problems] == ["email"]
+    assert "private person" not in problems[0].reason
+
+
+def test_the_roles_list_goes_as_the_organization_and_a_failure_never_shows_the_key() -> None:
+    """Basic base64(org:key) reaches only the roles list; the server's echo of it is scrubbed."""
+    key = "pk-unit-0123456789abcdef"
+    seen: list[httpx.Request] = []
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500, json={"message": f"bad credential {request.headers['authorization']}"})
+
+    settings = Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1)
+    client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(echo))
+    with pytest.raises(ServerError) as failure:
+        bridge.run(client.list_roles(ORG))
+    token = base64.b64encode(f"{ORG}:{key}".encode()).decode()
+    assert seen[0].headers["authorization"] == f"Basic {token}"
+    assert key not in str(failure.value) and token not in str(failure.value)
+    bridge.run(client.aclose())
+
+
+def test_the_payload_is_whole() -> None:
+    assert UserSpec(email="Jane@example.com", role_ids=[ADMIN]).payload() == {
+        "email": "Jane@example.com",
+        "role_ids": [ADMIN],
+    }
+
+
+def test_the_serialized_user_provider_is_a_small_reference_holding_nothing() -> None:
+    """Pickled into every user's state by reference, like OrganizationProvider (docs/upgrades.md)."""
+    import pickle
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from polytomic_provider.user_provider import UserProvider
+
+    one, two = serialize_provider(UserProvider()), serialize_provider(UserProvider())
+    assert one == two and len(one) < 1024
+    assert pickle.loads(base64.b64decode(one)).__dict__ == {}
+
+
+def test_concurrent_resolutions_share_one_roles_list_and_a_failure_is_not_kept() -> None:
+    from polytomic_provider.user_roles import resolve_role
+
+    answers = [httpx.Response(503, json={"message": "down"})]
+    seen: list[str] = []
+
+    def roles(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if answers:
+            return answers.pop()
+        return httpx.Response(
+            200, json={"data": [{"id": ADMIN, "name": "Admin"}, {"id": MEMBER, "name": "Member"}]}
+        )
+
+    settings = Settings(
+        partner_key=Secret("pk-unit-roles-0123"), deployment_url="https://api.test", max_attempts=1
+    )
+    client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(roles))
+    with pytest.raises(ServerError):
+        bridge.run(resolve_role(client, ORG, "admin"))
+
+    async def both() -> list[list[str]]:
+        return list(
+            await asyncio.gather(resolve_role(client, ORG, "ADMIN"), resolve_role(client, ORG, "member"))
+        )
+
+    assert bridge.run(both()) == [[ADMIN], [MEMBER]]
+    assert len(seen) == 2, "one failed list, then one list for both"
+    bridge.run(client.aclose())
