@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 __all__ = [
     "MIN_BASE64_RUN",
@@ -180,6 +180,33 @@ def secret_forms(secret: str) -> frozenset[str]:
     return frozenset({secret} | single | encoded(single) | runs | encoded(runs))
 
 
+_JSON_UNICODE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+#: A whitespace-separated token, and lines of base64 (MIME, PEM: a run broken every 76 characters).
+_TOKEN = re.compile(r"\S+")
+_WRAPPED_BASE64 = re.compile(r"[A-Za-z0-9+/=_-]{8,}(?:\r?\n[A-Za-z0-9+/=_-]+)+")
+
+
+def _unescape_json_unicode(text: str) -> str:
+    return _JSON_UNICODE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _decoded_views(text: str) -> set[str]:
+    """The text as a reader would decode it, for the encodings that are not one library's escape of
+    each character (#27 F2): numeric and named HTML entities of every character, percent-encoding of
+    every byte and `+` for a space (encodeURIComponent, Java's URLEncoder), ``\\u`` for every character,
+    and base64 broken into lines. Each decoder alone and all of them in turn."""
+    html_view, percent_view = html.unescape(text), unquote_plus(text)
+    views = {
+        html_view,
+        percent_view,
+        _unescape_json_unicode(text),
+        unquote_plus(_unescape_json_unicode(html_view)),
+        "".join(text.split()),
+    }
+    views.discard(text)
+    return views
+
+
 class Scrubber:
     """Replaces every form of a fixed set of secrets; build once, apply to many strings."""
 
@@ -212,4 +239,20 @@ class Scrubber:
         # shortens the text every round and so ends.
         while pattern.search(text):
             text = pattern.sub("", text)
+        if self._decodes_to_secret(text):
+            text = self._without_decoded_secrets(text)
         return text
+
+    def _decodes_to_secret(self, text: str) -> bool:
+        pattern = self._pattern
+        return pattern is not None and any(pattern.search(view) for view in _decoded_views(text))
+
+    def _without_decoded_secrets(self, text: str) -> str:
+        """Each token, or block of base64 lines, that decodes to a secret replaced whole; if the secret
+        still shows once decoded (an encoded secret with a space in it spans tokens), the whole text."""
+
+        def replaced(match: re.Match[str]) -> str:
+            return self._replacement if self._decodes_to_secret(match.group()) else match.group()
+
+        text = _TOKEN.sub(replaced, _WRAPPED_BASE64.sub(replaced, text))
+        return self._replacement if self._decodes_to_secret(text) else text

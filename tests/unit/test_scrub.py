@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -174,3 +176,89 @@ def test_point_1_a_short_secret_is_scrubbed_only_as_a_whole_token(secret: str, l
 
 def test_point_1_a_long_secret_is_still_scrubbed_inside_words() -> None:
     assert Scrubber(["pk-live-0123456789"])("xpk-live-0123456789y") == f"x{REDACTED}y"
+
+
+# Review finding F2: encodings that are not character-by-character escapes of one library, or that break
+# a base64 run into lines. Each takes the whole secret; the scrubber finds it in a decoded view of the text.
+def _every_byte_percent(text: str) -> str:
+    return "".join(f"%{b:02X}" for b in text.encode("utf-8"))
+
+
+def _every_char_json_unicode(text: str) -> str:
+    """.NET's and some JSON writers' ``\\uXXXX`` for every character."""
+    return "".join(f"\\u{unit:04x}" for unit in _utf16_units(text))
+
+
+def _utf16_units(text: str) -> list[int]:
+    data = text.encode("utf-16-be", "surrogatepass")
+    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+
+
+def _every_char_numeric_entity(text: str) -> str:
+    return "".join(f"&#{ord(c)};" for c in text)
+
+
+def _go_html_escape(text: str) -> str:
+    """Go's html.EscapeString and html/template: ' " + as numeric entities."""
+    escaped = html.escape(text, quote=False)
+    return escaped.replace("'", "&#39;").replace('"', "&#34;").replace("+", "&#43;")
+
+
+def _php_htmlspecialchars(text: str) -> str:
+    return html.escape(text, quote=False).replace("'", "&#039;").replace('"', "&quot;")
+
+
+def _mime_base64(text: str) -> str:
+    """MIME base64: lines of 76 characters (Python's encodebytes, Java's MIME encoder)."""
+    return base64.encodebytes(text.encode("utf-8")).decode("ascii")
+
+
+F2_ENCODINGS: dict[str, Callable[[str], str]] = {
+    "go-html-escape": _go_html_escape,
+    "php-htmlspecialchars": _php_htmlspecialchars,
+    "every-char-numeric-entity": _every_char_numeric_entity,
+    "js-encodeURIComponent": lambda text: quote(text, safe="-_.!~*'()"),
+    "java-URLEncoder": lambda text: quote_plus(text, safe="-_.*"),
+    "every-byte-percent": _every_byte_percent,
+    "every-char-json-unicode": _every_char_json_unicode,
+    "mime-base64": _mime_base64,
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    secret=key_like,
+    prefix=st.sampled_from(["", "error: ", "ref=", "<p>", "token "]),
+    encoding=st.sampled_from(sorted(F2_ENCODINGS)),
+)
+def test_point_1_a_secret_in_any_other_encoding_never_survives(
+    secret: str, prefix: str, encoding: str
+) -> None:
+    message = f"{prefix}{F2_ENCODINGS[encoding]('Bearer ' + secret + ' ')}end of message"
+    scrubbed = Scrubber([secret])(message)
+    for view in _decoded_views(scrubbed):
+        assert secret.lower() not in view.lower(), (encoding, message, scrubbed)
+
+
+def _decoded_views(text: str) -> list[str]:
+    """What a reader could decode the scrubbed text into."""
+    views = [text, html.unescape(text), unquote(text), unquote_plus(text)]
+    views.append(
+        json.loads('"' + text.replace('"', '\\"').replace("\n", "\\n") + '"') if "\\u" in text else text
+    )
+    joined = "".join(text.split())
+    for start in range(len(joined)):
+        run = joined[start:]
+        with contextlib.suppress(ValueError):
+            views.append(base64.b64decode(run[: len(run) - len(run) % 4], validate=False).decode("latin-1"))
+    return views
+
+
+def _unescape_json_unicode(text: str) -> str:
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def test_point_1_text_around_a_decoded_secret_is_kept_where_the_secret_is_a_token() -> None:
+    secret = "pk-test-0123456789abcdef"
+    message = f"request failed: token={_every_byte_percent(secret)} at step 3"
+    assert Scrubber([secret])(message) == f"request failed: {REDACTED} at step 3"
