@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .fields import FIELDS
+from .user_fields import USER_FIELDS
 
 __all__ = [
     "DYNAMIC",
@@ -21,6 +22,7 @@ __all__ = [
     "NAME_IS_SECRET",
     "PLUGIN",
     "PLUGIN_TYPE",
+    "USER_PLUGIN_TYPE",
     "Frontend",
     "camel_case",
     "frontend_of",
@@ -55,12 +57,28 @@ def snake_case(name: str) -> str:
 
 
 _FIELD_WORDS = re.compile(r"\b(" + "|".join(sorted(FIELDS, key=len, reverse=True)) + r")\b")
+_USER_FIELD_WORDS = re.compile(r"\b(" + "|".join(sorted(USER_FIELDS, key=len, reverse=True)) + r")\b")
 
 
 DYNAMIC_TYPE = "pulumi-python:dynamic/polytomic:Organization"
 """The dynamic `Organization` type token: a `pulumi.dynamic.Resource` of module `polytomic` (resource.py)."""
 PLUGIN_TYPE = "polytomic:index:Organization"
 """The plugin's type token, as its schema declares it (package `polytomic`, module `index`)."""
+USER_PLUGIN_TYPE = "polytomic:index:User"
+"""The plugin's User type token (the dynamic `User` is `pulumi-python:dynamic/polytomic:User`)."""
+
+
+def _dynamic_user_adoption(organization_id: str, user_id: str) -> str:
+    """How a Python program takes over an existing user: by naming it, for the first `up` only."""
+    return f"add adopt_id={user_id!r} to its UserArgs, run 'pulumi up', then remove adopt_id"
+
+
+def _plugin_user_adoption(organization_id: str, user_id: str) -> str:
+    """How any other program takes over an existing user: `pulumi import`, with the id form it reads."""
+    return (
+        f"run 'pulumi import {USER_PLUGIN_TYPE} <resource name> {organization_id}/{user_id}' (it adopts "
+        f"exactly that user and prints the declaration for the program)"
+    )
 
 
 @dataclass(frozen=True)
@@ -81,10 +99,16 @@ class Frontend:
     """Where this front end's users name an organization to take over, when not in the resource's inputs."""
     adopt_by_id: str = ""
     """How to put an existing organization, known by id, under a resource (the id written `<id>`)."""
+    adopt_user: Callable[[str, str], str] = _dynamic_user_adoption
+    """The exact way to bring an existing user (organization id, user id) under a User of this front end."""
 
     def spell(self, text: str) -> str:
         """`text` with every field name written the user's way (a no-op where both spellings agree)."""
         return _FIELD_WORDS.sub(lambda match: self.property_name(match.group(1)), text)
+
+    def spell_user(self, text: str) -> str:
+        """`text` with every User field name written the user's way (`role_ids` or `roleIds`)."""
+        return _USER_FIELD_WORDS.sub(lambda match: self.property_name(match.group(1)), text)
 
 
 def _dynamic_adoption(name: str, organization_id: str) -> str:
@@ -130,6 +154,7 @@ PLUGIN = Frontend(
         f"to take over an existing organization, run 'pulumi import {PLUGIN_TYPE} <resource name> <id>'"
     ),
     adopt_by_id=f"run 'pulumi import {PLUGIN_TYPE} <resource name> <id>'",
+    adopt_user=_plugin_user_adoption,
 )
 
 

@@ -13,6 +13,7 @@ A lookup never changes anything and adds nothing to the stack; to manage a user 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 
@@ -22,6 +23,9 @@ from .hints import hint_for
 from .lookups import _shared_client
 from .user_models import User
 
+if TYPE_CHECKING:
+    from .client import AsyncPolytomicClient
+
 __all__ = [
     "UserLookupError",
     "UserResult",
@@ -29,6 +33,9 @@ __all__ = [
     "get_user_output",
     "get_users",
     "get_users_output",
+    "user_of",
+    "users_of",
+    "which_user_problem",
 ]
 
 
@@ -57,42 +64,63 @@ def _result(user: User) -> UserResult:
     )
 
 
-def _failure(error: PolytomicError, what: str) -> UserLookupError:
-    url = _shared_client().settings.deployment_url
+def _failure(error: PolytomicError, what: str, client: AsyncPolytomicClient) -> UserLookupError:
+    url = client.settings.deployment_url
     return UserLookupError(f"{what} failed: {hint_for(error, url, 'read the users of organizations')}")
 
 
-def get_users(*, organization_id: str) -> list[UserResult]:
-    """Every user of the organization, in the order the API lists them."""
+def which_user_problem(function: str, user_id: object, email: object) -> str | None:
+    """What is wrong with the arguments of a lookup of one user (every front end's), if anything."""
+    if (user_id is None) == (email is None):
+        return f"{function} takes exactly one of id or email"
+    return None
+
+
+async def users_of(client: AsyncPolytomicClient, organization_id: str) -> list[UserResult]:
+    """Every user of the organization, in the order the API lists them (both front ends' lookup)."""
     try:
-        listed = bridge.run(_shared_client().list_users(organization_id))
+        listed = await client.list_users(organization_id)
     except NotFound:
         raise UserLookupError(
             f"get_users: no organization with id {organization_id!r} in the partner account: check the id"
         ) from None
     except PolytomicError as error:
-        raise _failure(error, f"get_users(organization_id={organization_id!r})") from None
+        raise _failure(error, f"get_users(organization_id={organization_id!r})", client) from None
     return [_result(user) for user in listed]
 
 
-def get_user(*, organization_id: str, id: str | None = None, email: str | None = None) -> UserResult:
-    """The user of the organization with this id, or with this email (compared ignoring case, as the API
-    keeps emails unique). Raises UserLookupError when there is none."""
-    if (id is None) == (email is None):
-        raise ValueError("get_user takes exactly one of id or email")
+async def user_of(
+    client: AsyncPolytomicClient, organization_id: str, *, id: str | None = None, email: str | None = None
+) -> UserResult:
+    """The user with this id, or with this email (compared ignoring case, as the API keeps emails unique);
+    `which_user_problem` has checked that exactly one is given."""
     if email is None:
         try:
-            return _result(bridge.run(_shared_client().get_user(organization_id, str(id))))
+            return _result(await client.get_user(organization_id, str(id)))
         except NotFound:
             raise UserLookupError(
                 f"get_user: no user with id {id!r} in organization {organization_id}: check both ids"
             ) from None
         except PolytomicError as error:
-            raise _failure(error, f"get_user(id={id!r})") from None
-    found = [user for user in get_users(organization_id=organization_id) if user.email == email.lower()]
+            raise _failure(error, f"get_user(id={id!r})", client) from None
+    found = [user for user in await users_of(client, organization_id) if user.email == email.lower()]
     if not found:
         raise UserLookupError(f"get_user: no user with email {email!r} in organization {organization_id}")
     return found[0]
+
+
+def get_users(*, organization_id: str) -> list[UserResult]:
+    """Every user of the organization, in the order the API lists them."""
+    return bridge.run(users_of(_shared_client(), organization_id))
+
+
+def get_user(*, organization_id: str, id: str | None = None, email: str | None = None) -> UserResult:
+    """The user of the organization with this id, or with this email (compared ignoring case, as the API
+    keeps emails unique). Raises UserLookupError when there is none."""
+    problem = which_user_problem("get_user", id, email)
+    if problem is not None:
+        raise ValueError(problem)
+    return bridge.run(user_of(_shared_client(), organization_id, id=id, email=email))
 
 
 def get_user_output(
@@ -102,8 +130,9 @@ def get_user_output(
     email: pulumi.Input[str] | None = None,
 ) -> pulumi.Output[UserResult]:
     """`get_user` for Inputs: the lookup runs once they are known."""
-    if (id is None) == (email is None):
-        raise ValueError("get_user_output takes exactly one of id or email")
+    problem = which_user_problem("get_user_output", id, email)
+    if problem is not None:
+        raise ValueError(problem)
     return pulumi.Output.all(organization_id, id, email).apply(
         lambda values: get_user(organization_id=values[0], id=values[1], email=values[2])
     )

@@ -18,6 +18,7 @@ from .accounts import Account, account_of, recorded_account
 from .claims import ThisOperation, new_create_key
 from .errors import ConfigurationError, Forbidden, NotFound, PolytomicError, Unauthorized, Unprocessable
 from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY
+from .frontend import DYNAMIC, Frontend
 from .hints import hint_for
 from .problems import Problem
 from .user_fields import DEFAULT_ROLE, READ_FIELDS, RESOLVED_ROLE_IDS, ROLE, ROLE_IDS
@@ -33,6 +34,7 @@ __all__ = [
     "create",
     "delete",
     "diff",
+    "import_target",
     "read",
     "update",
 ]
@@ -264,10 +266,14 @@ async def _spec(client: AsyncPolytomicClient, props: dict[str, Any], label: str)
 
 
 async def create(
-    client: AsyncPolytomicClient, props: dict[str, Any], *, operation: ThisOperation
+    client: AsyncPolytomicClient,
+    props: dict[str, Any],
+    *,
+    operation: ThisOperation,
+    frontend: Frontend = DYNAMIC,
 ) -> tuple[str, dict[str, Any]]:
     """Create the user (one invitation, however often the POST is retried) or adopt the one `adopt_id`
-    names; returns its id and every output."""
+    names; returns its id and every output. `frontend` words the way to adopt a user holding the email."""
     label = _label(props)
     org = str(props["organization_id"])
     account = await _account(client, label, "create")
@@ -284,7 +290,7 @@ async def create(
     except Unprocessable as error:
         if error.key == "user_email_taken":
             raise UserError(
-                f"{label}: create failed: {await _email_taken(client, org, spec.email, error)}"
+                f"{label}: create failed: {await _email_taken(client, org, spec.email, error, frontend)}"
             ) from None
         raise _explain(error, label, "create", client.settings.deployment_url) from None
     except NotFound as error:
@@ -311,7 +317,9 @@ async def _adopt(client: AsyncPolytomicClient, org: str, user_id: str, spec: Use
     return await client.update_user(org, user_id, spec)
 
 
-async def _email_taken(client: AsyncPolytomicClient, org: str, email: str, cause: PolytomicError) -> str:
+async def _email_taken(
+    client: AsyncPolytomicClient, org: str, email: str, cause: PolytomicError, frontend: Frontend
+) -> str:
     """Who holds the address, and the exact way to adopt that user instead: ownership is never inferred."""
     try:
         holder = next((u for u in await client.list_users(org) if u.email.lower() == email.lower()), None)
@@ -322,8 +330,7 @@ async def _email_taken(client: AsyncPolytomicClient, org: str, email: str, cause
     return (
         f"a user with email {email!r} already exists in organization {org} (id {holder.id}), and nothing "
         f"proves it belongs to this stack, so it is left alone. To manage that user with this resource, "
-        f"add adopt_id={holder.id!r} to its UserArgs, run 'pulumi up', then remove adopt_id; otherwise "
-        f"choose another email"
+        f"{frontend.adopt_user(org, holder.id)}; otherwise choose another email"
     )
 
 
@@ -347,6 +354,42 @@ async def update(
     except PolytomicError as error:
         raise _explain(error, label, "update", client.settings.deployment_url) from None
     return _outputs(live, news, account)
+
+
+IMPORT_ID_FORMS = "<organization id>/<user id> or <organization id>/<email>"
+
+
+async def import_target(client: AsyncPolytomicClient, import_id: str) -> tuple[str, str]:
+    """The (organization id, user id) an import id names, both lower-cased as the API spells them.
+
+    A user is only reached through its organization, so an import id carries both; the second part may be
+    the user's email (any case: the API keeps emails unique per organization ignoring case), resolved
+    here by listing the organization's users, as Polytomic's Terraform provider does."""
+    from .user_models import is_uuid
+
+    org, _, user = import_id.strip().partition("/")
+    if not is_uuid(org) or not user or "/" in user:
+        raise UserError(
+            f"import id {import_id!r} is not {IMPORT_ID_FORMS}: give the organization's id, a slash, then "
+            f"the user's id or email"
+        )
+    if "@" not in user:
+        if not is_uuid(user):
+            raise UserError(f"import id {import_id!r}: {user!r} is neither a user id (a UUID) nor an email")
+        return org.lower(), user.lower()
+    try:
+        listed = await client.list_users(org)
+    except NotFound:
+        raise UserError(f"import id {import_id!r}: no organization with id {org}: check the id") from None
+    except PolytomicError as error:
+        raise _explain(error, f"User {user!r}", "import", client.settings.deployment_url) from None
+    match = next((u for u in listed if u.email.lower() == user.lower()), None)
+    if match is None:
+        raise UserError(
+            f"import id {import_id!r}: no user with email {user!r} in organization {org} ({len(listed)} "
+            f"users listed): check the email"
+        )
+    return org.lower(), match.id.lower()
 
 
 async def read(
