@@ -56,14 +56,20 @@ def _plain(value: PropertyValue) -> Any:
     return inner
 
 
-def from_engine(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+def _core_name(key: str, fields: tuple[str, ...]) -> str:
+    """A schema property as the core spells it: `fields` are the resource's (the Organization's unless
+    told), so a User's `organizationId` becomes `organization_id` and an Organization's stays foreign."""
+    return next((field for field in fields if camel_case(field) == key), key)
+
+
+def from_engine(values: Mapping[str, PropertyValue], fields: tuple[str, ...] = FIELDS) -> dict[str, Any]:
     """The engine's properties as the core's dict: snake_case keys, plain values, `UNKNOWN` where unknown."""
-    return {snake_case(key): _plain(value) for key, value in values.items()}
+    return {_core_name(key, fields): _plain(value) for key, value in values.items()}
 
 
-def secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
+def secret_keys(values: Mapping[str, PropertyValue], fields: tuple[str, ...] = FIELDS) -> set[str]:
     """The core's names of the properties that arrived as secrets."""
-    return {snake_case(key) for key, value in values.items() if value.contains_secret()}
+    return {_core_name(key, fields) for key, value in values.items() if value.contains_secret()}
 
 
 def engine_value(value: Any) -> PropertyValue:
@@ -82,6 +88,7 @@ def to_engine(
     *,
     secrets: Iterable[str] = (),
     originals: Mapping[str, PropertyValue] | None = None,
+    fields: tuple[str, ...] = FIELDS,
 ) -> dict[str, PropertyValue]:
     """The core's dict as the engine's properties: camelCase keys, each secret field marked secret.
 
@@ -89,7 +96,7 @@ def to_engine(
     its secretness, unknownness and dependencies survive `check`; a secret field is marked secret always.
     """
     secret = set(SECRET_FIELDS) | set(secrets)
-    by_core_name = {snake_case(key): (key, value) for key, value in (originals or {}).items()}
+    by_core_name = {_core_name(key, fields): (key, value) for key, value in (originals or {}).items()}
     converted: dict[str, PropertyValue] = {}
     for key, value in values.items():
         original = by_core_name.get(key)
@@ -99,7 +106,7 @@ def to_engine(
             # it from the schema), so the engine never stores or shows it in clear text.
             converted[original[0]] = kept.with_secret(True) if key in SECRET_FIELDS else kept
             continue
-        if value is None and key in FIELDS:
+        if value is None and key in fields:
             continue  # an unset field is left out, as a program leaves it out
-        converted[camel_case(key) if key in FIELDS else key] = engine_value(value).with_secret(key in secret)
+        converted[camel_case(key) if key in fields else key] = engine_value(value).with_secret(key in secret)
     return converted

@@ -24,6 +24,7 @@ from ..ownership import REPLACEMENT_DELETES_FIRST
 from ..problems import Problem
 from ..runtime import ProviderRuntime
 from ..warmup import start_prewarm
+from . import users
 from .engine_log import CURRENT_URN
 from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
 from .schema import PACKAGE, build_schema
@@ -108,7 +109,8 @@ def _organization_result(organization: Organization) -> dict[str, Any]:
 
 
 class PolytomicProvider(rpc.Provider):
-    """`polytomic:index:Organization` and the three lookups, for one partner account."""
+    """`polytomic:index:Organization`, `polytomic:index:User` (plugin/users.py) and their lookups, for
+    one partner account."""
 
     def __init__(self) -> None:
         self._runtime = ProviderRuntime()
@@ -159,6 +161,8 @@ class PolytomicProvider(rpc.Provider):
 
     async def check(self, request: rpc.CheckRequest) -> rpc.CheckResponse:
         _serving(request.urn, request.new_inputs, request.old_inputs)
+        if request.type == users.USER:
+            return await users.check(request, self._runtime, self._client)
         foreign = [key for key in request.new_inputs if _is_foreign(key)]
         wanted = {key: value for key, value in request.new_inputs.items() if key not in foreign}
         olds, news = from_engine(request.old_inputs), from_engine(wanted)
@@ -189,6 +193,8 @@ class PolytomicProvider(rpc.Provider):
         A replacement deletes first (`ownership.REPLACEMENT_DELETES_FIRST`).
         """
         _serving(request.urn, request.old_state, request.new_inputs)
+        if request.type == users.USER:
+            return users.diff(request)
         olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
         await operations.verify_account(
             await self._client(),
@@ -214,6 +220,8 @@ class PolytomicProvider(rpc.Provider):
 
     async def create(self, request: rpc.CreateRequest) -> rpc.CreateResponse:
         _serving(request.urn, request.properties)
+        if request.type == users.USER:
+            return await users.create(request, self._runtime, self._client)
         props = from_engine(request.properties)
         organization_id, outs = await operations.create(
             await self._client(), props, operation=self._runtime.operation, frontend=PLUGIN
@@ -223,6 +231,8 @@ class PolytomicProvider(rpc.Provider):
     async def read(self, request: rpc.ReadRequest) -> rpc.ReadResponse:
         """Refresh (the stored outputs come along) or import (nothing but the id the user named)."""
         _serving(request.urn, request.properties, request.inputs)
+        if request.type == users.USER:
+            return await users.read(request, self._runtime, self._client)
         props = from_engine(request.properties)
         found = await operations.read(
             await self._client(),
@@ -245,6 +255,8 @@ class PolytomicProvider(rpc.Provider):
 
     async def update(self, request: rpc.UpdateRequest) -> rpc.UpdateResponse:
         _serving(request.urn, request.news)
+        if request.type == users.USER:
+            return await users.update(request, self._client)
         news = from_engine(request.news)
         outs = await operations.update(
             await self._client(),
@@ -257,6 +269,8 @@ class PolytomicProvider(rpc.Provider):
 
     async def delete(self, request: rpc.DeleteRequest) -> None:
         _serving(request.urn, request.properties)
+        if request.type == users.USER:
+            return await users.delete(request, self._runtime, self._client)
         props = from_engine(request.properties)
         await operations.delete(
             await self._client(),
@@ -274,6 +288,8 @@ class PolytomicProvider(rpc.Provider):
         if problems:
             return rpc.InvokeResponse(failures=problems)
         client = await self._client()
+        if request.tok in users.FUNCTIONS:
+            return await users.invoke(request.tok, request.args, client)
         if request.tok == GET_ORGANIZATION:
             organization_id, name = args.get("id"), args.get("name")
             problem = queries.which_one_problem("getOrganization", organization_id, name)
@@ -295,7 +311,7 @@ class PolytomicProvider(rpc.Provider):
         return rpc.InvokeResponse(return_value={key: engine_value(value) for key, value in result.items()})
 
 
-_FUNCTIONS = ", ".join((GET_ORGANIZATION, GET_ORGANIZATIONS, GET_CURRENT_ORGANIZATION))
+_FUNCTIONS = ", ".join((GET_ORGANIZATION, GET_ORGANIZATIONS, GET_CURRENT_ORGANIZATION, *users.FUNCTIONS))
 
 
 def _diff_kind(olds: dict[str, Any], news: dict[str, Any], field: str) -> rpc.PropertyDiffKind:

@@ -14,13 +14,15 @@ from typing import Any
 
 from ..config import CONFIG_NAMESPACE, SETTING_DOCS
 from ..fields import DESCRIPTIONS, FIELDS, LOOKUP_DESCRIPTIONS, SECRET_FIELDS
-from ..frontend import PLUGIN_TYPE, camel_case
+from ..frontend import PLUGIN_TYPE, USER_PLUGIN_TYPE, camel_case
+from ..user_fields import ROLE_IDS, USER_DESCRIPTIONS, USER_FIELDS
 from ..version import __version__
 
 __all__ = ["PACKAGE", "build_schema", "schema_text"]
 
 PACKAGE = "polytomic"
 RESULT_TYPE = f"{PACKAGE}:index:OrganizationResult"
+USER_RESULT_TYPE = f"{PACKAGE}:index:UserResult"
 # The project's home, as the Go module paths name it (toolchain/go.mod, the Go SDK's import path).
 REPOSITORY = "https://github.com/polytomic-pulumi/polytomic-pulumi"
 PULUMI_NODEJS_SDK = "^3.269.0"
@@ -47,6 +49,71 @@ def _organization() -> dict[str, Any]:
         "required": ["name"],
         "inputProperties": properties,
         "requiredInputs": ["name"],
+    }
+
+
+def _user_field(field: str, description: str) -> dict[str, Any]:
+    if field == ROLE_IDS:
+        return {"type": "array", "items": {"type": "string"}, "description": description}
+    return {"type": "string", "description": description}
+
+
+def _user() -> dict[str, Any]:
+    """The User: what the program declares, and what the API answers under the same names."""
+    properties = {camel_case(field): _user_field(field, USER_DESCRIPTIONS[field]) for field in USER_FIELDS}
+    return {
+        "description": (
+            "A user of an organization, managed at partner level. Creating one sends its invitation (once, "
+            "however often the request is retried). Import an existing user with its organization: "
+            "'<organization id>/<user id>' or '<organization id>/<email>'; it is stored under its own id."
+        ),
+        "properties": properties,
+        "required": ["organizationId", "email", "roleIds"],
+        "inputProperties": properties,
+        "requiredInputs": ["organizationId", "email"],
+    }
+
+
+def _user_result() -> dict[str, Any]:
+    properties = {"id": {"type": "string", "description": "The user's id."}}
+    properties.update(
+        {camel_case(field): _user_field(field, USER_DESCRIPTIONS[field]) for field in USER_FIELDS}
+    )
+    return {"properties": properties, "required": ["id", "email", "organizationId", "roleIds"]}
+
+
+def _user_functions() -> dict[str, Any]:
+    organization = {"type": "string", "description": "The id of the users' organization."}
+    return {
+        f"{PACKAGE}:index:getUser": {
+            "description": (
+                "The user of the organization with this id, or with this email (compared ignoring case). "
+                "Give exactly one of id and email. Fails when there is none."
+            ),
+            "inputs": {
+                "properties": {
+                    "organizationId": organization,
+                    "id": {"type": "string", "description": "The user's id."},
+                    "email": {"type": "string", "description": "The user's email, any case."},
+                },
+                "required": ["organizationId"],
+            },
+            "outputs": _user_result(),
+        },
+        f"{PACKAGE}:index:getUsers": {
+            "description": "Every user of the organization, in the order the API lists them.",
+            "inputs": {"properties": {"organizationId": organization}, "required": ["organizationId"]},
+            "outputs": {
+                "properties": {
+                    "users": {
+                        "type": "array",
+                        "items": {"$ref": f"#/types/{USER_RESULT_TYPE}"},
+                        "description": "The users found.",
+                    }
+                },
+                "required": ["users"],
+            },
+        },
     }
 
 
@@ -118,6 +185,7 @@ def _functions() -> dict[str, Any]:
             ),
             "outputs": _result(),
         },
+        **_user_functions(),
     }
 
 
@@ -128,7 +196,10 @@ def build_schema() -> dict[str, Any]:
         "name": PACKAGE,
         "displayName": "Polytomic",
         "version": __version__,
-        "description": "Manage Polytomic organizations (name, SSO and OIDC settings) in a partner account.",
+        "description": (
+            "Manage Polytomic organizations (name, SSO and OIDC settings) and their users in a partner "
+            "account."
+        ),
         "keywords": ["pulumi", "polytomic", "category/utility", "kind/native"],
         "homepage": REPOSITORY,
         "repository": REPOSITORY,
@@ -143,7 +214,7 @@ def build_schema() -> dict[str, Any]:
             ),
             "inputProperties": _settings(with_command=False),
         },
-        "resources": {PLUGIN_TYPE: _organization()},
+        "resources": {PLUGIN_TYPE: _organization(), USER_PLUGIN_TYPE: _user()},
         "types": {
             RESULT_TYPE: {
                 "type": "object",
@@ -152,7 +223,12 @@ def build_schema() -> dict[str, Any]:
                     "never part of it)."
                 ),
                 **_result(),
-            }
+            },
+            USER_RESULT_TYPE: {
+                "type": "object",
+                "description": "What the API tells about a user (its email lower-cased).",
+                **_user_result(),
+            },
         },
         "functions": _functions(),
         "language": {
