@@ -92,8 +92,10 @@ async def check(request: rpc.CheckRequest, runtime: ProviderRuntime, client: Cli
     checked, found = user_operations.check(
         olds, news, unknown=is_unknown, problems=runtime.problems(), operation=runtime.operation
     )
-    problems = [Problem(name, _foreign_reason(name)) for name in foreign] + found
-    if not problems:
+    # Not spelt again: their reasons name the Python spelling on purpose.
+    refused = [rpc.CheckFailure("", _foreign_reason(name)) for name in foreign]
+    problems = list(found)
+    if not problems and not refused:
         try:  # built from the settings and the CA certificates, which may be unusable
             built = await client()
         except ConfigurationError as error:
@@ -101,7 +103,7 @@ async def check(request: rpc.CheckRequest, runtime: ProviderRuntime, client: Cli
         else:
             problems += await user_operations.check_account(built, olds, checked, unknown=is_unknown)
     inputs = _engine(checked, request.new_inputs, originals=True)
-    return rpc.CheckResponse(inputs=inputs, failures=_failures(problems))
+    return rpc.CheckResponse(inputs=inputs, failures=refused + _failures(problems))
 
 
 def _diff_kind(

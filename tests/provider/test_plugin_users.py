@@ -1,0 +1,331 @@
+"""The provider plugin's `polytomic:index:User` and its functions against a live emulator, in process.
+
+Requests are built as the engine sends them (PropertyValues, camelCase names), as in test_plugin_methods.py;
+the rules themselves are the core's (tested through the dynamic front end in test_user_provider.py): these
+tests check that the plugin hands them over whole and speaks them in its own spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import stamina
+from pulumi.provider.experimental import provider as rpc
+from pulumi.provider.experimental.property_value import PropertyValue
+
+from polytomic_emulator.launcher import EmulatorProcess
+from polytomic_provider.fields import CREATE_KEY
+from polytomic_provider.plugin.provider import PolytomicProvider
+from polytomic_provider.plugin.users import USER
+from polytomic_provider.user_fields import RESOLVED_ROLE_IDS
+from polytomic_provider.user_lookups import UserLookupError
+from polytomic_provider.user_operations import UserError
+from tests.provider.test_plugin_methods import configured, run, values
+
+URN = f"urn:pulumi:test::project::{USER}::jane"
+MISSING = "248df4b7-aa70-47b8-a036-33ac447e668d"
+
+
+@pytest.fixture
+def plugin(emulator: EmulatorProcess) -> Iterator[PolytomicProvider]:
+    with stamina.set_testing(True, attempts=3):
+        yield configured(emulator.url)
+
+
+@pytest.fixture
+def org(partner_api: httpx.Client) -> str:
+    """A fresh organization of the partner account."""
+    made = partner_api.post("/api/organizations", json={"name": "Acme"})
+    made.raise_for_status()
+    organization_id: str = made.json()["data"]["id"]
+    return organization_id
+
+
+def roles(partner_api: httpx.Client, org: str) -> dict[str, str]:
+    """The organization's role ids by name, through the organization-scoped Basic credential."""
+    import base64
+
+    from tests.support import PARTNER_KEY
+
+    basic = base64.b64encode(f"{org}:{PARTNER_KEY}".encode()).decode()
+    answer = partner_api.get("/api/permissions/roles", headers={"Authorization": f"Basic {basic}"})
+    return {role["name"]: role["id"] for role in answer.json()["data"]}
+
+
+def check(
+    plugin: PolytomicProvider, news: dict[str, PropertyValue], olds: dict[str, PropertyValue] | None = None
+) -> rpc.CheckResponse:
+    return run(plugin.check(rpc.CheckRequest(URN, olds or {}, news, b"")))
+
+
+def create(plugin: PolytomicProvider, **props: Any) -> tuple[dict[str, PropertyValue], rpc.CreateResponse]:
+    """Check then create, as the engine does: the checked inputs and the create's answer."""
+    checked = check(plugin, values(**props))
+    assert not checked.failures, [f.reason for f in checked.failures]
+    inputs = checked.inputs or {}
+    return inputs, run(plugin.create(rpc.CreateRequest(URN, inputs, 60, False)))
+
+
+def plain(properties: dict[str, PropertyValue]) -> dict[str, Any]:
+    def unwrap(value: PropertyValue) -> Any:
+        inner: Any = value.value
+        return [unwrap(item) for item in inner] if isinstance(inner, list | tuple) else inner
+
+    return {key: unwrap(value) for key, value in properties.items()}
+
+
+def writes(emulator: EmulatorProcess) -> list[tuple[str, str]]:
+    return [
+        (e["method"], e["path"]) for e in emulator.admin.journal() if e["method"] in ("POST", "PUT", "DELETE")
+    ]
+
+
+# -- check ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("news", "field", "words"),
+    [
+        ({"email": "not an email"}, "email", "jane@example.com"),
+        ({"email": "jane@example.com", "roleIds": []}, "roleIds", "must not be empty"),
+        ({"email": "jane@example.com", "role": "Admin", "roleIds": [MISSING]}, "role", "roleIds=[...]"),
+        ({"email": "jane@example.com", "roleIds": ["admin"]}, "roleIds", "role='Admin'"),
+        ({"role": "Admin"}, "email", "required"),
+    ],
+)
+def test_check_names_the_property_in_the_schemas_spelling_with_nothing_sent(
+    plugin: PolytomicProvider,
+    org: str,
+    emulator: EmulatorProcess,
+    news: dict[str, Any],
+    field: str,
+    words: str,
+) -> None:
+    emulator.admin.clear_journal()
+    failures = check(plugin, values(organizationId=org, **news)).failures or []
+    assert [f.property for f in failures] == [field]
+    assert words in failures[0].reason and "role_ids" not in failures[0].reason
+    assert emulator.admin.journal() == []
+
+
+def test_check_refuses_python_spelling_and_adopt_id_pointing_at_pulumi_import(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    emulator.admin.clear_journal()
+    news = values(organization_id=org, email="jane@example.com", adopt_id=MISSING)
+    reasons = {f.reason.split(" ", 1)[0]: (f.property, f.reason) for f in check(plugin, news).failures or []}
+    assert reasons["organization_id"] == (
+        "",
+        "organization_id is not a property of User: write it organizationId",
+    )
+    assert (
+        "pulumi import polytomic:index:User <resource name> <organization id>/<user id>"
+        in (reasons["adopt_id"][1])
+    )
+    assert emulator.admin.journal() == []
+
+
+def test_check_resolves_the_role_once_and_draws_a_create_key_only_for_a_new_user(
+    plugin: PolytomicProvider, org: str, partner_api: httpx.Client
+) -> None:
+    member = roles(partner_api, org)["Member"]
+    first = check(plugin, values(organizationId=org, email="a@example.com", role="member")).inputs or {}
+    assert plain(first)[RESOLVED_ROLE_IDS] == [member] and CREATE_KEY in first
+    again = check(plugin, values(organizationId=org, email="a@example.com", role="member"), olds=first)
+    assert (again.inputs or {})[CREATE_KEY].value == first[CREATE_KEY].value
+
+
+def test_check_passes_an_organization_not_known_yet(plugin: PolytomicProvider) -> None:
+    news = {**values(email="jane@example.com", role="Member"), "organizationId": PropertyValue.computed()}
+    checked = check(plugin, news)
+    assert not checked.failures and RESOLVED_ROLE_IDS not in (checked.inputs or {})
+
+
+def test_check_names_a_missing_organization_and_an_unknown_role(plugin: PolytomicProvider, org: str) -> None:
+    gone = check(plugin, values(organizationId=MISSING, email="a@example.com")).failures or []
+    assert [f.property for f in gone] == ["organizationId"]
+    unknown = check(plugin, values(organizationId=org, email="a@example.com", role="Owner")).failures or []
+    assert [f.property for f in unknown] == ["role"] and "'Member'" in unknown[0].reason
+
+
+# -- create ------------------------------------------------------------------------------------------------
+
+
+def test_create_returns_the_apis_answer_in_camel_case_under_the_users_own_id(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    inputs, made = create(plugin, organizationId=org, email="Jane@Example.com")
+    admin = roles(partner_api, org)["Admin"]
+    outs = plain(made.properties)
+    assert {k: v for k, v in outs.items() if k != "__account"} == {
+        "email": "jane@example.com",
+        "organizationId": org,
+        "role": "admin",
+        "roleIds": [admin],
+    }
+    assert [i["user_id"] for i in emulator.admin.invitations()] == [made.resource_id]
+    (post,) = [e for e in emulator.admin.journal() if e["method"] == "POST" and e["path"].endswith("/users")]
+    assert post["headers"]["idempotency-key"] == inputs[CREATE_KEY].value
+
+
+@pytest.mark.parametrize("fault", [{"fail_next": 1, "fail_status": 503}, {"drop_after_next": 1}])
+def test_a_retried_create_sends_exactly_one_invitation(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess, fault: dict[str, Any]
+) -> None:
+    inputs = check(plugin, values(organizationId=org, email="retry@example.com")).inputs or {}
+    emulator.admin.set_faults(**fault, methods=["POST"])
+    made = run(plugin.create(rpc.CreateRequest(URN, inputs, 60, False)))
+    assert [i["user_id"] for i in emulator.admin.invitations()] == [made.resource_id]
+    posts = [e for e in emulator.admin.journal() if e["method"] == "POST" and e["path"].endswith("/users")]
+    assert len(posts) == 2 and {p["headers"]["idempotency-key"] for p in posts} == {inputs[CREATE_KEY].value}
+
+
+def test_a_taken_email_stops_with_the_users_id_and_the_exact_import_command(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    _, existing = create(plugin, organizationId=org, email="taken@example.com")
+    with pytest.raises(UserError) as failure:
+        create(plugin, organizationId=org, email="TAKEN@example.com")
+    message = str(failure.value)
+    assert f"pulumi import polytomic:index:User <resource name> {org}/{existing.resource_id}" in message
+    assert "adopt_id" not in message
+    assert len(emulator.admin.invitations()) == 1
+
+
+# -- diff and update --------------------------------------------------------------------------------------
+
+
+def test_diff_is_detailed_per_property_and_replaces_on_another_email_or_organization(
+    plugin: PolytomicProvider, org: str
+) -> None:
+    _, made = create(plugin, organizationId=org, email="diff@example.com")
+    olds, user_id = made.properties, made.resource_id or ""
+
+    def diff(**news: Any) -> rpc.DiffResponse:
+        checked = check(plugin, values(organizationId=org, **news), olds=olds).inputs or {}
+        return run(plugin.diff(rpc.DiffRequest(URN, user_id, olds, checked, [])))
+
+    assert diff(email="DIFF@Example.com").changes is False, "a change of letter case is no change"
+    role = diff(email="diff@example.com", role="Member")
+    assert role.changes is True and role.replaces == [] and role.delete_before_replace is False
+    assert {k: d.kind for k, d in role.detailed_diff.items()} == {"role": rpc.PropertyDiffKind.UPDATE}
+    email = diff(email="other@example.com")
+    assert email.replaces == ["email"]
+    assert {k: d.kind for k, d in email.detailed_diff.items()} == {
+        "email": rpc.PropertyDiffKind.UPDATE_REPLACE
+    }
+    elsewhere = {
+        **values(organizationId=MISSING, email="diff@example.com"),
+        RESOLVED_ROLE_IDS: olds["roleIds"],
+    }
+    moved = run(plugin.diff(rpc.DiffRequest(URN, user_id, olds, elsewhere, [])))
+    assert moved.replaces == ["organizationId"]
+    assert moved.detailed_diff["organizationId"].kind == rpc.PropertyDiffKind.UPDATE_REPLACE
+
+
+def test_a_role_change_is_one_put_in_place(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    _, made = create(plugin, organizationId=org, email="Role@example.com")
+    news = check(
+        plugin, values(organizationId=org, email="Role@example.com", role="Member"), olds=made.properties
+    )
+    emulator.admin.clear_journal()
+    request = rpc.UpdateRequest(
+        URN, made.resource_id or "", made.properties, news.inputs or {}, 60, [], False
+    )
+    updated = plain(run(plugin.update(request)).properties)
+    member = roles(partner_api, org)["Member"]
+    assert updated["roleIds"] == [member] and updated["role"] == "user"
+    assert writes(emulator) == [("PUT", f"/api/organizations/{org}/users/{made.resource_id}")]
+
+
+# -- read, import and delete ------------------------------------------------------------------------------
+
+
+def test_refresh_keeps_the_engines_inputs_and_records_drift(
+    plugin: PolytomicProvider, org: str, partner_api: httpx.Client
+) -> None:
+    inputs, made = create(plugin, organizationId=org, email="read@example.com")
+    user_id = made.resource_id or ""
+    same = run(plugin.read(rpc.ReadRequest(URN, user_id, made.properties, inputs)))
+    assert same.resource_id == user_id and same.inputs == inputs
+    partner_api.put(
+        f"/api/organizations/{org}/users/{user_id}", json={"email": "read@example.com", "role": "user"}
+    ).raise_for_status()
+    drifted = run(plugin.read(rpc.ReadRequest(URN, user_id, made.properties, inputs)))
+    assert plain(drifted.inputs)["roleIds"] == [roles(partner_api, org)["Member"]]
+
+
+@pytest.mark.parametrize("form", ["id", "email"])
+def test_import_by_organization_and_id_or_email_is_stored_under_the_users_id(
+    plugin: PolytomicProvider, org: str, partner_api: httpx.Client, emulator: EmulatorProcess, form: str
+) -> None:
+    made = partner_api.post(f"/api/organizations/{org}/users", json={"email": "outside@example.com"})
+    user_id = made.json()["data"]["id"]
+    emulator.admin.clear_journal()
+    import_id = f"{org}/{user_id}" if form == "id" else f"{org}/OUTSIDE@Example.com"
+    imported = run(plugin.read(rpc.ReadRequest(URN, import_id, {}, {})))
+    assert imported.resource_id == user_id
+    inputs = plain(imported.inputs)
+    assert {k: v for k, v in inputs.items() if k != "__account"} == {
+        "organizationId": org,
+        "email": "outside@example.com",
+        "roleIds": [roles(partner_api, org)["Admin"]],
+    }
+    assert writes(emulator) == [], "import must not write"
+    # The same operation's delete of an old entry for that user spares it (the import claimed it).
+    run(plugin.delete(rpc.DeleteRequest(URN, user_id, imported.properties, 60)))
+    assert writes(emulator) == []
+
+
+@pytest.mark.parametrize(
+    ("import_id", "words"),
+    [
+        ("just-an-id", "is not <organization id>/<user id> or <organization id>/<email>"),
+        ("{org}/nobody@example.com", "no user with email 'nobody@example.com'"),
+        (f"{{org}}/{MISSING}", f"no user with id '{MISSING}'"),
+        (f"{MISSING}/a@example.com", f"no organization with id {MISSING}"),
+    ],
+)
+def test_an_import_id_that_names_no_user_fails_saying_which(
+    plugin: PolytomicProvider, org: str, import_id: str, words: str
+) -> None:
+    with pytest.raises(UserError, match=words.replace("(", r"\(").replace("[", r"\[")):
+        run(plugin.read(rpc.ReadRequest(URN, import_id.format(org=org), {}, {})))
+
+
+def test_delete_then_refresh_drops_it_and_a_second_delete_is_fine(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    inputs, made = create(plugin, organizationId=org, email="gone@example.com")
+    user_id = made.resource_id or ""
+    plugin._runtime.new_operation()  # a later operation: the create's claim is not remembered
+    run(plugin.delete(rpc.DeleteRequest(URN, user_id, made.properties, 60)))
+    assert run(plugin.read(rpc.ReadRequest(URN, user_id, made.properties, inputs))).resource_id is None
+    run(plugin.delete(rpc.DeleteRequest(URN, user_id, made.properties, 60)))
+    path = f"/api/organizations/{org}/users/{user_id}"
+    assert [w for w in writes(emulator) if w[0] == "DELETE"] == [("DELETE", path)] * 2
+
+
+# -- functions --------------------------------------------------------------------------------------------
+
+
+def test_get_user_and_get_users_answer_from_the_core_lookups(plugin: PolytomicProvider, org: str) -> None:
+    _, made = create(plugin, organizationId=org, email="find@example.com")
+
+    def invoke(token: str, **args: Any) -> rpc.InvokeResponse:
+        return run(plugin.invoke(rpc.InvokeRequest(f"polytomic:index:{token}", values(**args))))
+
+    by_id = plain(invoke("getUser", organizationId=org, id=made.resource_id).return_value or {})
+    by_email = plain(invoke("getUser", organizationId=org, email="FIND@example.com").return_value or {})
+    assert by_id == by_email and by_id["id"] == made.resource_id and by_id["role"] == "admin"
+    listed = (invoke("getUsers", organizationId=org).return_value or {})["users"].value
+    assert [item.value["email"].value for item in listed] == ["find@example.com"]  # type: ignore[union-attr, index]
+    assert [f.property for f in invoke("getUser", organizationId=org).failures or []] == ["id"]
+    assert [f.property for f in invoke("getUsers").failures or []] == ["organizationId"]
+    with pytest.raises(UserLookupError, match="no user with email"):
+        invoke("getUser", organizationId=org, email="nobody@example.com")
