@@ -100,3 +100,43 @@ def test_roles_changed_behind_pulumis_back_are_found_by_refresh_and_put_back(
     assert harness.outputs()["bob_role_ids"].value == member, "the declared role is back"
     harness.preview(expect_no_changes=True)
     assert len(emulator.admin.invitations()) == 2
+
+
+def test_the_plugins_user_converges_updates_in_place_and_imports_by_organization_and_email(
+    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """The provider plugin's `polytomic:index:User` from a YAML program: an organization and its admin in
+    one `up` (one invitation), a clean second preview, a role change as one PUT in place, then a user made
+    outside Pulumi imported by `<organization id>/<email>` (any case) and declared with nothing to change."""
+    harness = make_stack("plugin-users", emulator=emulator)
+    harness.up()
+    outputs = harness.outputs()
+    org, jane = outputs["organizationId"].value, outputs["janeId"].value
+    assert [(i["user_id"], i["email"]) for i in emulator.admin.invitations()] == [(jane, "jane@example.com")]
+    [stored] = harness.state_resources("polytomic:index:User")
+    assert stored["id"] == jane and stored["outputs"]["role"] == "admin"
+    harness.preview(expect_no_changes=True)  # the mixed-case email and the role name diff clean
+
+    harness.set_config("janeRole", auto.ConfigValue("Member"))
+    since = last_seq(emulator)
+    harness.up()
+    assert harness.outputs()["janeId"].value == jane, "a role change is an update in place"
+    writes = [(e["method"], e["path"]) for e in emulator.admin.journal(since=since) if e["method"] != "GET"]
+    assert writes == [("PUT", f"/api/organizations/{org}/users/{jane}")]
+    assert [u["role"] for u in [r["outputs"] for r in harness.state_resources("polytomic:index:User")]] == [
+        "user"
+    ]
+
+    made = partner_api.post(f"/api/organizations/{org}/users", json={"email": "bob@example.com"})
+    bob = made.json()["data"]["id"]
+    since = last_seq(emulator)
+    harness.cli("import", "polytomic:index:User", "bob", f"{org}/BOB@Example.com", "--yes", "--protect=false")
+    assert [e for e in emulator.admin.journal(since=since) if e["method"] != "GET"] == [], "import only reads"
+    imported = {r["id"]: r for r in harness.state_resources("polytomic:index:User")}
+    assert set(imported) == {jane, bob}, "stored under the user's own id"
+    program = harness.work_dir / "Pulumi.yaml"
+    declared = "  bob:\n    type: polytomic:index:User\n    properties:\n      organizationId: ${acme.id}\n"
+    declared += "      email: Bob@Example.com\n"
+    program.write_text(program.read_text().replace("outputs:\n", f"{declared}outputs:\n"))
+    harness.preview(expect_no_changes=True)
+    assert len(emulator.admin.invitations()) == 2, "one invitation per user, the imported one's included"
