@@ -121,6 +121,8 @@ def test_the_plugins_user_converges_updates_in_place_and_imports_by_organization
     since = last_seq(emulator)
     harness.up()
     assert harness.outputs()["janeId"].value == jane, "a role change is an update in place"
+    listed = harness.outputs()["listed"].value  # getUsers, invoked before this run's PUT
+    assert [(u["id"], u["email"], u["role"]) for u in listed] == [(jane, "jane@example.com", "admin")]
     writes = [(e["method"], e["path"]) for e in emulator.admin.journal(since=since) if e["method"] != "GET"]
     assert writes == [("PUT", f"/api/organizations/{org}/users/{jane}")]
     assert [u["role"] for u in [r["outputs"] for r in harness.state_resources("polytomic:index:User")]] == [
@@ -137,6 +139,6 @@ def test_the_plugins_user_converges_updates_in_place_and_imports_by_organization
     program = harness.work_dir / "Pulumi.yaml"
     declared = "  bob:\n    type: polytomic:index:User\n    properties:\n      organizationId: ${acme.id}\n"
     declared += "      email: Bob@Example.com\n"
-    program.write_text(program.read_text().replace("outputs:\n", f"{declared}outputs:\n"))
+    program.write_text(program.read_text().replace("variables:\n", f"{declared}variables:\n"))
     harness.preview(expect_no_changes=True)
     assert len(emulator.admin.invitations()) == 2, "one invitation per user, the imported one's included"
