@@ -142,3 +142,26 @@ def test_the_plugins_user_converges_updates_in_place_and_imports_by_organization
     program.write_text(program.read_text().replace("variables:\n", f"{declared}variables:\n"))
     harness.preview(expect_no_changes=True)
     assert len(emulator.admin.invitations()) == 2, "one invitation per user, the imported one's included"
+
+
+def test_the_plugins_import_option_adopts_a_user_by_organization_and_email_once(
+    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """The `import` resource option takes the same `<organization id>/<email>`; left in the program after
+    the first `up`, it changes nothing (the engine imports only a resource not yet in the stack)."""
+    harness = make_stack("plugin-users", emulator=emulator)
+    harness.up()
+    org = harness.outputs()["organizationId"].value
+    made = partner_api.post(f"/api/organizations/{org}/users", json={"email": "bob@example.com"})
+    bob = made.json()["data"]["id"]
+    program = harness.work_dir / "Pulumi.yaml"
+    declared = "  bob:\n    type: polytomic:index:User\n    properties:\n      organizationId: ${acme.id}\n"
+    declared += f"      email: Bob@Example.com\n    options:\n      import: {org}/BOB@example.com\n"
+    program.write_text(program.read_text().replace("variables:\n", f"{declared}variables:\n"))
+    since = last_seq(emulator)
+    harness.up()
+    assert bob in {r["id"] for r in harness.state_resources("polytomic:index:User")}
+    harness.preview(expect_no_changes=True)
+    harness.up()
+    assert [e for e in emulator.admin.journal(since=since) if e["method"] != "GET"] == []
+    assert len(emulator.admin.invitations()) == 2
