@@ -392,7 +392,7 @@ def generate_sdk(pulumi_bin_dir: Path, tmp_path: Path, language: str) -> Path:
 def test_python_sdk_generates_and_compiles(pulumi_bin_dir: Path, tmp_path: Path) -> None:
     sdk = generate_sdk(pulumi_bin_dir, tmp_path, "python")
     package = sdk / "pulumi_polytomic"
-    for module in ("organization", "provider", "get_organization", "get_organizations"):
+    for module in ("organization", "provider", "get_organization", "get_organizations", "user", "get_user"):
         assert (package / f"{module}.py").is_file(), module
     assert (package / "get_current_organization.py").is_file()
     compiled = subprocess.run(
@@ -402,6 +402,9 @@ def test_python_sdk_generates_and_compiles(pulumi_bin_dir: Path, tmp_path: Path)
     organization = (package / "organization.py").read_text()
     assert "'polytomic:index:Organization'" in organization
     assert 'additional_secret_outputs=["clientSecret"]' in organization.replace("'", '"')
+    user = (package / "user.py").read_text()
+    assert "polytomic:index:User" in user and "organization_id: pulumi.Input[_builtins.str]" in user
+    assert (package / "get_users.py").is_file()
 
 
 @pytest.fixture(scope="session")
