@@ -1,6 +1,6 @@
 """polytomic-pulumi: manage Polytomic organizations and their users with Pulumi.
 
-    from polytomic_provider import Organization, OrganizationArgs, User, UserArgs
+    from polytomic_provider import Organization, OrganizationArgs, User, UserArgs, UserApiKey
 
 Public names are imported lazily, so that the command-line tool starts without loading the Pulumi SDK.
 """
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         get_organizations_output,
     )
     from .resource import Organization, OrganizationArgs
+    from .user_api_key_resource import UserApiKey, UserApiKeyArgs
     from .user_lookups import (
         UserLookupError,
         UserResult,
@@ -40,6 +41,8 @@ __all__ = [
     "OrganizationLookupError",
     "OrganizationResult",
     "User",
+    "UserApiKey",
+    "UserApiKeyArgs",
     "UserArgs",
     "UserLookupError",
     "UserResult",
@@ -63,6 +66,8 @@ _LAZY = {
     "OrganizationResult": "lookups",
     "User": "user_resource",
     "UserArgs": "user_resource",
+    "UserApiKey": "user_api_key_resource",
+    "UserApiKeyArgs": "user_api_key_resource",
     "UserLookupError": "user_lookups",
     "UserResult": "user_lookups",
     "get_user": "user_lookups",

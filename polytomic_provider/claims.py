@@ -152,7 +152,12 @@ class Holder:
 
 @dataclass(frozen=True)
 class ThisOperation:
-    """The claims and the fresh create keys of one operation."""
+    """The claims and the fresh create keys of one operation.
+
+    `api_keys_in_stack`: the users (`<organization id>/<user id>`) whose API key a resource already in the
+    stack holds, noted by that resource's `check` (user_api_key_operations.py). A mint for one of them is
+    the stack's own key being replaced, so it may revoke it (`force`); for any other user it may not."""
 
     claimed: ClaimedThisRun = field(default_factory=ClaimedThisRun)
     fresh_keys: FreshKeys = field(default_factory=FreshKeys)
+    api_keys_in_stack: _SharedSet = field(default_factory=_SharedSet)

@@ -26,7 +26,7 @@ import httpx
 import stamina
 
 from . import bridge, tls
-from .config import Settings
+from .config import Secret, Settings
 from .errors import TransportError, UnexpectedAnswer, api_error_for
 from .retry import (
     CallBudget,
@@ -202,6 +202,17 @@ class AsyncPolytomicClient:
     @_announces_write
     async def delete_user(self, organization_id: str, user_id: str) -> None:
         await self._request("DELETE", _users_path(organization_id, user_id))
+
+    @_announces_write
+    async def mint_user_api_key(
+        self, organization_id: str, user_id: str, *, force: bool, idempotency_key: str | None = None
+    ) -> Secret:
+        """POST .../users/{id}/keys: a new API key for the user, shown only in this answer (`force` revokes
+        the user's earlier keys first). Retried only under an Idempotency-Key, so a lost answer is replayed
+        rather than a second key minted. The key comes back wrapped, so no repr or error can show it."""
+        path = _users_path(organization_id, user_id) + "/keys" + ("?force=true" if force else "")
+        response = await self._request("POST", path, idempotency_key=idempotency_key)
+        return self._parsed(response, _minted_key)
 
     async def list_roles(self, organization_id: str) -> list[Role]:
         """The organization's roles. The list has no partner-level path: the partner becomes a caller of
@@ -451,6 +462,14 @@ def _user_model() -> type[User]:
     from .user_models import User
 
     return User
+
+
+def _minted_key(body: Any) -> Secret:
+    """The key of `{"data": {"value": "<key>"}}`; anything else raises (an UnexpectedAnswer, by `_parsed`)."""
+    value = body["data"]["value"]
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError("no API key in the answer")
+    return Secret(value)
 
 
 def _role_model() -> type[Role]:
