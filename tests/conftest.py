@@ -86,3 +86,21 @@ def partner_api(emulator: EmulatorProcess) -> Iterator[httpx.Client]:
         base_url=emulator.url, headers={"Authorization": f"Bearer {PARTNER_KEY}"}, timeout=10
     ) as client:
         yield client
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop a parallel run whose `xdist_group` marks have no effect: tests of one group (one plugin
+    virtualenv, one build folder) would run on two workers at once and race. pytest 9.2 with
+    pytest-xdist 3.8 does that silently (pytest-dev/pytest-xdist#1386)."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return  # not a worker of a `--dist loadgroup` run
+    ungrouped = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid
+    ]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"--dist loadgroup has no effect with pytest {pytest.__version__} (e.g. {ungrouped[0]}): "
+            "install the pytest the dev extra pins (make .venv/.installed)"
+        )
