@@ -11,10 +11,10 @@ each of them; its key is read from the environment only (POLYTOMIC_PARTNER_KEY, 
 never from the command line, where shell history and process listings would keep it. Nothing secret is
 ever printed; the program reads OIDC client ids and secrets from stack config (see codegen.py).
 
-`recover`, after an interrupted `pulumi up`, imports into the stack the organizations its pending creates
-provably made (see recovery.py), and names every other one with the way to adopt it. It reads the key the
-way the provider does: the stack's config, then the environment. It first repairs what the kill may have
-left unreadable in a file:// backend (file_backend.py), and with --cancel removes the killed run's lock.
+`recover`, after an interrupted `pulumi up`, imports into the stack the organizations and users its pending
+creates provably made (see recovery.py), and names every other one with the way to adopt it. It reads the
+key the way the provider does: the stack's config, then the environment. It first repairs what the kill may
+have left unreadable in a file:// backend (file_backend.py), and with --cancel removes the killed run's lock.
 """
 
 from __future__ import annotations
@@ -98,13 +98,13 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     recover = commands.add_parser(
         "recover",
-        help="after an interrupted 'pulumi up', import the organizations it provably created",
+        help="after an interrupted 'pulumi up', import the organizations and users it provably created",
         description=(
             "Read the stack's pending creates (left by a killed or interrupted 'pulumi up'), ask Polytomic "
             "to replay each one's create under the key the stack sent it with, and import into the stack "
-            "only the organizations that come back: 'pulumi refresh --import-pending-creates'. Pending "
-            "creates that made nothing are cleared. Nothing is imported that the stack cannot prove it "
-            "made; those are listed with their id and the way to adopt them. Run it in the project "
+            "only the organizations and users that come back: 'pulumi refresh --import-pending-creates'. "
+            "Pending creates that made nothing are cleared. Nothing is imported that the stack cannot "
+            "prove it made; those are listed with their id and the way to adopt them. Run it in the project "
             "directory, with the environment 'pulumi up' uses (backend, passphrase)."
         ),
     )
@@ -335,7 +335,7 @@ def _recover(args: argparse.Namespace) -> int:
         (group, *_recovery_settings(export, provider, from_stack_config))
         for provider, group in _by_provider(recovery.pending_creates(export)).items()
     ]
-    unknown = [f"{p.urn} ({p.name!r}): {why}" for group, found, why in groups if not found for p in group]
+    unknown = [f"{p.urn} ({p.label}): {why}" for group, found, why in groups if not found for p in group]
     if unknown:
         # `pulumi stack import` would drop these pending creates, and with them the keys that prove them.
         raise CommandError(
@@ -385,7 +385,7 @@ def _recover(args: argparse.Namespace) -> int:
     blocked = [r for r in resolutions if r.outcome is recovery.Outcome.NOT_PROVABLE]
     if blocked:
         raise CommandError(
-            f"{len(imported)} organization(s) put into the stack; {len(blocked)} left alone because nothing "
+            f"{len(imported)} resource(s) put into the stack; {len(blocked)} left alone because nothing "
             f"proves they belong to it: adopt, rename or delete each as said above, then run 'pulumi up'"
         )
     print(f"{PROG}: done: run 'pulumi up --stack {stack}' to finish the interrupted update")

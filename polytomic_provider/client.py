@@ -360,6 +360,20 @@ class PolytomicClient:
     def delete_organization(self, organization_id: str) -> None:
         bridge.run(self._inner.delete_organization(organization_id))
 
+    def list_users(self, organization_id: str) -> list[User]:
+        return bridge.run(self._inner.list_users(organization_id))
+
+    def create_user(
+        self, organization_id: str, spec: UserSpec, *, idempotency_key: str | None = None
+    ) -> User:
+        return bridge.run(self._inner.create_user(organization_id, spec, idempotency_key=idempotency_key))
+
+    def resolve_role(self, organization_id: str, name: str) -> list[str]:
+        """The ids of the organization's role called `name` (user_roles.py; RoleNotFound when none is)."""
+        from .user_roles import resolve_role
+
+        return bridge.run(resolve_role(self._inner, organization_id, name))
+
     def account(self) -> Account:
         """The partner account these settings reach (accounts.py: one lookup per client)."""
         from .accounts import account_of

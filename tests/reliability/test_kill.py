@@ -17,15 +17,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider import file_backend
-from tests.front_ends import DYNAMIC, FrontEnd
+from tests.front_ends import DYNAMIC, PLUGIN, FrontEnd
 from tests.pulumi_harness import StackFactory, StackHarness
 from tests.reliability.test_faults import assert_converged, declared, report
+from tests.support import CLIENT_SECRET
 
 pytestmark = pytest.mark.e2e
 LANGUAGE_HOST = "pulumi-language-python"
@@ -205,3 +208,99 @@ def test_recover_repairs_the_stack_metadata_a_kill_left_empty(
     assert "nothing to recover" in recovered.stdout
     assert len(DYNAMIC.organizations_in_state(harness)) == 2
     harness.preview(expect_no_changes=True)
+
+
+def pending_user_creates_on_disk(harness: StackHarness) -> list[str]:
+    """The URNs of the users whose create is pending in the stack's checkpoint file."""
+    operations = checkpoint_on_disk(harness).get("pending_operations") or []
+    return [
+        str(op["resource"]["urn"])
+        for op in operations
+        if op.get("type") == "creating" and str(op["resource"].get("type", "")).endswith(":User")
+    ]
+
+
+def plugin_users_with_bob(make_stack: StackFactory, emulator: EmulatorProcess) -> StackHarness:
+    """tests/e2e/programs/plugin-users with a second user, bob (a Member), declared beside jane."""
+    harness = make_stack("plugin-users", emulator=emulator)
+    program = harness.work_dir / "Pulumi.yaml"
+    bob = "  bob:\n    type: polytomic:index:User\n    properties:\n      organizationId: ${acme.id}\n"
+    bob += "      email: Bob@Example.com\n      role: Member\n"
+    program.write_text(program.read_text().replace("variables:\n", f"{bob}variables:\n"))
+    return harness
+
+
+def users_stack(make_stack: StackFactory, emulator: EmulatorProcess) -> StackHarness:
+    """tests/e2e/programs/users: an organization, jane (Admin) and bob (a Member), dynamic provider."""
+    harness = make_stack("users", emulator=emulator)
+    harness.set_secret("clientSecret", CLIENT_SECRET)
+    return harness
+
+
+@pytest.mark.parametrize(
+    "make_users_stack", [users_stack, plugin_users_with_bob], ids=[DYNAMIC.name, PLUGIN.name]
+)
+def test_up_killed_while_users_are_created_then_recovered_invites_each_user_once(
+    make_stack: StackFactory,
+    emulator: EmulatorProcess,
+    partner_api: httpx.Client,
+    make_users_stack: Callable[[StackFactory, EmulatorProcess], StackHarness],
+) -> None:
+    """An organization and two users; `up` is SIGKILLed while the users' creates are in flight (each POST
+    held by the emulator's latency after it claimed its Idempotency-Key). `recover` sends each pending
+    create again with its own key, so the API replays the user it made or makes it now: afterwards each
+    user exists once and was invited once, `up` converges and a second preview has nothing to change."""
+    harness = make_users_stack(make_stack, emulator)
+    latency_s = 0.6
+    emulator.admin.set_faults(latency_ms=int(latency_s * 1000))
+    run = subprocess.Popen(
+        harness.cli_command("up", "--yes", "--skip-preview"),
+        cwd=harness.work_dir,
+        env=harness.cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(pending_user_creates_on_disk(harness)) < 2 and time.monotonic() < deadline:
+            if run.poll() is not None:
+                break
+            time.sleep(0.01)
+        time.sleep(latency_s / 3)  # the POSTs reach the API and wait there, keys claimed, users not yet made
+        pending_at_kill = pending_user_creates_on_disk(harness)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait(timeout=30)
+    time.sleep(latency_s + 1)  # the API finishes what it received: the users are made, their answers lost
+    kill_session(run.pid)
+    emulator.admin.clear_faults()
+    assert len(pending_at_kill) == 2, f"the kill should land while both users are created: {pending_at_kill}"
+    users_in_state = [
+        r for r in checkpoint_on_disk(harness).get("resources", []) if r["type"].endswith(":User")
+    ]
+    assert users_in_state == [], "no user's answer reached the stack before the kill"
+    invited_at_kill = len(emulator.admin.invitations())
+
+    recovered = recover(harness)
+
+    assert recovered.returncode == 0, f"{recovered.stdout}\n{recovered.stderr}"
+    assert recovered.stdout.count("import: ") == 2, recovered.stdout
+    users = harness.state_resources(":User")
+    assert len(users) == 2
+    harness.cli("up", "--yes", "--skip-preview")
+    harness.preview(expect_no_changes=True)
+
+    [org] = [o["id"] for o in emulator.admin.organizations() if not o["is_owner"]]
+    listed = partner_api.get(f"/api/organizations/{org}/users").json()["data"]
+    invitations = emulator.admin.invitations()
+    assert sorted(u["email"] for u in listed) == ["bob@example.com", "jane@example.com"], "no second user"
+    assert sorted((i["user_id"], i["email"]) for i in invitations) == sorted(
+        (u["id"], u["email"]) for u in listed
+    ), "exactly one invitation per user"
+    assert {r["id"] for r in harness.state_resources(":User")} == {u["id"] for u in listed}
+    report(
+        "SIGKILL mid user creates",
+        DYNAMIC if make_users_stack is users_stack else PLUGIN,
+        {"users": 2, "invited_at_kill": invited_at_kill, "imported_by_recover": 2, "invitations": 2},
+    )
