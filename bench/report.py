@@ -395,6 +395,7 @@ def render_users_block(
         "roles list of each organization), D = DELETE. Other columns as in the table above.",
         "",
         *table,
+        "",
         "<!-- /bench-users -->",
     ]
 
