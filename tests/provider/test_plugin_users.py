@@ -144,6 +144,15 @@ def test_check_passes_an_organization_not_known_yet(plugin: PolytomicProvider) -
     assert not checked.failures and RESOLVED_ROLE_IDS not in (checked.inputs or {})
 
 
+def test_check_passes_the_engines_unknown_string_as_not_known_yet(plugin: PolytomicProvider) -> None:
+    """A preview of a typed-SDK program: the engine sends the organization's id not known yet as its
+    unknown sentinel string, to a provider that does not accept output values."""
+    from pulumi.runtime.rpc import UNKNOWN as ENGINE_UNKNOWN
+
+    checked = check(plugin, values(email="jane@example.com", organizationId=ENGINE_UNKNOWN))
+    assert not checked.failures, [f.reason for f in checked.failures]
+
+
 def test_check_names_a_missing_organization_and_an_unknown_role(plugin: PolytomicProvider, org: str) -> None:
     gone = check(plugin, values(organizationId=MISSING, email="a@example.com")).failures or []
     assert [f.property for f in gone] == ["organizationId"]
