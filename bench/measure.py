@@ -38,6 +38,12 @@ Results = dict[tuple[str, int, str], list[Sample]]  # (command, size, variant) -
 LIST_PATH = "/api/organizations"
 
 
+def is_list(entry: dict[str, Any]) -> bool:
+    """A list call: of the organizations, or of one organization's users."""
+    path = str(entry["path"]).partition("?")[0]
+    return entry["method"] == "GET" and (path == LIST_PATH or path.endswith("/users"))
+
+
 def api_concurrency(entries: list[dict[str, Any]]) -> tuple[float | None, int | None]:
     """From the journal's entries (arrival time, duration): the seconds from the first request's arrival to
     the last one's answer, and the most requests in flight at once; None for a command that made none."""
@@ -73,12 +79,10 @@ class Bench:
 
     def api_calls(self) -> tuple[str, int, float | None, int | None]:
         """The requests in the emulator's journal (cleared before each command that makes any), as text
-        (L = list call, G = GET of one organization), as a count, and their span and peak concurrency."""
+        (L = list call, of the organizations or of one organization's users; G = any other GET), as a
+        count, and their span and peak concurrency."""
         entries = self.emulator.admin.journal()
-        counts = Counter(
-            "LIST" if (entry["method"], entry["path"]) == ("GET", LIST_PATH) else entry["method"]
-            for entry in entries
-        )
+        counts = Counter("LIST" if is_list(entry) else entry["method"] for entry in entries)
         failed = sum(1 for entry in entries if (entry["status"] or 500) >= 400)
         kinds = (("POST", "P"), ("LIST", "L"), ("GET", "G"), ("PUT", "U"), ("DELETE", "D"))
         text = " ".join(f"{counts[kind]}{letter}" for kind, letter in kinds if counts[kind])
@@ -93,7 +97,15 @@ class Bench:
         else:
             self.emulator.admin.clear_faults()
 
-    def repetition(self, variants: Sequence[Variant], size: int, repetition: int, *, raw: bool) -> None:
+    def repetition(
+        self,
+        variants: Sequence[Variant],
+        size: int,
+        repetition: int,
+        *,
+        raw: bool,
+        commands: Sequence[str] = COMMANDS,
+    ) -> None:
         """Every command for every variant at one size; the variants' order rotates between commands.
 
         The raw calls run at 0 ms for every command; with latency only for one list call (the floor of a
@@ -104,7 +116,7 @@ class Bench:
         for i, variant in enumerate(variants):
             self.workspace.new_stack(variant, stacks[variant.name], size, f"bench-{tag}-{i}")
         try:
-            for index, command in enumerate(COMMANDS):
+            for index, command in enumerate(commands):
                 shift = (repetition + index) % len(variants)
                 for variant in [*variants[shift:], *variants[:shift]]:
                     self.run_command(command, size, variant, stacks[variant.name])

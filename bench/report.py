@@ -151,10 +151,12 @@ COLUMNS = (
 README_COLUMNS = (*COLUMNS[:9], "API calls", "API s", "in flight", "RSS MiB", "no-op RSS MiB")
 
 
-def table_rows(by_latency: dict[int, Results], sizes: list[int], parallel: int) -> list[dict[str, str]]:
+def table_rows(
+    by_latency: dict[int, Results], sizes: list[int], parallel: int, commands: Sequence[str] = COMMANDS
+) -> list[dict[str, str]]:
     """One row per command, size, latency and measured kind, every column of COLUMNS as text."""
     rows = []
-    for command in COMMANDS:
+    for command in commands:
         for size in sizes:
             for latency, results in sorted(by_latency.items()):
                 for kind in MEASURED:
@@ -203,9 +205,13 @@ def table_row(
 
 
 def render_table(
-    by_latency: dict[int, Results], sizes: list[int], parallel: int, columns: Sequence[str] = COLUMNS
+    by_latency: dict[int, Results],
+    sizes: list[int],
+    parallel: int,
+    columns: Sequence[str] = COLUMNS,
+    commands: Sequence[str] = COMMANDS,
 ) -> list[str]:
-    rows = table_rows(by_latency, sizes, parallel)
+    rows = table_rows(by_latency, sizes, parallel, commands)
     return markdown([tuple(columns), *(tuple(row[c] for c in columns) for row in rows)], left=4)
 
 
@@ -362,6 +368,46 @@ def render_readme_block(
         *targets[1:],
         "<!-- /bench-table -->",
     ]
+
+
+def render_users_block(
+    version: str,
+    repeat: int,
+    wall: float,
+    parallel: int,
+    table: list[str],
+    size: int,
+    organizations: int,
+    invocation: str,
+    loads: Sequence[float] = (),
+) -> list[str]:
+    """The users rows of docs/benchmarks.md, between their markers (`write_block` puts them there)."""
+    load = f"; {load_summary(list(loads))}" if loads else ""
+    return [
+        "<!-- bench-users -->",
+        f"Measured on {machine_summary()}, Pulumi CLI {version}, `--parallel {parallel}`, medians of "
+        f"{repeat} runs, one `{invocation}` invocation ({wall / 60:.1f} minutes{load}). N = {size} users "
+        f"spread over {organizations} organizations, created by the same program (bench/programs/users, "
+        "bench/programs/plugin-users); the no-op floor has N + "
+        f"{organizations} no-op resources. *up* creates the organizations and then the users (two waves "
+        "of the dependency graph, which the *ideal* does not know of); API calls: P = POST, L = list (of "
+        "the organizations, or of one organization's users), G = any other GET (the account lookup, the "
+        "roles list of each organization), D = DELETE. Other columns as in the table above.",
+        "",
+        *table,
+        "",
+        "<!-- /bench-users -->",
+    ]
+
+
+def write_block(path: Path, lines: list[str]) -> None:
+    """Replace the block between the markers that `lines` begins and ends with in the file at `path`."""
+    text = path.read_text()
+    start, end = lines[0], lines[-1]
+    before, found, rest = text.partition(start)
+    if not found or end not in rest:
+        raise SystemExit(f"{path}: no {start} ... {end} block to replace")
+    path.write_text(before + "\n".join(lines) + rest.partition(end)[2])
 
 
 def render_experiments(results: Results, size: int, variants: Sequence[Variant]) -> list[str]:

@@ -48,6 +48,12 @@ journal gives, besides the API calls of each command, their span and the most of
 kind, with the probe's stack sampler and per-gRPC-call timings on, and prints where the provider
 process's time goes.
 ``--experiments`` compares provider variants (bench/variants) and engine settings at the largest size.
+
+``--users`` adds the users rows: ``--user-count`` users (100) spread over 4 organizations, created by one
+program (bench/programs/users, or bench/programs/plugin-users for the plugin), beside N + 4 no-op resources,
+through ``up``, ``refresh`` and ``destroy`` at each of ``--latencies``. ``--write-docs`` writes the
+tables run into docs/benchmarks.md, between their markers. Only the users rows at 100 ms:
+``bench/run.py --no-table --users --latencies 100 --write-docs``.
 """
 
 from __future__ import annotations
@@ -74,9 +80,20 @@ from bench.report import (
     render_readme_block,
     render_table,
     render_targets,
+    render_users_block,
+    write_block,
 )
-from bench.session import PARTNER_KEY, log
-from bench.stacks import EXPERIMENTS, KINDS, NOOP, PARALLEL, Variant
+from bench.session import PARTNER_KEY, REPO, log
+from bench.stacks import (
+    EXPERIMENTS,
+    KINDS,
+    NOOP,
+    PARALLEL,
+    USER_COMMANDS,
+    USER_ORGANIZATIONS,
+    USERS,
+    Variant,
+)
 from bench.workspace import Workspace, compile_bytecode, pulumi_bin_dir, pulumi_version, temporary_root
 from polytomic_emulator.launcher import EmulatorProcess
 
@@ -131,6 +148,11 @@ def main() -> int:
         "--experiments", action="store_true", help="also compare provider variants at the largest N"
     )
     parser.add_argument("--no-table", action="store_true", help="skip the main table")
+    parser.add_argument("--users", action="store_true", help="also run the users rows (see above)")
+    parser.add_argument("--user-count", type=int, default=100, help="users of the users rows (100)")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the tables run into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     # A SIGTERM (from `timeout`, say) unwinds like Ctrl-C: the emulator stops, the temporary directory goes.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -158,6 +180,15 @@ def main() -> int:
                     for size in sizes:
                         log(f"repetition {repetition + 1}/{repeat}, {latency} ms per API call, N={size}")
                         bench.repetition(args.kinds, size, repetition, raw=True)
+        user_kinds = [v for v in USERS if v.name in {kind.name for kind in args.kinds}]
+        user_benches = {
+            latency: Bench(workspace, emulator, RawClient(emulator.url), latency, args.parallel)
+            for latency in (args.latencies if args.users else [])
+        }
+        for repetition in range(repeat):
+            for latency, bench in user_benches.items():
+                log(f"users, repetition {repetition + 1}/{repeat}, {latency} ms per API call")
+                bench.repetition(user_kinds, args.user_count, repetition, raw=False, commands=USER_COMMANDS)
         experiments = Bench(workspace, emulator, RawClient(emulator.url), parallel=args.parallel)
         if args.experiments:
             for repetition in range(repeat):
@@ -172,7 +203,9 @@ def main() -> int:
     wall = time.perf_counter() - began
 
     loads = [load for bench in benches.values() for load in bench.loads]
-    out = render_header(version, repeat, wall, loads + experiments.loads)
+    user_loads = [load for bench in user_benches.values() for load in bench.loads]
+    out = render_header(version, repeat, wall, loads + user_loads + experiments.loads)
+    invocation = " ".join(["bench/run.py", *sys.argv[1:]]) if sys.argv[1:] else "make bench"
     readme: list[str] = []
     if not args.no_table:
         by_latency = {latency: bench.results for latency, bench in benches.items()}
@@ -195,9 +228,25 @@ def main() -> int:
             args.latencies,
             render_table(by_latency, sizes, args.parallel, README_COLUMNS),
             targets,
-            " ".join(["bench/run.py", *sys.argv[1:]]) if sys.argv[1:] else "make bench",
+            invocation,
             loads,
         )
+    users: list[str] = []
+    if user_benches:
+        by_latency = {latency: bench.results for latency, bench in user_benches.items()}
+        table = render_table(by_latency, [args.user_count], args.parallel, README_COLUMNS, USER_COMMANDS)
+        users = render_users_block(
+            version,
+            repeat,
+            wall,
+            args.parallel,
+            table,
+            args.user_count,
+            USER_ORGANIZATIONS,
+            invocation,
+            user_loads,
+        )
+        out += ["", "Users:", "", *table]
     if args.experiments:
         out += ["", *render_experiments(experiments.results, max(sizes), EXPERIMENTS)]
     if micro_lines:
@@ -209,6 +258,11 @@ def main() -> int:
     if readme:
         out += ["", "For docs/benchmarks.md:", "", *readme]
     print("\n".join(out))
+    if args.write_docs:
+        for block in (readme, users):
+            if block:
+                write_block(REPO / "docs" / "benchmarks.md", block)
+                log(f"docs/benchmarks.md: {block[0]} written")
     return 0
 
 

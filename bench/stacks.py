@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 COMMANDS = ("up", "preview", "preview --refresh", "up --refresh", "refresh", "destroy")
+USER_COMMANDS = ("up", "refresh", "destroy")  # the users rows (bench/run.py --users): create, refresh, delete
 SCALE_COMMANDS = ("preview of creates", *COMMANDS)  # bench/scale.py: the first preview plans N creates
 CLI_ARGS = {
     "preview of creates": ["preview"],
@@ -70,3 +71,14 @@ EXPERIMENTS = (
         "provider, skip checkpoints", "organizations", True, "noop, skip checkpoints", env=SKIP_CHECKPOINTS
     ),
 )
+
+USER_ORGANIZATIONS = 4
+"""The organizations the users rows spread their users over (round robin)."""
+USERS = (
+    Variant("provider", "users", True, config=(("orgs", str(USER_ORGANIZATIONS)),)),
+    Variant("plugin", "plugin-users", True, config=(("orgs", str(USER_ORGANIZATIONS)),)),
+    # The floor: as many no-op resources as the users and their organizations.
+    Variant("noop", "noop", False, floor="", config=(("extra", str(USER_ORGANIZATIONS)),)),
+)
+"""The users rows: N users of the dynamic provider and of the plugin (with their organizations), each
+beside the no-op floor; named as the main table's kinds so that bench/report.py renders them alike."""

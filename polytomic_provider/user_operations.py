@@ -398,15 +398,18 @@ async def read(
     """The live outputs and the inputs to record (None when as stored), or None when a stored user is gone.
 
     Only a 404 in the account that recorded the user drops it; an id the user named (props without an
-    email) that is missing is an error, not "gone"."""
+    email) that is missing is an error, not "gone". The user is looked up in one list of its
+    organization's users per run (user_snapshot.py); one missing from it is confirmed by its own GET."""
     label = _label(props, id_)
     org = props.get("organization_id")
     if not isinstance(org, str):
         raise UserError(f"{label}: read needs the user's organization_id")
     account = await _account(client, label, "read")
     recorded = _refuse_other_account(props, account, label, "Nothing was read or dropped")
+    from .user_snapshot import user_snapshot_of
+
     try:
-        live = await client.get_user(org, id_)
+        live = await user_snapshot_of(client).user(org, id_)  # one list call serves the organization's reads
     except NotFound:
         if props.get("email") is None:
             raise UserError(f"{label}: no user with id {id_!r} in organization {org}: check the id") from None

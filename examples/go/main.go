@@ -1,4 +1,5 @@
-// Two Polytomic organizations, one plain and one signing in through OIDC, and the partner's own.
+// Two Polytomic organizations, one plain and one signing in through OIDC (onboarded with its first admin
+// user), and the partner's own.
 package main
 
 import (
@@ -31,11 +32,24 @@ func main() {
 		if err != nil {
 			return err
 		}
+		adminEmail := conf.Get("acmeAdminEmail")
+		if adminEmail == "" {
+			adminEmail = "admin@acme.example.com"
+		}
+		acmeAdmin, err := polytomic.NewUser(ctx, "acmeAdmin", &polytomic.UserArgs{
+			OrganizationId: acme.ID(),
+			Email:          pulumi.String(adminEmail),
+			Role:           pulumi.String("Admin"), // the default; the user is sent an invitation
+		})
+		if err != nil {
+			return err
+		}
 		owner := polytomic.GetCurrentOrganizationOutput(ctx)
 
 		ctx.Export("analyticsId", analytics.ID())
 		ctx.Export("acmeId", acme.ID())
 		ctx.Export("acmeClientSecret", acme.ClientSecret) // shown as [secret]
+		ctx.Export("acmeAdminId", acmeAdmin.ID())
 		ctx.Export("partnerOrganization", owner.Name())
 		return nil
 	})

@@ -1,4 +1,5 @@
-"""Two Polytomic organizations, one plain and one signing in through OIDC, and the partner's own."""
+"""Two Polytomic organizations, one plain and one signing in through OIDC (onboarded with its first admin
+user), and the partner's own."""
 
 import pulumi
 import pulumi_polytomic as polytomic
@@ -17,9 +18,16 @@ acme = polytomic.Organization(
     client_id=config.require("acmeClientId"),
     client_secret=config.require_secret("acmeClientSecret"),
 )
+acme_admin = polytomic.User(
+    "acmeAdmin",
+    organization_id=acme.id,
+    email=config.get("acmeAdminEmail") or "admin@acme.example.com",
+    role="Admin",  # the default; the user is sent an invitation
+)
 owner = polytomic.get_current_organization_output()
 
 pulumi.export("analyticsId", analytics.id)
 pulumi.export("acmeId", acme.id)
 pulumi.export("acmeClientSecret", acme.client_secret)  # shown as [secret]
+pulumi.export("acmeAdminId", acme_admin.id)
 pulumi.export("partnerOrganization", owner.name)

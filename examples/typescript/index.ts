@@ -1,4 +1,5 @@
-// Two Polytomic organizations, one plain and one signing in through OIDC, and the partner's own.
+// Two Polytomic organizations, one plain and one signing in through OIDC (onboarded with its first admin
+// user), and the partner's own.
 import * as pulumi from "@pulumi/pulumi";
 import * as polytomic from "@polytomic/pulumi";
 
@@ -18,9 +19,16 @@ const acme = new polytomic.Organization("acme", {
     clientSecret: config.requireSecret("acmeClientSecret"),
 });
 
+const acmeAdmin = new polytomic.User("acmeAdmin", {
+    organizationId: acme.id,
+    email: config.get("acmeAdminEmail") ?? "admin@acme.example.com",
+    role: "Admin", // the default; the user is sent an invitation
+});
+
 const owner = polytomic.getCurrentOrganizationOutput();
 
 export const analyticsId = analytics.id;
 export const acmeId = acme.id;
 export const acmeClientSecret = acme.clientSecret; // shown as [secret]
+export const acmeAdminId = acmeAdmin.id;
 export const partnerOrganization = owner.name;

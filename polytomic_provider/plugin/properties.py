@@ -33,9 +33,16 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
+# How the engine spells an unknown to a provider that does not accept output values (this one): a plain
+# string, which PropertyValue.unmarshal leaves a string (pulumi.runtime.rpc.UNKNOWN).
+_UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
 def _contains_computed(value: PropertyValue) -> bool:
     inner: Any = value.value
     if value.type == PropertyValueType.COMPUTED:
+        return True
+    if value.type == PropertyValueType.STRING and inner == _UNKNOWN_STRING:
         return True
     if value.type == PropertyValueType.ARRAY:
         return any(_contains_computed(item) for item in inner)

@@ -119,6 +119,9 @@ class Example:
             o["name"] for o in emulator.admin.organizations() if o["is_owner"]
         )
         assert outputs["acmeClientSecret"] == "[secret]"
+        invited = {i["user_id"]: i for i in emulator.admin.invitations()}
+        admin = invited[outputs["acmeAdminId"]]  # the first admin user exists, invited once
+        assert (admin["organization_id"], admin["email"]) == (outputs["acmeId"], "admin@acme.example.com")
         self.pulumi("preview", "--expect-no-changes")
         self.pulumi("destroy", "--yes", "--skip-preview")
         left = {o["id"] for o in emulator.admin.organizations()}
