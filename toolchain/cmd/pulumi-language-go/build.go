@@ -102,6 +102,9 @@ func build(ctx context.Context, program langhost.Program, out string) error {
 	if err != nil {
 		return err
 	}
+	if installedBuild(ctx, program, out) {
+		return nil
+	}
 	var output bytes.Buffer
 	cmd := exec.Command(gobin, "build", "-o", out, buildPackage(program))
 	cmd.Dir = program.Directory
