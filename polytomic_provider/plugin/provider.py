@@ -196,7 +196,7 @@ class PolytomicProvider(rpc.Provider):
         """
         _serving(request.urn, request.old_state, request.new_inputs)
         if request.type == users.USER:
-            return users.diff(request)
+            return users.diff(request, self._runtime)
         if request.type == user_api_keys.USER_API_KEY:
             return user_api_keys.diff(request)
         olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
