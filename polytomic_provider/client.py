@@ -360,6 +360,9 @@ class PolytomicClient:
     def delete_organization(self, organization_id: str) -> None:
         bridge.run(self._inner.delete_organization(organization_id))
 
+    def list_users(self, organization_id: str) -> list[User]:
+        return bridge.run(self._inner.list_users(organization_id))
+
     def account(self) -> Account:
         """The partner account these settings reach (accounts.py: one lookup per client)."""
         from .accounts import account_of
