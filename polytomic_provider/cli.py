@@ -6,10 +6,11 @@
 
     polytomic-pulumi recover --stack STACK [--cwd DIR] [--cancel] [--dry-run]
 
-`generate` lists the organizations of the partner account and prints a Pulumi program (Python) that adopts
-each of them; its key is read from the environment only (POLYTOMIC_PARTNER_KEY, then POLYTOMIC_API_KEY),
-never from the command line, where shell history and process listings would keep it. Nothing secret is
-ever printed; the program reads OIDC client ids and secrets from stack config (see codegen.py).
+`generate` lists the organizations of the partner account and their users, and prints a Pulumi program
+(Python) that adopts each of them; its key is read from the environment only (POLYTOMIC_PARTNER_KEY, then
+POLYTOMIC_API_KEY), never from the command line, where shell history and process listings would keep it.
+Nothing secret is ever printed; the program reads OIDC client ids and secrets from stack config (see
+codegen.py).
 
 `recover`, after an interrupted `pulumi up`, imports into the stack the organizations and users its pending
 creates provably made (see recovery.py), and names every other one with the way to adopt it. It reads the
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import file_backend
 from .client import PolytomicClient
-from .codegen import plan_declarations, render_program
+from .codegen import plan_declarations, render_program, with_users
 from .config import (
     CONFIG_NAMESPACE,
     DEFAULT_DEPLOYMENT_URL,
@@ -51,6 +52,7 @@ from .version import __version__
 
 if TYPE_CHECKING:
     from . import recovery
+    from .user_models import User
 
 __all__ = ["main"]
 
@@ -168,6 +170,21 @@ def _fetch(settings: Settings) -> tuple[list[Organization], str | None]:
     return organizations, owner_id
 
 
+def _fetch_users(settings: Settings, organization_ids: Sequence[str]) -> dict[str, list[User]]:
+    """The users of each of these organizations, by organization id."""
+    users: dict[str, list[User]] = {}
+    with PolytomicClient(settings) as client:
+        for organization_id in organization_ids:
+            try:
+                users[organization_id] = client.list_users(organization_id)
+            except PolytomicError as error:
+                hint = hint_for(error, settings.deployment_url, "list users", key_from=ENV_PARTNER_KEY)
+                raise CommandError(
+                    f"listing the users of organization {organization_id} failed: {hint}"
+                ) from None
+    return users
+
+
 def _generate(args: argparse.Namespace) -> int:
     output: Path | None = args.output
     if output is not None and output.exists() and not args.force:
@@ -182,6 +199,7 @@ def _generate(args: argparse.Namespace) -> int:
         include_owner=args.include_owner,
         retain_on_delete=args.retain_on_delete,
     )
+    declarations = with_users(declarations, _fetch_users(settings, [d.organization.id for d in declarations]))
     program = render_program(
         declarations, skipped_owner=skipped_owner, deployment_url=settings.deployment_url
     )
@@ -193,6 +211,7 @@ def _generate(args: argparse.Namespace) -> int:
         except OSError as error:
             raise CommandError(f"cannot write {output}: {error.strerror or error}") from None
     summary = f"{len(declarations)} of {len(organizations)} organizations declared"
+    summary += f", with their {sum(len(d.users) for d in declarations)} users"
     if skipped_owner is not None:
         summary += " (the partner's owner organization left out: --include-owner declares it)"
     oidc = sum(1 for d in declarations if d.has_oidc)

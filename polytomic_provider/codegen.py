@@ -5,6 +5,9 @@ and writes what this returns. Every organization becomes one `Organization(...)`
 exactly the values the API returned, so the first `pulumi up` takes them over without a POST and without a
 PUT, except where OIDC is configured: client_id and client_secret are write-only on the API, so the program
 reads them from stack config and the first `up` sends them once.
+
+Each declared organization's users (`with_users`) follow it as `User(...)`s with `adopt_id`, their email
+and role ids exactly as the API returned them, so the first `up` sends no invitation and no `PUT`.
 """
 
 from __future__ import annotations
@@ -13,18 +16,30 @@ import builtins
 import keyword
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .config import CONFIG_NAMESPACE, DEFAULT_DEPLOYMENT_URL, ENV_PARTNER_KEY
 from .models import Organization, validate_inputs
 from .version import __version__
 
-__all__ = ["Declaration", "plan_declarations", "python_literal", "render_program", "resource_name"]
+if TYPE_CHECKING:
+    from .user_models import User
+
+__all__ = [
+    "Declaration",
+    "UserDeclaration",
+    "plan_declarations",
+    "python_literal",
+    "render_program",
+    "resource_name",
+    "with_users",
+]
 
 MAX_NAME_LENGTH = 60
 # Names the generated module itself uses, so a declaration must not take them.
-_TAKEN_BY_PROGRAM = frozenset({"pulumi", "config", "Organization", "OrganizationArgs"})
+_TAKEN_BY_PROGRAM = frozenset({"pulumi", "config", "Organization", "OrganizationArgs", "User", "UserArgs"})
 _RESERVED = (
     frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | _TAKEN_BY_PROGRAM
 )
@@ -34,13 +49,23 @@ _PLACEHOLDER = "placeholder"  # stands for a write-only value when the declarati
 
 
 @dataclass(frozen=True)
+class UserDeclaration:
+    """One user to declare, after its organization: its Pulumi resource name (also the variable)."""
+
+    variable: str
+    user: User
+
+
+@dataclass(frozen=True)
 class Declaration:
-    """One organization to declare: its Pulumi resource name (also the Python variable) and options."""
+    """One organization to declare: its Pulumi resource name (also the Python variable), options and the
+    users declared after it."""
 
     variable: str
     organization: Organization
     owner: bool = False
     retain_on_delete: bool = False
+    users: tuple[UserDeclaration, ...] = ()
 
     @property
     def has_oidc(self) -> bool:
@@ -116,6 +141,25 @@ def plan_declarations(
     return declarations, skipped_owner
 
 
+def with_users(
+    declarations: Sequence[Declaration], users_by_organization: Mapping[str, Sequence[User]]
+) -> list[Declaration]:
+    """The declarations, each with its organization's users (ordered by email, then id), named
+    `<organization variable>_<email's local part>` and unique against every other name of the program."""
+    taken = {d.variable for d in declarations}
+    planned: list[Declaration] = []
+    for declaration in declarations:
+        users: list[UserDeclaration] = []
+        listed = users_by_organization.get(declaration.organization.id, ())
+        for user in sorted(listed, key=lambda u: (u.email.lower(), u.id)):
+            local = user.email.split("@", 1)[0]
+            variable = resource_name(f"{declaration.variable} {local}", taken)
+            taken.add(variable)
+            users.append(UserDeclaration(variable, user))
+        planned.append(replace(declaration, users=tuple(users)))
+    return planned
+
+
 def render_program(
     declarations: Sequence[Declaration],
     *,
@@ -132,13 +176,18 @@ def render_program(
             "# retain_on_delete=True, so that 'pulumi destroy' only forgets it.",
             "",
         ]
-    lines += ["import pulumi", "", "from polytomic_provider import Organization, OrganizationArgs", ""]
+    names = "Organization, OrganizationArgs"
+    if any(d.users for d in declarations):
+        names += ", User, UserArgs"
+    lines += ["import pulumi", "", f"from polytomic_provider import {names}", ""]
     if any(d.has_oidc for d in declarations):
         lines += ["config = pulumi.Config()", ""]
     if not declarations:
         lines += ["# No organization matched: this program declares nothing.", ""]
     for declaration in declarations:
         lines += _declaration(declaration)
+        for user in declaration.users:
+            lines += _user_declaration(declaration, user)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -155,6 +204,14 @@ def _header(declarations: Sequence[Declaration], deployment_url: str) -> list[st
         "the stack), and rename a resource only with opts=pulumi.ResourceOptions(aliases=[...]): a renamed",
         "resource that still has adopt_id adopts the organization again, and the old name then deletes it.",
         "",
+    ]
+    if any(d.users for d in declarations):
+        lines += [
+            "Each organization's users follow it, declared with adopt_id too, with their email and role ids",
+            "as the API holds them: the first `pulumi up` sends no invitation and changes nothing.",
+            "",
+        ]
+    lines += [
         "Before the first `pulumi up`:",
         "",
         f"    pulumi config set --secret {CONFIG_NAMESPACE}:partnerKey <key>   # or set {ENV_PARTNER_KEY}",
@@ -207,6 +264,29 @@ def _declaration(declaration: Declaration) -> list[str]:
         ]
     lines += [f"        adopt_id={python_literal(organization.id)},", "    ),"]
     if declaration.retain_on_delete:
+        lines.append("    opts=pulumi.ResourceOptions(retain_on_delete=True),")
+    lines += [")", ""]
+    return lines
+
+
+def _user_declaration(organization: Declaration, declared: UserDeclaration) -> list[str]:
+    user = declared.user
+    lines = [
+        f"{declared.variable} = User(",
+        f"    {python_literal(declared.variable)},",
+        "    UserArgs(",
+        f"        organization_id={organization.variable}.id,",
+        f"        email={python_literal(user.email)},",
+    ]
+    if user.role_ids:
+        roles = ", ".join(python_literal(role_id) for role_id in user.role_ids)
+        lines.append(f"        role_ids=[{roles}],")
+    else:
+        lines.append(
+            "        # No role ids returned by the API: the user is declared an Admin (the default)."
+        )
+    lines += [f"        adopt_id={python_literal(user.id)},", "    ),"]
+    if organization.retain_on_delete:
         lines.append("    opts=pulumi.ResourceOptions(retain_on_delete=True),")
     lines += [")", ""]
     return lines

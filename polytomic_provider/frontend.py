@@ -22,6 +22,7 @@ __all__ = [
     "NAME_IS_SECRET",
     "PLUGIN",
     "PLUGIN_TYPE",
+    "USER_API_KEY_PLUGIN_TYPE",
     "USER_PLUGIN_TYPE",
     "Frontend",
     "camel_case",
@@ -66,6 +67,8 @@ PLUGIN_TYPE = "polytomic:index:Organization"
 """The plugin's type token, as its schema declares it (package `polytomic`, module `index`)."""
 USER_PLUGIN_TYPE = "polytomic:index:User"
 """The plugin's User type token (the dynamic `User` is `pulumi-python:dynamic/polytomic:User`)."""
+USER_API_KEY_PLUGIN_TYPE = "polytomic:index:UserApiKey"
+"""The plugin's UserApiKey type token (the dynamic one is `pulumi-python:dynamic/polytomic:UserApiKey`)."""
 
 
 def _dynamic_user_adoption(organization_id: str, user_id: str) -> str:

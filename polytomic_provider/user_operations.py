@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
-from .claims import ThisOperation, new_create_key
+from .claims import Holder, ThisOperation, new_create_key
 from .errors import ConfigurationError, Forbidden, NotFound, PolytomicError, Unauthorized, Unprocessable
 from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY
 from .frontend import DYNAMIC, Frontend
 from .hints import hint_for
 from .problems import Problem
-from .user_fields import DEFAULT_ROLE, READ_FIELDS, RESOLVED_ROLE_IDS, ROLE, ROLE_IDS
+from .user_fields import DEFAULT_ROLE, READ_FIELDS, RESOLVED_ROLE_IDS, ROLE, ROLE_IDS, USER_FIELDS
 
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
@@ -34,6 +34,7 @@ __all__ = [
     "create",
     "delete",
     "diff",
+    "hold_in_stack",
     "import_target",
     "read",
     "update",
@@ -85,6 +86,43 @@ async def _account(client: AsyncPolytomicClient, label: str, verb: str) -> Accou
         raise _explain(error, label, verb, client.settings.deployment_url) from None
 
 
+def _held_twice(user_id: str, first: Holder, second: Holder) -> str:
+    return (
+        f"user {user_id} is claimed by two resources of this stack: {first.description} and "
+        f"{second.description}. A user belongs to one resource, or the two would take turns overwriting its "
+        f"role (and a delete of one would delete it under the other): keep adopt_id (or the import) on one "
+        f"of them only; if both are in the stack already, run 'pulumi state delete <urn>' for the one that "
+        f"should let it go"
+    )
+
+
+def _declared(props: dict[str, Any]) -> str:
+    """A user's declared fields, to tell a replacement's second check from another resource's."""
+    return repr([(field, props.get(field)) for field in USER_FIELDS])
+
+
+def _adopting(checked: dict[str, Any], urn: str) -> Holder:
+    """A new resource naming the user to adopt: every one is a resource of its own."""
+    if urn:
+        return Holder(urn, urn)
+    import uuid
+
+    email = checked.get("email")
+    shown = f" (email {email!r})" if isinstance(email, str) else ""
+    return Holder(f"adopt-user:{uuid.uuid4().hex}", f"a new User adopting it{shown}")
+
+
+def hold_in_stack(operation: ThisOperation, user_id: str, olds: dict[str, Any], urn: str = "") -> None:
+    """For `diff`: note that the stack's resource for this user holds it, and refuse the run when another
+    resource of this operation (one adopting the same id) holds it already."""
+    email = olds.get("email")
+    description = urn or (f"the stack's User {email!r}" if isinstance(email, str) else "the stack's User")
+    this = Holder(urn or f"stack-user:{user_id.lower()}", description)
+    other = operation.claimed.hold(user_id.lower(), this)
+    if other is not None:
+        raise UserError(f"{_label(olds, user_id)}: {_held_twice(user_id.lower(), other, this)}")
+
+
 # -- planning ------------------------------------------------------------------------------------------------
 
 
@@ -114,6 +152,8 @@ def check(
     if isinstance(adopt, str) and is_uuid(adopt):
         checked[ADOPT_ID] = adopt.lower()
     if olds:
+        if isinstance(adopt, str) and is_uuid(adopt):
+            operation.claimed.named_in_stack(adopt.lower(), _declared(news))
         checked.pop(ADOPT_ID, None)  # in the stack: adoption is over
         if CREATE_KEY in olds:
             checked[CREATE_KEY] = olds[CREATE_KEY]
@@ -128,9 +168,12 @@ async def check_account(
     checked: dict[str, Any],
     *,
     unknown: Callable[[Any], bool],
+    operation: ThisOperation | None = None,
+    urn: str = "",
 ) -> list[Problem]:
-    """The second half of `check`, for inputs without problems: record the account, resolve the declared
-    role (or the default, Admin) to ids once, and prove an `adopt_id` names a user of that organization."""
+    """The second half of `check`, for inputs without problems: record the account, refuse an `adopt_id`
+    naming a user another resource of this operation holds, resolve the declared role (or the default,
+    Admin) to ids once, and prove an `adopt_id` names a user of that organization."""
     label = _label(olds or checked)
     try:
         account = await account_of(client)
@@ -140,6 +183,9 @@ async def check_account(
     if recorded is not None and not recorded.same_as(account):
         return [Problem("", _moved(label, recorded, account, "Nothing will be changed"))]
     checked[ACCOUNT] = account.recorded
+    held = _held_by_another(checked, olds, operation, urn)
+    if held is not None:
+        return [held]
     org = checked.get("organization_id")
     if not isinstance(org, str) or unknown(org) or unknown(checked.get(ROLE)):
         return []  # preview of a user of an organization not created yet: resolved in `up`
@@ -170,6 +216,21 @@ async def check_account(
         except PolytomicError:
             pass  # the create meets it again, and says so
     return problems
+
+
+def _held_by_another(
+    checked: dict[str, Any], olds: dict[str, Any], operation: ThisOperation | None, urn: str
+) -> Problem | None:
+    """A new resource adopting a user that another resource of this operation holds (one adopting the
+    same id, or the stack's resource for it): two resources would manage one user."""
+    adopt = checked.get(ADOPT_ID)
+    if olds or operation is None or not isinstance(adopt, str) or operation.claimed.was_deleted(adopt):
+        return None
+    if operation.claimed.is_named_in_stack(adopt, _declared(checked)):
+        return None  # the replacement of the stack's resource that adopted it
+    holder = _adopting(checked, urn)
+    other = operation.claimed.hold(adopt, holder)
+    return None if other is None else Problem(ADOPT_ID, _held_twice(adopt, other, holder))
 
 
 async def _organization_missing(client: AsyncPolytomicClient, org: str, error: PolytomicError) -> bool:

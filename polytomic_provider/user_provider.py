@@ -52,7 +52,9 @@ class UserProvider(ResourceProvider):
                 problems.append(Problem("", str(error)))
             else:
                 problems += bridge.run(
-                    user_operations.check_account(client, olds, checked, unknown=is_unknown)
+                    user_operations.check_account(
+                        client, olds, checked, unknown=is_unknown, operation=RUNTIME.operation
+                    )
                 )
         return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
 
@@ -61,6 +63,7 @@ class UserProvider(ResourceProvider):
         changed inputs itself (`changes=None`), and another organization or address replaces the user."""
         from . import user_operations
 
+        user_operations.hold_in_stack(RUNTIME.operation, _id, olds)
         changed, replaces = user_operations.diff(olds, news, unknown=is_unknown)
         return DiffResult(changes=None if changed else False, replaces=replaces, delete_before_replace=False)
 

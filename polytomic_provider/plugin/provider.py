@@ -24,7 +24,7 @@ from ..ownership import REPLACEMENT_DELETES_FIRST
 from ..problems import Problem
 from ..runtime import ProviderRuntime
 from ..warmup import start_prewarm
-from . import users
+from . import user_api_keys, users
 from .engine_log import CURRENT_URN
 from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
 from .schema import PACKAGE, build_schema
@@ -109,8 +109,8 @@ def _organization_result(organization: Organization) -> dict[str, Any]:
 
 
 class PolytomicProvider(rpc.Provider):
-    """`polytomic:index:Organization`, `polytomic:index:User` (plugin/users.py) and their lookups, for
-    one partner account."""
+    """`polytomic:index:Organization`, `polytomic:index:User` (plugin/users.py), their lookups and
+    `polytomic:index:UserApiKey` (plugin/user_api_keys.py), for one partner account."""
 
     def __init__(self) -> None:
         self._runtime = ProviderRuntime()
@@ -163,6 +163,8 @@ class PolytomicProvider(rpc.Provider):
         _serving(request.urn, request.new_inputs, request.old_inputs)
         if request.type == users.USER:
             return await users.check(request, self._runtime, self._client)
+        if request.type == user_api_keys.USER_API_KEY:
+            return await user_api_keys.check(request, self._runtime, self._client)
         foreign = [key for key in request.new_inputs if _is_foreign(key)]
         wanted = {key: value for key, value in request.new_inputs.items() if key not in foreign}
         olds, news = from_engine(request.old_inputs), from_engine(wanted)
@@ -194,7 +196,9 @@ class PolytomicProvider(rpc.Provider):
         """
         _serving(request.urn, request.old_state, request.new_inputs)
         if request.type == users.USER:
-            return users.diff(request)
+            return users.diff(request, self._runtime)
+        if request.type == user_api_keys.USER_API_KEY:
+            return user_api_keys.diff(request)
         olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
         await operations.verify_account(
             await self._client(),
@@ -222,6 +226,8 @@ class PolytomicProvider(rpc.Provider):
         _serving(request.urn, request.properties)
         if request.type == users.USER:
             return await users.create(request, self._runtime, self._client)
+        if request.type == user_api_keys.USER_API_KEY:
+            return await user_api_keys.create(request, self._runtime, self._client)
         props = from_engine(request.properties)
         organization_id, outs = await operations.create(
             await self._client(), props, operation=self._runtime.operation, frontend=PLUGIN
@@ -233,6 +239,8 @@ class PolytomicProvider(rpc.Provider):
         _serving(request.urn, request.properties, request.inputs)
         if request.type == users.USER:
             return await users.read(request, self._runtime, self._client)
+        if request.type == user_api_keys.USER_API_KEY:
+            return await user_api_keys.read(request, self._client)
         props = from_engine(request.properties)
         found = await operations.read(
             await self._client(),
@@ -257,6 +265,8 @@ class PolytomicProvider(rpc.Provider):
         _serving(request.urn, request.news)
         if request.type == users.USER:
             return await users.update(request, self._client)
+        if request.type == user_api_keys.USER_API_KEY:
+            return await user_api_keys.update(request, self._client)
         news = from_engine(request.news)
         outs = await operations.update(
             await self._client(),
@@ -271,6 +281,8 @@ class PolytomicProvider(rpc.Provider):
         _serving(request.urn, request.properties)
         if request.type == users.USER:
             return await users.delete(request, self._runtime, self._client)
+        if request.type == user_api_keys.USER_API_KEY:
+            return await user_api_keys.delete(request, self._client)
         props = from_engine(request.properties)
         await operations.delete(
             await self._client(),

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..config import CONFIG_NAMESPACE, SETTING_DOCS
 from ..fields import DESCRIPTIONS, FIELDS, LOOKUP_DESCRIPTIONS, SECRET_FIELDS
-from ..frontend import PLUGIN_TYPE, USER_PLUGIN_TYPE, camel_case
+from ..frontend import PLUGIN_TYPE, USER_API_KEY_PLUGIN_TYPE, USER_PLUGIN_TYPE, camel_case
+from ..user_api_key_fields import API_KEY_PROPERTIES, ApiKeyProperty
 from ..user_fields import ROLE_IDS, USER_DESCRIPTIONS, USER_FIELDS
 from ..version import __version__
 
@@ -71,6 +72,35 @@ def _user() -> dict[str, Any]:
         "required": ["organizationId", "email", "roleIds"],
         "inputProperties": properties,
         "requiredInputs": ["organizationId", "email"],
+    }
+
+
+def _api_key_property(prop: ApiKeyProperty) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": prop.kind}
+    if prop.kind == "map":
+        spec = {"type": "object", "additionalProperties": {"type": "string"}}
+    if prop.secret:
+        spec["secret"] = True
+    spec["description"] = prop.description
+    return spec
+
+
+def _user_api_key() -> dict[str, Any]:
+    """The UserApiKey, from its definitions (user_api_key_fields.py): `value` an output and a secret."""
+    properties = {camel_case(p.name): _api_key_property(p) for p in API_KEY_PROPERTIES}
+    return {
+        "description": (
+            "An API key minted for a user; it acts as an organization-scoped key of the user's organization. "
+            "The API shows it once, so it is kept only in the stack's encrypted state (value, always a "
+            "secret). Changing keepers rotates it; deleting the resource sends nothing (there is no revoke "
+            "call). It cannot be imported."
+        ),
+        "properties": properties,
+        "required": [camel_case(p.name) for p in API_KEY_PROPERTIES],
+        "inputProperties": {
+            camel_case(p.name): properties[camel_case(p.name)] for p in API_KEY_PROPERTIES if p.input
+        },
+        "requiredInputs": [camel_case(p.name) for p in API_KEY_PROPERTIES if p.input and p.required],
     }
 
 
@@ -197,8 +227,8 @@ def build_schema() -> dict[str, Any]:
         "displayName": "Polytomic",
         "version": __version__,
         "description": (
-            "Manage Polytomic organizations (name, SSO and OIDC settings) and their users in a partner "
-            "account."
+            "Manage Polytomic organizations (name, SSO and OIDC settings), their users and the users' API "
+            "keys in a partner account."
         ),
         "keywords": ["pulumi", "polytomic", "category/utility", "kind/native"],
         "homepage": REPOSITORY,
@@ -214,7 +244,11 @@ def build_schema() -> dict[str, Any]:
             ),
             "inputProperties": _settings(with_command=False),
         },
-        "resources": {PLUGIN_TYPE: _organization(), USER_PLUGIN_TYPE: _user()},
+        "resources": {
+            PLUGIN_TYPE: _organization(),
+            USER_PLUGIN_TYPE: _user(),
+            USER_API_KEY_PLUGIN_TYPE: _user_api_key(),
+        },
         "types": {
             RESULT_TYPE: {
                 "type": "object",

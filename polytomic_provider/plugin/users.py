@@ -101,7 +101,9 @@ async def check(request: rpc.CheckRequest, runtime: ProviderRuntime, client: Cli
         except ConfigurationError as error:
             problems.append(Problem("", str(error)))
         else:
-            problems += await user_operations.check_account(built, olds, checked, unknown=is_unknown)
+            problems += await user_operations.check_account(
+                built, olds, checked, unknown=is_unknown, operation=runtime.operation, urn=request.urn
+            )
     inputs = _engine(checked, request.new_inputs, originals=True)
     return rpc.CheckResponse(inputs=inputs, failures=refused + _failures(problems))
 
@@ -117,11 +119,12 @@ def _diff_kind(
     return kind.UPDATE_REPLACE if replaces else kind.UPDATE
 
 
-def diff(request: rpc.DiffRequest) -> rpc.DiffResponse:
+def diff(request: rpc.DiffRequest, runtime: ProviderRuntime) -> rpc.DiffResponse:
     """The changed fields, each marked (`[diff: ~roleIds]`); another organization or another address
     (letter case aside) replaces the user, creating the new one first: an email is unique only within
     its organization, and a new address never collides with the old user's."""
     olds, news = _props(request.old_state), _props(request.new_inputs)
+    user_operations.hold_in_stack(runtime.operation, request.resource_id, olds, request.urn)
     changed, replaces = user_operations.diff(olds, news, unknown=is_unknown)
     ignored = {field for field in USER_FIELDS if camel_case(field) in request.ignore_changes}
     changed = [field for field in changed if field not in ignored]
@@ -157,6 +160,8 @@ async def read(request: rpc.ReadRequest, runtime: ProviderRuntime, client: Clien
     if not request.properties:
         organization_id, user_id = await user_operations.import_target(built, request.resource_id)
         props = {"organization_id": organization_id}
+        # Two resources importing one user (or importing the stack's user) would both manage it.
+        user_operations.hold_in_stack(runtime.operation, user_id, props, request.urn)
     found = await user_operations.read(built, user_id, props, operation=runtime.operation)
     if found is None:
         return rpc.ReadResponse(resource_id=None, properties={}, inputs={})

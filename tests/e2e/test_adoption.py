@@ -91,6 +91,21 @@ def test_generated_program_adopts_all_five_without_creating_anything(
     make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
 ) -> None:
     ids = seed(partner_api, SEEDED)
+    for org_name, email in [
+        ("Acme Analytics", "jane@acme.example.com"),
+        ("Acme Analytics", "bob@acme.example.com"),
+        ("Gamma", "ops@gamma.example.com"),
+    ]:
+        partner_api.post(
+            f"/api/organizations/{ids[org_name]}/users", json={"email": email}
+        ).raise_for_status()
+    user_ids = {
+        u["id"]
+        for org_id in ids.values()
+        for u in partner_api.get(f"/api/organizations/{org_id}/users").json()["data"]
+    }
+    assert len(user_ids) >= 3
+    invited = len(emulator.admin.invitations())
     harness = make_stack("adopted", emulator=emulator)
     generated = generate(emulator, "--output", str(harness.work_dir / "__main__.py"), "--force")
     assert generated.returncode == 0, generated.stderr
@@ -98,13 +113,16 @@ def test_generated_program_adopts_all_five_without_creating_anything(
     for text in (generated.stdout, generated.stderr, program):
         assert PARTNER_KEY not in text and CLIENT_SECRET not in text
     assert all(f'adopt_id="{org_id}"' in program for org_id in ids.values())
+    assert all(f'adopt_id="{user_id}"' in program for user_id in user_ids), "the users are adopted too"
+    assert f"with their {len(user_ids)} users" in generated.stderr
     assert f'adopt_id="{owner(emulator)["id"]}"' not in program  # the owner is left out by default
     harness.set_config("oidc_org_client_id", auto.ConfigValue("oidc-client"))
     harness.set_secret("oidc_org_client_secret", CLIENT_SECRET)
     seeded_at = last_seq(emulator)
 
     preview = harness.preview()
-    assert preview.change_summary.get(auto.OpType.CREATE) == 6  # the stack and the five organizations
+    # The stack, the five organizations and their users.
+    assert preview.change_summary.get(auto.OpType.CREATE) == 6 + len(user_ids)
     output = "\n".join(harness.output)
     assert all(f"adopts the existing organization {org_id}" in output for org_id in ids.values())
 
@@ -118,6 +136,8 @@ def test_generated_program_adopts_all_five_without_creating_anything(
     assert sent[0]["body"]["client_id"] == "oidc-client" and sent[0]["body"]["client_secret"] == "<redacted>"
     assert {name: o["id"] for name, o in children(emulator).items()} == ids
     assert {r["id"] for r in harness.state_resources()} == set(ids.values())
+    assert {r["id"] for r in harness.state_resources("polytomic:User")} == user_ids
+    assert len(emulator.admin.invitations()) == invited, "adopting the users sent no invitation"
     harness.preview(expect_no_changes=True)
 
     harness.destroy()

@@ -61,3 +61,23 @@ def test_a_minted_key_is_a_secret_works_for_its_organization_and_rotates(
     harness.destroy()
     assert harness.state_resources(":UserApiKey") == []
     assert organization_of(emulator, rotated).status_code == 401, "gone with its organization"
+
+
+def test_the_plugins_key_is_minted_once_and_a_secret_in_outputs_state_and_output(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    """The provider plugin's `polytomic:index:UserApiKey` from a YAML program: minted once, a secret in
+    the outputs and in plain `pulumi stack export`, never printed, and no change on the next preview."""
+    harness = make_stack("plugin-user-api-key", emulator=emulator)
+    harness.up()
+    outputs = harness.outputs()
+    assert outputs["key"].secret, "the key is a secret output"
+    key, org = outputs["key"].value, outputs["organizationId"].value
+    answer = organization_of(emulator, key)
+    assert answer.status_code == 200 and answer.json()["data"]["id"] == org
+    (stored,) = harness.state_resources("polytomic:index:UserApiKey")
+    assert _is_secret_value(stored["outputs"]["value"]), "kept encrypted in the state"
+    mints = [e for e in emulator.admin.journal() if e["method"] == "POST" and "/keys" in e["path"]]
+    assert len(mints) == 1
+    harness.preview(expect_no_changes=True)
+    assert_nowhere(harness, key)

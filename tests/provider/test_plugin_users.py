@@ -292,6 +292,31 @@ def test_import_by_organization_and_id_or_email_is_stored_under_the_users_id(
     assert writes(emulator) == []
 
 
+def test_two_resources_importing_one_user_are_refused_naming_both(
+    plugin: PolytomicProvider, org: str, partner_api: httpx.Client
+) -> None:
+    made = partner_api.post(f"/api/organizations/{org}/users", json={"email": "twice@example.com"})
+    user_id = made.json()["data"]["id"]
+    run(plugin.read(rpc.ReadRequest(URN, f"{org}/{user_id}", {}, {})))
+    other = URN.replace("::jane", "::jane-again")
+    with pytest.raises(UserError) as failure:
+        run(plugin.read(rpc.ReadRequest(other, f"{org}/twice@example.com", {}, {})))
+    message = str(failure.value)
+    assert f"user {user_id} is claimed by two resources of this stack: {URN} and {other}" in message
+
+
+def test_importing_the_stacks_own_user_under_another_name_is_refused(
+    plugin: PolytomicProvider, org: str
+) -> None:
+    inputs, made = create(plugin, organizationId=org, email="held@example.com")
+    user_id = made.resource_id or ""
+    plugin._runtime.new_operation()  # a later `up`: the stack's resource is diffed, another imports it
+    run(plugin.diff(rpc.DiffRequest(URN, user_id, made.properties, inputs, [])))
+    other = URN.replace("::jane", "::jane-again")
+    with pytest.raises(UserError, match=f"user {user_id} is claimed by two resources of this stack: {URN}"):
+        run(plugin.read(rpc.ReadRequest(other, f"{org}/{user_id}", {}, {})))
+
+
 @pytest.mark.parametrize(
     ("import_id", "words"),
     [

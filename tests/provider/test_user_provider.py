@@ -177,6 +177,53 @@ def test_adopt_id_of_no_user_fails_check(users: UserProvider, org: str) -> None:
     assert [f.property for f in failures] == ["adopt_id"]
 
 
+def test_two_resources_adopting_one_user_are_refused_at_check_naming_the_id(
+    users: UserProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    from polytomic_provider.runtime import RUNTIME
+
+    existing, _ = create(users, {"organization_id": org, "email": "twice@example.com"})
+    RUNTIME.new_operation()  # a later `up` whose program names the user twice
+    news = {"organization_id": org, "email": "twice@example.com", "adopt_id": existing}
+    assert users.check({}, news).failures == []
+    failures = users.check({}, {**news, "email": "TWICE@example.com"}).failures
+    assert [f.property for f in failures] == ["adopt_id"]
+    reason = failures[0].reason
+    assert f"user {existing} is claimed by two resources of this stack" in reason
+    assert "'twice@example.com'" in reason and "'TWICE@example.com'" in reason, "both resources named"
+    assert len(emulator.admin.invitations()) == 1
+
+
+def test_adopting_the_stacks_own_user_is_refused_whichever_comes_first(users: UserProvider, org: str) -> None:
+    from polytomic_provider.runtime import RUNTIME
+
+    props = {"organization_id": org, "email": "held@example.com"}
+    id_, outs = create(users, props)
+    RUNTIME.new_operation()  # a later `up`: the stack's resource is diffed, another one adopts its user
+    assert users.diff(id_, outs, users.check(props, props).inputs).changes is False
+    failures = users.check({}, {**props, "adopt_id": id_.upper()}).failures
+    assert [f.property for f in failures] == ["adopt_id"]
+    assert "the stack's User 'held@example.com'" in failures[0].reason and id_ in failures[0].reason
+    RUNTIME.new_operation()  # the other order: the adopting resource first, then the stack's diff
+    assert users.check({}, {**props, "adopt_id": id_}).failures == []
+    with pytest.raises(UserError, match=f"user {id_} is claimed by two resources"):
+        users.diff(id_, outs, users.check(props, props).inputs)
+
+
+def test_the_replacement_of_an_adopted_user_is_not_its_own_rival(users: UserProvider, org: str) -> None:
+    """The engine checks a replacement again as a new resource, with the same inputs (adopt_id left in)."""
+    from polytomic_provider.runtime import RUNTIME
+
+    existing, _ = create(users, {"organization_id": org, "email": "kept@example.com"})
+    olds = users.check({}, {"organization_id": org, "email": "kept@example.com", "adopt_id": existing})
+    adopted = users.create(olds.inputs)
+    RUNTIME.new_operation()
+    news = {"organization_id": org, "email": "kept@example.com", "adopt_id": existing, "role": "Member"}
+    users.check(olds.inputs, news)
+    users.diff(adopted.id, adopted.outs, news)
+    assert users.check({}, news).failures == []
+
+
 # -- diff and update ---------------------------------------------------------------------------------------
 
 

@@ -221,3 +221,96 @@ def test_a_deployment_url_with_credentials_is_never_written_into_the_program(url
     declarations, skipped = plan_declarations([PLAIN], owner_id=OWNER.id)
     program = render_program(declarations, skipped_owner=skipped, deployment_url=url)
     assert "hunter2" not in program and "<deployment url>" in program
+
+
+# -- users -----------------------------------------------------------------------------------------------
+
+
+def users_declared(program: str) -> dict[str, dict[str, Any]]:
+    """Each `x = User("name", UserArgs(...), opts=...)` of a program, by resource name: its variable, its
+    literal arguments, the organization variable it names and its options, read from the AST."""
+    found: dict[str, dict[str, Any]] = {}
+    for node in ast.parse(program).body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        if not (isinstance(call.func, ast.Name) and call.func.id == "User"):
+            continue
+        [target] = node.targets
+        assert isinstance(target, ast.Name)
+        args_call = call.args[1]
+        assert isinstance(args_call, ast.Call) and ast.unparse(args_call.func) == "UserArgs"
+        literals: dict[str, Any] = {}
+        organization = ""
+        for keyword_ in args_call.keywords:
+            if keyword_.arg == "organization_id":
+                organization = ast.unparse(keyword_.value)
+            else:
+                literals[str(keyword_.arg)] = ast.literal_eval(keyword_.value)
+        opts = {k.arg: ast.unparse(k.value) for k in call.keywords}
+        name = ast.literal_eval(call.args[0])
+        found[name] = {"variable": target.id, "organization": organization, "args": literals, "opts": opts}
+    return found
+
+
+def user(user_id: int, email: str, organization: Organization, role_ids: list[str] | None) -> Any:
+    from polytomic_provider.user_models import User
+
+    return User(
+        id=f"00000000-0000-4000-9000-{user_id:012d}",
+        email=email,
+        organization_id=organization.id,
+        role="admin",
+        role_ids=role_ids,
+    )
+
+
+def test_each_user_of_a_declared_organization_is_adopted_after_it_with_the_apis_role_ids() -> None:
+    from polytomic_provider.codegen import with_users
+    from polytomic_provider.user_resource import UserArgs
+
+    jane, bob = (
+        user(1, "jane@acme.example.com", PLAIN, ["r-admin"]),
+        user(2, "bob@acme.example.com", PLAIN, None),
+    )
+    same = user(3, "jane@other.example.com", PLAIN, ["r-member", "r-x"])
+    owners = user(4, "root@partner.example.com", OWNER, ["r-admin"])
+    declarations, skipped = plan_declarations([OWNER, PLAIN, SSO], owner_id=OWNER.id)
+    planned = with_users(declarations, {PLAIN.id: [jane, same, bob], OWNER.id: [owners]})
+    program = render_program(planned, skipped_owner=skipped)
+    compile(program, "__main__.py", "exec")
+    assert "from polytomic_provider import Organization, OrganizationArgs, User, UserArgs" in program
+    found = users_declared(program)
+    assert list(found) == ["acme_corp_bob", "acme_corp_jane", "acme_corp_jane_2"], "by email, then id"
+    assert {name: (d["organization"], d["args"]) for name, d in found.items()} == {
+        "acme_corp_bob": ("acme_corp.id", {"email": bob.email, "adopt_id": bob.id}),
+        "acme_corp_jane": (
+            "acme_corp.id",
+            {"email": jane.email, "role_ids": ["r-admin"], "adopt_id": jane.id},
+        ),
+        "acme_corp_jane_2": (
+            "acme_corp.id",
+            {"email": same.email, "role_ids": ["r-member", "r-x"], "adopt_id": same.id},
+        ),
+    }
+    assert "No role ids returned by the API" in program
+    for declaration in found.values():
+        UserArgs(organization_id="x", **declaration["args"])  # every keyword is a real argument
+    assert owners.id not in program, "the owner organization is left out, and its users with it"
+    assert program.index("acme_corp = Organization(") < program.index("acme_corp_bob = User(")
+    assert program.index("acme_corp_jane_2 = User(") < program.index("acme_corp_2 = Organization(")
+
+
+def test_users_of_a_retained_organization_are_retained_and_names_stay_unique() -> None:
+    from polytomic_provider.codegen import with_users
+
+    taken = Organization(id="00000000-0000-4000-8000-00000000000f", name="Acme Corp Jane")
+    jane = user(1, "Jane@acme.example.com", PLAIN, ["r-admin"])
+    declarations, skipped = plan_declarations([PLAIN, taken], owner_id=OWNER.id, retain_on_delete=True)
+    program = render_program(with_users(declarations, {PLAIN.id: [jane]}), skipped_owner=skipped)
+    compile(program, "__main__.py", "exec")
+    [(name, found)] = users_declared(program).items()
+    assert name == "acme_corp_jane_2" and found["opts"] == {
+        "opts": "pulumi.ResourceOptions(retain_on_delete=True)"
+    }
+    assert "User, UserArgs" not in render_program(declarations, skipped_owner=skipped)
