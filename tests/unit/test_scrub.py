@@ -262,3 +262,24 @@ def test_point_1_text_around_a_decoded_secret_is_kept_where_the_secret_is_a_toke
     secret = "pk-test-0123456789abcdef"
     message = f"request failed: token={_every_byte_percent(secret)} at step 3"
     assert Scrubber([secret])(message) == f"request failed: {REDACTED} at step 3"
+
+
+# Review #27 hardening, finding 1: the wrapped-base64 search backtracked quadratically on a long run of
+# base64 characters; a 1 MiB worst case must scrub in linear time, and wrapped base64 is still redacted.
+def test_point_1_a_long_base64_run_is_scrubbed_in_linear_time() -> None:
+    import time
+
+    secret = "pk-test-0123456789abcdef"
+    message = _every_byte_percent(secret) + " " + "A" * 2**20
+    started = time.perf_counter()
+    scrubbed = Scrubber([secret])(message)
+    assert time.perf_counter() - started < 5.0  # a generous bound: linear time takes well under a second
+    assert secret not in scrubbed and "%70%6B" not in scrubbed
+
+
+def test_point_1_wrapped_base64_is_still_redacted_after_the_linear_rewrite() -> None:
+    secret = "pk-test-0123456789abcdef"
+    wrapped = base64.encodebytes(b"Basic " + secret.encode() * 3).decode("ascii")
+    scrubbed = Scrubber([secret])(f"header was:\n{wrapped}end")
+    assert secret.encode() in base64_readable("".join(wrapped.split()))
+    assert secret.encode() not in base64_readable("".join(scrubbed.split()))
