@@ -209,6 +209,13 @@ def _decoded_views(text: str) -> set[str]:
     return views
 
 
+@lru_cache(maxsize=64)
+def _pieces(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    """Every run of MIN_BASE64_RUN characters of the secrets, in any case."""
+    pieces = {s[i : i + MIN_BASE64_RUN] for s in secrets for i in range(len(s) - MIN_BASE64_RUN + 1)}
+    return re.compile("|".join(map(re.escape, sorted(pieces))), re.IGNORECASE) if pieces else None
+
+
 class Scrubber:
     """Replaces every form of a fixed set of secrets; build once, apply to many strings."""
 
@@ -228,6 +235,7 @@ class Scrubber:
         )
         self._pattern = re.compile(pattern, re.IGNORECASE) if ordered else None
         self._replacement = replacement
+        self._secrets = frozenset(kept)
 
     def __bool__(self) -> bool:
         return self._pattern is not None
@@ -244,6 +252,12 @@ class Scrubber:
         if self._decodes_to_secret(text):
             text = self._without_decoded_secrets(text)
         return text
+
+    def shows_part(self, text: str) -> bool:
+        """Whether `text`, or a decoded view of it, holds MIN_BASE64_RUN or more characters of a secret in a
+        row: what a cut through a form longer than `longest` leaves (#27 hardening finding 2)."""
+        pieces = _pieces(self._secrets)
+        return pieces is not None and any(pieces.search(view) for view in {text} | _decoded_views(text))
 
     def _decodes_to_secret(self, text: str) -> bool:
         pattern = self._pattern
