@@ -83,6 +83,12 @@ def _announces_write(
 class AsyncPolytomicClient:
     """Typed calls to the Organizations API of one deployment; safe to share between concurrent tasks."""
 
+    def scrub(self, text: str) -> str:
+        """`text` without the secrets this client sends, in any form: the one rule for a user-facing
+        message that quotes anything the server returned (a role name, a user's email, an id), as the
+        API's own errors are (#27 hardening finding 3)."""
+        return Scrubber(self._secrets)(text)
+
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         install_retry_reporting()
