@@ -162,3 +162,12 @@ def test_point_1_the_adopted_users_email_from_the_server_is_scrubbed() -> None:
         bridge.run(_adopt(client, ORG, MEMBER, UserSpec(email="jane@example.com", role_ids=[ADMIN]), "u"))
     assert key not in str(failure.value)
     bridge.run(client.aclose())
+
+
+@pytest.mark.parametrize("email", ["jane@example.com\n", "jane@example.com\r\n"])
+def test_point_2_an_email_with_a_trailing_line_break_is_refused(email: str) -> None:
+    """Review #27 hardening finding 6: `$` matched before a trailing newline."""
+    from polytomic_provider.user_models import _check_email
+
+    with pytest.raises(ValueError, match="one address"):
+        _check_email(email)
