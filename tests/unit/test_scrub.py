@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -283,3 +284,36 @@ def test_point_1_wrapped_base64_is_still_redacted_after_the_linear_rewrite() -> 
     scrubbed = Scrubber([secret])(f"header was:\n{wrapped}end")
     assert secret.encode() in base64_readable("".join(wrapped.split()))
     assert secret.encode() not in base64_readable("".join(scrubbed.split()))
+
+
+# Review #27 hardening, finding 8: every-char ``\U``, JSON-escaped line breaks inside wrapped base64 or a
+# split secret, and nested every-char encodings.
+def _split(text: str, width: int, separator: str) -> str:
+    return separator.join(text[i : i + width] for i in range(0, len(text), width))
+
+
+FINDING_8: dict[str, Callable[[str], str]] = {
+    "every-char-U-upper": lambda s: _every_char_json_unicode(s).upper(),
+    "split-json-newlines": lambda s: _split(s, 5, "\\n"),
+    "split-json-crlf": lambda s: _split(s, 5, "\\r\\n"),
+    "base64-wrapped-json-newlines": lambda s: _split(
+        base64.b64encode(b"xx" + s.encode()).decode(), 10, "\\n"
+    ),
+    "double-percent": lambda s: quote(_every_byte_percent(s), safe=""),
+    "percent-of-entities": lambda s: quote("".join(f"&#x{ord(c):x};" for c in s), safe=""),
+    "percent-of-json-unicode": lambda s: quote(_every_char_json_unicode(s), safe=""),
+    "base64-of-percent": lambda s: base64.b64encode(_every_byte_percent(s).encode()).decode(),
+    "base64-of-percent-lower": lambda s: base64.b64encode(_every_byte_percent(s).lower().encode()).decode(),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(FINDING_8))
+@pytest.mark.parametrize(
+    "secret", ["pk_Live-9aZ/xY+q=Tok3n7RstUvw", "pkABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd"]
+)
+def test_point_1_nested_and_line_broken_encodings_never_survive(encoding: str, secret: str) -> None:
+    encoded = FINDING_8[encoding](secret)
+    scrubbed = Scrubber([secret])(f"error: got {encoded} from you")
+    assert REDACTED in scrubbed, scrubbed
+    middle = len(encoded) // 3
+    assert encoded[middle : middle + 12] not in scrubbed, scrubbed
