@@ -83,6 +83,12 @@ def _announces_write(
 class AsyncPolytomicClient:
     """Typed calls to the Organizations API of one deployment; safe to share between concurrent tasks."""
 
+    def scrub(self, text: str) -> str:
+        """`text` without the secrets this client sends, in any form: the one rule for a user-facing
+        message that quotes anything the server returned (a role name, a user's email, an id), as the
+        API's own errors are (#27 hardening finding 3)."""
+        return Scrubber(self._secrets)(text)
+
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         install_retry_reporting()
@@ -507,18 +513,40 @@ def _transport_failure(method: str, path: str, url: str, exc: httpx.TransportErr
 
 #: How much of a non-JSON error body is read at all: the message shows 300 characters of it.
 MAX_ERROR_TEXT = 2**20
+#: How much of a JSON error's `message` and `key` is shown (a hostile server sent 7.6 MiB, #27 hardening 5).
+MAX_ERROR_MESSAGE = 1000
 
 
-def _cut_scrubbed(response: httpx.Response, scrub: Scrubber, length: int) -> str:
-    """The body's first `length` characters, scrubbed. Only a window `length` plus twice the longest
+def _cut_scrubbed(text: str, scrub: Scrubber, length: int) -> str:
+    """The text's first `length` characters, scrubbed. Only a window `length` plus twice the longest
     secret form long is scrubbed (scrubbing a 4 MiB body took 17 s, #27 F3); a form cut by the window's
-    end lies in its last `longest` characters, which are dropped after scrubbing."""
-    text = response.content[:MAX_ERROR_TEXT].decode(response.encoding or "utf-8", "replace")
+    end lies in its last `longest` characters, which are dropped after scrubbing. A form only a decoded
+    view shows (every character as ``\\u``, a zero-padded entity, spread by spaces) can be longer: while
+    what is kept still shows a piece of a secret, its last token is dropped (#27 hardening finding 2)."""
+    text = text[:MAX_ERROR_TEXT]
     limit = length + 2 * scrub.longest
     if len(text) <= limit:
-        return scrub(text)[:length]
-    scrubbed = scrub(text[:limit])
-    return scrubbed[: len(scrubbed) - scrub.longest][:length]
+        kept = scrub(text)[:length]
+    else:
+        scrubbed = scrub(text[:limit])
+        kept = scrubbed[: len(scrubbed) - scrub.longest][:length]
+    while kept and scrub.shows_part(kept):
+        kept = _without_last_token(kept)
+    return kept
+
+
+def _without_last_token(text: str) -> str:
+    text = text.rstrip()
+    cut = len(text)
+    while cut and not text[cut - 1].isspace():
+        cut -= 1
+    return text[:cut]
+
+
+def _body_text(response: httpx.Response) -> str:
+    """The body as UTF-8, whatever charset the server names: a charset such as rot13 or base64 raised,
+    utf-16 or cp037 disguised an echoed key (#27 hardening finding 4)."""
+    return response.content[:MAX_ERROR_TEXT].decode("utf-8", "replace")
 
 
 def _error_details(response: httpx.Response, scrub: Scrubber) -> tuple[str | None, str]:
@@ -527,10 +555,14 @@ def _error_details(response: httpx.Response, scrub: Scrubber) -> tuple[str | Non
     reason = scrub(response.reason_phrase)
     body = json_body(response)
     if body is None:
-        return None, _cut_scrubbed(response, scrub, 300).strip() or reason
+        return None, _cut_scrubbed(_body_text(response), scrub, 300).strip() or reason
     if not isinstance(body, dict):
         return None, reason
     nested = body.get("error")
     message = body.get("message") or (nested.get("message") if isinstance(nested, dict) else None)
     key = body.get("key")
-    return (scrub(str(key)) if key else None), scrub(str(message)) if message else reason
+    shown = (
+        _cut_scrubbed(str(part), scrub, MAX_ERROR_MESSAGE).strip() if part else "" for part in (key, message)
+    )
+    key_text, message_text = shown
+    return key_text or None, message_text or reason

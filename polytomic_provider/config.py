@@ -239,7 +239,14 @@ def deployment_url_problem(raw: str, *, secrets: Iterable[str] = ()) -> str | No
     URL is printed in messages and recorded in the state as part of each organization's account.
     """
     # The key percent-encoded (any byte, either case of hex) is the key too (#27 F9).
-    spellings = {raw.lower(), unquote(raw).lower()}
+    # Unquoted until it no longer changes, a few rounds: a key percent-encoded twice is the key too.
+    spellings = {raw.lower()}
+    spelled = raw
+    for _ in range(4):
+        spelled, before = unquote(spelled), spelled
+        spellings.add(spelled.lower())
+        if spelled == before:
+            break
     if any(len(s) >= _SHORTEST_KEY and s.lower() in spelled for s in secrets for spelled in spellings):
         return (
             f"holds the partner key: put the key in {CONFIG_NAMESPACE}:partnerKey (or {ENV_PARTNER_KEY}) "
@@ -289,6 +296,8 @@ def _host_problem(parts: SplitResult) -> str | None:
     if not host:
         return f"must name a host, {example}"
     if parts.netloc.startswith("["):
+        if not re.fullmatch(r"\[[^\]]*\](:[0-9]*)?", parts.netloc):  # `[::1]x` passed (#27 hardening 12)
+            return "is not a valid URL: nothing may follow the [brackets] of an IPv6 host but a :port"
         try:
             ipaddress.IPv6Address(host)
         except ValueError:

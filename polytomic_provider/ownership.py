@@ -45,6 +45,22 @@ async def name_taken_message(
     own_id: str | None = None,
     replacing: bool = False,
 ) -> str:
+    """Why a create or rename was refused, scrubbed: the holder's id comes from the server (#27 hardening
+    finding 3, the one rule for messages quoting what the server returned)."""
+    return client.scrub(
+        await _name_taken(client, name, cause=cause, frontend=frontend, own_id=own_id, replacing=replacing)
+    )
+
+
+async def _name_taken(
+    client: AsyncPolytomicClient,
+    name: str,
+    *,
+    cause: PolytomicError,
+    frontend: Frontend,
+    own_id: str | None = None,
+    replacing: bool = False,
+) -> str:
     """Why a create or rename was refused, naming the organization that holds the name when there is one,
     with the ways out worded for the caller's front end."""
     quoted = shown_name(name)

@@ -29,7 +29,10 @@ def _build() -> ssl.SSLContext:
     for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
         location = os.environ.get(variable)
         if location:
-            _check_kind(variable, location)
+            # SSL_CERT_DIR may list several directories, as OpenSSL reads it (#27 hardening finding 7).
+            for part in [location] if variable == "SSL_CERT_FILE" else location.split(os.pathsep):
+                if part:
+                    _check_kind(variable, part)
             try:
                 if variable == "SSL_CERT_FILE":
                     return ssl.create_default_context(cafile=location)

@@ -21,7 +21,7 @@ __all__ = ["MAX_EMAIL_LENGTH", "Role", "User", "UserSpec", "is_uuid", "validate_
 MAX_EMAIL_LENGTH = 254
 # One local@domain address, no whitespace, a dot in the domain: the shape the API accepts (its own check is
 # the final word; this one catches typos before any request).
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")  # fullmatch: `$` let a trailing newline pass
 
 
 def is_uuid(value: object) -> bool:
@@ -66,7 +66,7 @@ def _check_email(value: str) -> None:
         raise ValueError(
             f"email is {len(value)} characters long; the limit is {MAX_EMAIL_LENGTH}: shorten it"
         )
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise ValueError(
             "email must be one address such as jane@example.com (local@domain, no spaces, no name part)"
         )

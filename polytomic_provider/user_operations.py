@@ -369,9 +369,11 @@ async def _adopt(client: AsyncPolytomicClient, org: str, user_id: str, spec: Use
     live = await client.get_user(org, user_id)
     if live.email.lower() != spec.email.lower():
         raise UserError(
-            f"{label}: adopt_id {user_id!r} is the user {live.email!r}, not {spec.email!r}: set email to "
-            f"the adopted user's address, or adopt_id to the id of the user with this one (an adoption is "
-            f"over after the first 'pulumi up': remove adopt_id from the program then)"
+            client.scrub(
+                f"{label}: adopt_id {user_id!r} is the user {live.email!r}, not {spec.email!r}: set email "
+                f"to the adopted user's address, or adopt_id to the id of the user with this one (an "
+                f"adoption is over after the first 'pulumi up': remove adopt_id from the program then)"
+            )
         )
     if [item.lower() for item in live.role_ids or []] == spec.role_ids:
         return live
@@ -388,7 +390,7 @@ async def _email_taken(
         holder = None
     if holder is None:
         return f"{cause} (no user with this email is listed: try again, or check the email)"
-    return (
+    return client.scrub(
         f"a user with email {email!r} already exists in organization {org} (id {holder.id}), and nothing "
         f"proves it belongs to this stack, so it is left alone. To manage that user with this resource, "
         f"{frontend.adopt_user(org, holder.id)}; otherwise choose another email"

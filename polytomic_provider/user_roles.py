@@ -22,7 +22,8 @@ _ROLES: weakref.WeakKeyDictionary[AsyncPolytomicClient, dict[str, asyncio.Future
 
 
 class RoleNotFound(LookupError):
-    """No role of that name (or id) in the organization; the message lists the roles there are."""
+    """No role of that name (or id) in the organization; the message lists the roles there are, scrubbed
+    (the names come from the server, which may echo the credential)."""
 
 
 async def roles_of(client: AsyncPolytomicClient, organization_id: str) -> list[Role]:
@@ -46,8 +47,10 @@ async def resolve_role(client: AsyncPolytomicClient, organization_id: str, name:
         if role.name.strip().casefold() == wanted:
             return [role.id.lower()]
     raise RoleNotFound(
-        f"role {name!r} is not a role of organization {organization_id} (its roles: {_named(roles)}): name "
-        f"one of them, or give role_ids"
+        client.scrub(
+            f"role {name!r} is not a role of organization {organization_id} (its roles: {_named(roles)}): "
+            f"name one of them, or give role_ids"
+        )
     )
 
 
@@ -58,8 +61,10 @@ async def check_role_ids(client: AsyncPolytomicClient, organization_id: str, rol
     strangers = [item for item in role_ids if item.lower() not in known]
     if strangers:
         raise RoleNotFound(
-            f"role_ids {strangers} are no roles of organization {organization_id} (its roles: "
-            f"{_named(roles, with_ids=True)}): list their ids, or give role='<name>' instead"
+            client.scrub(
+                f"role_ids {strangers} are no roles of organization {organization_id} (its roles: "
+                f"{_named(roles, with_ids=True)}): list their ids, or give role='<name>' instead"
+            )
         )
 
 

@@ -379,3 +379,21 @@ def test_point_5_a_percent_encoded_partner_key_in_the_url_is_refused(spell: obje
     resolved, problems = check_settings(lookup_from({"partnerKey": key, "deploymentUrl": url}), {})
     assert resolved is None and "partner key" in problems[0].reason
     assert "5b1e0c7d" not in problems[0].reason.lower()
+
+
+def test_point_5_a_partner_key_percent_encoded_twice_in_the_url_is_refused() -> None:
+    """Review #27 hardening finding 12: the URL is unquoted until it no longer changes (a few rounds)."""
+    key = "pk-live-5b1e0c7d9a4f4e21b3c6"
+    once = "".join(f"%{b:02X}" for b in key.encode())
+    url = f"https://app.polytomic.com/{once.replace('%', '%25')}"
+    resolved, problems = check_settings(lookup_from({"partnerKey": key, "deploymentUrl": url}), {})
+    assert resolved is None and "partner key" in problems[0].reason
+
+
+@pytest.mark.parametrize("url", ["https://[::1]x", "https://[::1]x:80", "http://[::1]a/path"])
+def test_point_5_text_after_the_ipv6_brackets_is_refused(url: str) -> None:
+    """Review #27 hardening finding 12: `https://[::1]x` passed."""
+    resolved, problems = check_settings(
+        lookup_from({"partnerKey": "pk-live-0123456789", "deploymentUrl": url}), {}
+    )
+    assert resolved is None and "[brackets]" in problems[0].reason, problems

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -262,3 +263,57 @@ def test_point_1_text_around_a_decoded_secret_is_kept_where_the_secret_is_a_toke
     secret = "pk-test-0123456789abcdef"
     message = f"request failed: token={_every_byte_percent(secret)} at step 3"
     assert Scrubber([secret])(message) == f"request failed: {REDACTED} at step 3"
+
+
+# Review #27 hardening, finding 1: the wrapped-base64 search backtracked quadratically on a long run of
+# base64 characters; a 1 MiB worst case must scrub in linear time, and wrapped base64 is still redacted.
+def test_point_1_a_long_base64_run_is_scrubbed_in_linear_time() -> None:
+    import time
+
+    secret = "pk-test-0123456789abcdef"
+    message = _every_byte_percent(secret) + " " + "A" * 2**20
+    started = time.perf_counter()
+    scrubbed = Scrubber([secret])(message)
+    assert time.perf_counter() - started < 5.0  # a generous bound: linear time takes well under a second
+    assert secret not in scrubbed and "%70%6B" not in scrubbed
+
+
+def test_point_1_wrapped_base64_is_still_redacted_after_the_linear_rewrite() -> None:
+    secret = "pk-test-0123456789abcdef"
+    wrapped = base64.encodebytes(b"Basic " + secret.encode() * 3).decode("ascii")
+    scrubbed = Scrubber([secret])(f"header was:\n{wrapped}end")
+    assert secret.encode() in base64_readable("".join(wrapped.split()))
+    assert secret.encode() not in base64_readable("".join(scrubbed.split()))
+
+
+# Review #27 hardening, finding 8: every-char ``\U``, JSON-escaped line breaks inside wrapped base64 or a
+# split secret, and nested every-char encodings.
+def _split(text: str, width: int, separator: str) -> str:
+    return separator.join(text[i : i + width] for i in range(0, len(text), width))
+
+
+FINDING_8: dict[str, Callable[[str], str]] = {
+    "every-char-U-upper": lambda s: _every_char_json_unicode(s).upper(),
+    "split-json-newlines": lambda s: _split(s, 5, "\\n"),
+    "split-json-crlf": lambda s: _split(s, 5, "\\r\\n"),
+    "base64-wrapped-json-newlines": lambda s: _split(
+        base64.b64encode(b"xx" + s.encode()).decode(), 10, "\\n"
+    ),
+    "double-percent": lambda s: quote(_every_byte_percent(s), safe=""),
+    "percent-of-entities": lambda s: quote("".join(f"&#x{ord(c):x};" for c in s), safe=""),
+    "percent-of-json-unicode": lambda s: quote(_every_char_json_unicode(s), safe=""),
+    "base64-of-percent": lambda s: base64.b64encode(_every_byte_percent(s).encode()).decode(),
+    "base64-of-percent-lower": lambda s: base64.b64encode(_every_byte_percent(s).lower().encode()).decode(),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(FINDING_8))
+@pytest.mark.parametrize(
+    "secret", ["pk_Live-9aZ/xY+q=Tok3n7RstUvw", "pkABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd"]
+)
+def test_point_1_nested_and_line_broken_encodings_never_survive(encoding: str, secret: str) -> None:
+    encoded = FINDING_8[encoding](secret)
+    scrubbed = Scrubber([secret])(f"error: got {encoded} from you")
+    assert REDACTED in scrubbed, scrubbed
+    middle = len(encoded) // 3
+    assert encoded[middle : middle + 12] not in scrubbed, scrubbed

@@ -114,3 +114,18 @@ def test_point_7_ssl_cert_dir_that_is_not_a_directory_is_refused(
     monkeypatch.setenv("SSL_CERT_DIR", str(location))
     with pytest.raises(ConfigurationError, match=r"SSL_CERT_DIR.*not a directory"):
         tls.default_context()
+
+
+def test_point_7_ssl_cert_dir_may_list_several_directories(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Review #27 hardening finding 7: OpenSSL accepts directories joined by os.pathsep; each is checked."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", f"{one}{os.pathsep}{two}")
+    assert isinstance(tls._build(), ssl.SSLContext)
+    monkeypatch.setenv("SSL_CERT_DIR", f"{one}{os.pathsep}{tmp_path / 'missing'}")
+    with pytest.raises(ConfigurationError, match=r"SSL_CERT_DIR.*missing.*not a directory"):
+        tls._build()

@@ -122,3 +122,52 @@ def test_concurrent_resolutions_share_one_roles_list_and_a_failure_is_not_kept()
     assert bridge.run(both()) == [[ADMIN], [MEMBER]]
     assert len(seen) == 2, "one failed list, then one list for both"
     bridge.run(client.aclose())
+
+
+def test_point_1_role_names_and_ids_from_the_server_are_scrubbed_in_role_problems() -> None:
+    """Review #27 hardening finding 3: RoleNotFound carried a role name echoing the credential."""
+    from polytomic_provider.user_roles import RoleNotFound, check_role_ids, resolve_role
+
+    key = "pk-unit-roles-echo-0123456789"
+
+    def roles(request: httpx.Request) -> httpx.Response:
+        echoed = base64.b64decode(request.headers["authorization"].split()[1]).decode()
+        return httpx.Response(200, json={"data": [{"id": ADMIN, "name": f"Admin (you sent {echoed})"}]})
+
+    settings = Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1)
+    client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(roles))
+    with pytest.raises(RoleNotFound) as by_name:
+        bridge.run(resolve_role(client, ORG, "Member"))
+    with pytest.raises(RoleNotFound) as by_id:
+        bridge.run(check_role_ids(client, ORG, [MEMBER]))
+    for failure in (by_name, by_id):
+        assert key not in str(failure.value) and "[secret]" in str(failure.value)
+    bridge.run(client.aclose())
+
+
+def test_point_1_the_adopted_users_email_from_the_server_is_scrubbed() -> None:
+    """Review #27 hardening finding 3: `_adopt` echoed the live user's email unscrubbed."""
+    from polytomic_provider.user_operations import UserError, _adopt
+
+    key = "pk-unit-adopt-echo-0123456789"
+
+    def user(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, json={"data": {"id": MEMBER, "email": f"{key}@example.com", "organization_id": ORG}}
+        )
+
+    settings = Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1)
+    client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(user))
+    with pytest.raises(UserError) as failure:
+        bridge.run(_adopt(client, ORG, MEMBER, UserSpec(email="jane@example.com", role_ids=[ADMIN]), "u"))
+    assert key not in str(failure.value)
+    bridge.run(client.aclose())
+
+
+@pytest.mark.parametrize("email", ["jane@example.com\n", "jane@example.com\r\n"])
+def test_point_2_an_email_with_a_trailing_line_break_is_refused(email: str) -> None:
+    """Review #27 hardening finding 6: `$` matched before a trailing newline."""
+    from polytomic_provider.user_models import _check_email
+
+    with pytest.raises(ValueError, match="one address"):
+        _check_email(email)
