@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=MAX_UNAUTHENTICATED_CONNECTIONS,
         metavar="N",
         help="connections on which no request has shown a valid key or admin token yet; a new one "
-        "beyond this closes the oldest of them past the grace period (default %(default)s)",
+        "beyond this closes the oldest of them past the grace period, silent first (default %(default)s)",
     )
     parser.add_argument(
         "--unauthenticated-grace",

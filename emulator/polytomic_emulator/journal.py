@@ -21,13 +21,16 @@ leak, or a way for anyone who can reach the port to fill the emulator's memory. 
   letter case, in every spelling a client can send (raw, JSON-escaped, URL-encoded, nested: see
   spellings.py), also inside a token that decodes to them, twice over: percent-encoded, a JSON string with
   ``\\u`` escapes, base64 or base64url at any alignment, padded or not (Basic auth), of UTF-8 or of any
-  other bytes (read as latin-1 too), wherever it sits in a token (behind a ``/``, in the ``.``-joined parts
-  of a JWT) or wrapped in lines (MIME, PEM). A text too costly to search (spellings.TooCostly: the work per
-  entry is bounded, `WORK_PER_ENTRY`) or too long (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`, and the
-  headers past `max_header_bytes`) is replaced whole by a note of its length, never kept in part. Known
-  values are the server's credentials (partner key, API keys, admin token, always), the API keys minted
-  for users while it runs (the newest `MAX_MINTED_KEYS`; text of a minted key's shape is redacted whatever
-  its origin, so one minted before a restart is too) and client secrets:
+  other bytes (read as latin-1 too, and as UTF-16 with NULs among them), hex, wherever it sits in a token
+  (behind a ``/``, in the ``.``-joined parts of a JWT) or wrapped in lines (MIME, PEM); and, replacing the
+  whole text, a value that shows once the text is decoded as a whole (`_decoded_views`: HTML entities or
+  ``\\u`` escapes of every character, the value split by whitespace, base64 lines percent-encoded). A
+  text too costly to search (spellings.TooCostly: the work per entry is bounded, `WORK_PER_ENTRY`) or too
+  long (`MAX_JOURNALED_BODY`, `MAX_JOURNALED_TEXT`, and the headers past `max_header_bytes`) is replaced
+  whole by a note of its length, never kept in part. Known values are the server's credentials (partner
+  key, API keys, admin token, always), the API keys minted for users while it runs (the newest
+  `MAX_MINTED_KEYS`; text of a minted key's shape is redacted whatever its origin, so one minted before a
+  restart is too) and client secrets:
 
   - learnt only from the field that carries one, the top-level ``client_secret`` of an *accepted* (2xx)
     create (``POST /api/organizations``) or update (``PUT /api/organizations/{id}``). Anything else any
@@ -62,6 +65,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import html
 import json
 import math
 import re
@@ -126,6 +130,10 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
 # A run of base64 or base64url characters (a token holds one or more, between ``.``, ``=``, ``%``...).
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]+")
+# A run of hexadecimal digits (a value's bytes in hex), and the escapes `_unescape_u` decodes; both linear.
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]++")
+_U_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_WHITESPACE = re.compile(r"\s++")
 # Base64 wrapped in lines (MIME and PEM wrap at 76 columns, a folded header indents its lines). It starts
 # only where a run starts and every quantifier is possessive: linear in the text, whatever the text.
 _WRAPPED_BASE64 = re.compile(
@@ -523,17 +531,27 @@ class _Redactor:
         return self._scrub.found_in(text, self._budget) or _MINTED_KEY.search(text) is not None
 
     def text(self, value: str) -> str:
-        """Every known value removed, in any encoding, also from tokens that decode to one."""
+        """Every known value removed, in any encoding, also from tokens that decode to one; and if a known
+        value still shows once the text is decoded as a whole (`_decoded_views`: every character an HTML
+        entity or a ``\\u`` escape, the value split by whitespace, base64 lines percent-encoded), the whole
+        text is replaced."""
         if isinstance(value, _Omitted):
             return str(value)
         if not value:
             return value
         try:
-            scrubbed = self._scrub(_MINTED_KEY.sub(REDACTED, value), self._budget)
-            scrubbed = _WRAPPED_BASE64.sub(self._wrapped, scrubbed) if "\n" in scrubbed else scrubbed
-            return _TOKEN.sub(self._token, scrubbed)
+            scrubbed = self._plain(value)
+            if any(self._plain(view) != view for view in _decoded_views(scrubbed)):
+                return REDACTED
+            return scrubbed
         except TooCostly:  # dropped whole: cheaper than searching it, and safe
             return f"<{len(value)} characters, not kept: too costly to redact>"
+
+    def _plain(self, value: str) -> str:
+        """Known values removed from `value` as it is and from its tokens and base64 lines."""
+        scrubbed = self._scrub(_MINTED_KEY.sub(REDACTED, value), self._budget)
+        scrubbed = _WRAPPED_BASE64.sub(self._wrapped, scrubbed) if "\n" in scrubbed else scrubbed
+        return _TOKEN.sub(self._token, scrubbed)
 
     def _token(self, match: re.Match[str]) -> str:
         token = match.group()
@@ -555,7 +573,9 @@ class _Redactor:
         return self.text(text) != text
 
     def query(self, query: str) -> str:
-        return self.text(_FORM_PAIR.sub(_redact_form_pair, query))
+        """Each ``&``-separated part on its own: a part that decodes to a known value as a whole is
+        replaced, and the others are kept."""
+        return "&".join(map(self.text, _FORM_PAIR.sub(_redact_form_pair, query).split("&")))
 
     def headers(self, raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -662,16 +682,71 @@ def _decodings(token: str, shortest: int, depth: int = 2) -> list[str]:
             piece = run[skip:]
             piece = piece[: len(piece) - 1] if len(piece) % 4 == 1 else piece  # a stray last character
             with contextlib.suppress(binascii.Error, ValueError):
-                data = base64.b64decode(piece + "=" * (-len(piece) % 4), validate=True)
-                try:
-                    found.append(data.decode("utf-8"))
-                except UnicodeDecodeError:
-                    found += [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
+                found += _readings(base64.b64decode(piece + "=" * (-len(piece) % 4), validate=True))
+    for run in _HEX_RUN.findall(token):
+        if len(run) >= 2 * shortest:
+            for skip in (0, 1):
+                piece = run[skip : skip + (len(run) - skip) // 2 * 2]
+                found += _readings(bytes.fromhex(piece))
     if depth > 1:
         found += [
             deeper for text in found if text != token for deeper in _decodings(text, shortest, depth - 1)
         ]
     return found
+
+
+def _readings(data: bytes) -> list[str]:
+    """Decoded bytes as text: UTF-8, else UTF-8 with replacements and latin-1 (which keeps every ASCII
+    character where it was); with NULs in them, also without the NULs (ASCII or latin-1 text in UTF-16 or
+    UTF-32, either byte order, any alignment) and as UTF-16 both ways from either first byte."""
+    try:
+        readings = [data.decode("utf-8")]
+    except UnicodeDecodeError:
+        readings = [data.decode("utf-8", errors="replace"), data.decode("latin-1")]
+    if b"\x00" in data:
+        readings.append(data.replace(b"\x00", b"").decode("latin-1"))
+        for codec in ("utf-16-le", "utf-16-be"):
+            for skip in (0, 1):
+                usable = data[skip : skip + (len(data) - skip) // 2 * 2]
+                readings.append(usable.decode(codec, errors="replace"))
+    return readings
+
+
+def _unescape_u(text: str) -> str:
+    """``\\uXXXX`` and ``\\UXXXXXXXX`` escapes decoded wherever they are (JSON or Python text kept as a
+    string: a JSON string whose every character is escaped twice); other backslashes kept."""
+    return _U_ESCAPE.sub(_u_char, text) if "\\" in text else text
+
+
+def _u_char(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    return chr(code) if code <= 0x10FFFF else match.group()
+
+
+def _decoded_views(text: str) -> list[str]:
+    """`text` as a reader would decode it as a whole, for spellings that are not an escape of a known value
+    but an encoding of each of its characters, or the value cut apart (review point 13): HTML entities
+    (numeric, hexadecimal or named), ``\\u`` escapes, percent-encoding, each alone and all in turn (outside
+    in and inside out), and each of those without whitespace (a value split by spaces, base64 wrapped in
+    lines and then percent-encoded). Only views that differ from `text`; each is linear in its length."""
+    views: list[str] = []
+
+    def add(view: str) -> None:
+        if view != text and view not in views:
+            views.append(view)
+
+    percent = unquote_plus(text) if "%" in text or "+" in text else text
+    entities = html.unescape(text) if "&" in text else text
+    escapes = _unescape_u(text)
+    outside_in = _unescape_u(html.unescape(percent)) if "&" in percent else _unescape_u(percent)
+    inside_out = _unescape_u(entities)
+    inside_out = unquote_plus(inside_out) if "%" in inside_out or "+" in inside_out else inside_out
+    for view in (percent, entities, escapes, outside_in, inside_out):
+        add(view)
+    for view in (text, percent, outside_in, inside_out):
+        if _WHITESPACE.search(view):
+            add(_WHITESPACE.sub("", view))
+    return views
 
 
 _URLSAFE = str.maketrans("-_", "+/")

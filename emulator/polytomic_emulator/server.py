@@ -70,12 +70,13 @@ class ConnectionLimits:
     idle_timeout_s: float
     #: Connections on which no request has yet shown a valid credential (silent ones, half-sent heads,
     #: anonymous requests); a new one beyond this closes the oldest of them past `unauthenticated_grace_s` at
-    #: once, so such connections cannot lock anyone out. A connection that has authenticated is no longer
-    #: counted.
+    #: once (one that has sent nothing first), so silent connections cannot lock anyone out. A connection that
+    #: has authenticated is no longer counted.
     max_unauthenticated: int
     #: A connection younger than this is never closed to make room: a real client has connected but not yet
     #: sent its key. When every counted connection is that young, the cap is exceeded, up to twice over;
-    #: beyond that a new connection is closed at once (a flood of fresh connections then only delays others).
+    #: beyond that the oldest that has sent nothing is closed (else the oldest not in a request; else the new
+    #: one): a real client sends its request at once, so a flood of silent connections never crowds it out.
     unauthenticated_grace_s: float = 1.0
     #: A request head (request line and headers) longer than this is answered 431 and the connection closed.
     max_head_bytes: int = 64 * 1024
@@ -138,10 +139,22 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
     refusal = head_too_large(limits.max_head_bytes)
 
     def evictable(now: float) -> Any:
-        """The connection to close to make room: the oldest past the grace period, preferring one that is
-        not in the middle of a request; None if every counted connection is still within its grace."""
+        """The connection to close to make room: the oldest past the grace period, preferring one that has
+        sent nothing, then one not in the middle of a request; None if every counted one is in its grace."""
         past_grace = [c for c in unauthenticated if now - c._opened >= limits.unauthenticated_grace_s]
-        return next((c for c in past_grace if not c._busy), past_grace[0] if past_grace else None)
+        return next(
+            (c for c in past_grace if c._silent),
+            next((c for c in past_grace if not c._busy), past_grace[0] if past_grace else None),
+        )
+
+    def crowded_out() -> Any:
+        """With the cap twice over and every counted connection within its grace: the oldest that has sent
+        nothing at all, else the oldest not in the middle of a request; None if every one is (then the
+        newcomer is refused). A real client sends its request as soon as it has connected, so under a flood
+        of silent connections it is the newcomer that stays and the flood's oldest that goes (point 12)."""
+        return next(
+            (c for c in unauthenticated if c._silent), next((c for c in unauthenticated if not c._busy), None)
+        )
 
     class Guarded(base):  # type: ignore[valid-type, misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -150,6 +163,8 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
             self._idle = False
             self._opened = 0.0
             self._busy = False
+            #: No byte has arrived on this connection yet.
+            self._silent = True
             #: Bytes of the current request's head so far; None once it is complete.
             self._head_bytes: int | None = 0
             self._head_started = False
@@ -167,9 +182,12 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
                 if victim is None:
                     break
                 victim._abort()  # which stops counting it
-            if len(unauthenticated) >= 2 * limits.max_unauthenticated:
-                self._abort()  # every counted one is within its grace and the cap is twice over
-                return
+            while len(unauthenticated) >= 2 * limits.max_unauthenticated:
+                victim = crowded_out()  # every counted one is within its grace and the cap is twice over
+                if victim is None:
+                    self._abort()
+                    return
+                victim._abort()
             unauthenticated[self] = None
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -182,6 +200,7 @@ def guarded(base: type[asyncio.Protocol], limits: ConnectionLimits) -> type[asyn
             self._idle = True  # uvicorn's keep-alive timer runs until the next request's first byte
 
         def data_received(self, data: bytes) -> None:
+            self._silent = False
             if self._discarded is not None:  # refused: read and drop until the linger ends
                 self._discarded += len(data)
                 if self._discarded > REFUSAL_DISCARD_HEADS * limits.max_head_bytes:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -262,21 +263,83 @@ def test_point_12_a_fresh_client_is_not_evicted_before_it_sends_its_key(kit: Any
                 sock.close()
 
 
-def test_point_12_fresh_connections_beyond_twice_the_cap_are_refused(kit: Any) -> None:
-    """Within the grace period the cap may be exceeded, but only twice over: descriptors stay bounded."""
+def test_point_12_beyond_twice_the_cap_the_oldest_silent_connection_goes(kit: Any) -> None:
+    """Within the grace period the cap may be exceeded, but only twice over: descriptors stay bounded. Beyond
+    that the oldest connection that has sent nothing is closed, not the newcomer (which may be a real client
+    about to send its key); one that has started a request outlasts silent ones."""
     cap = 2
     flags = ["--max-unauthenticated-connections", str(cap), "--header-timeout", "60"]
     with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
         sockets = [connect(process) for _ in range(2 * cap)]
         try:
+            sockets[0].sendall(b"GET /api/organization HTTP/1.1\r\n")  # a head begun: not silent
             time.sleep(0.1)
             sockets.append(extra := connect(process))
-            assert read_until_closed(extra, SLACK_S)[1]  # closed at once: all others are within the grace
-            assert not read_until_closed(sockets[-2], 0.3)[1]
-            time.sleep(1.2)  # now the oldest may make room
-            sockets.append(late := connect(process))
-            assert read_until_closed(sockets[0], SLACK_S)[1]
-            assert not read_until_closed(late, 0.3)[1]
+            assert read_until_closed(sockets[1], SLACK_S)[1]  # the oldest silent one made room
+            assert not read_until_closed(extra, 0.3)[1]
+            assert not read_until_closed(sockets[0], 0.3)[1]
+            sockets.append(connect(process))
+            assert read_until_closed(sockets[2], SLACK_S)[1]
+            assert not read_until_closed(sockets[-1], 0.3)[1]
         finally:
             for sock in sockets:
                 sock.close()
+
+
+def test_point_12_a_sustained_flood_of_silent_connections_locks_no_real_client_out(kit: Any) -> None:
+    """Silent connections opened faster than the grace lets the cap hold them (here 300 a second against a
+    cap of 8, twice over within a second) must not refuse a real client that sends its request at once: the
+    oldest silent connection makes room, not the newcomer."""
+    cap = 8
+    flags = ["--max-unauthenticated-connections", str(cap), "--header-timeout", "60", "--idle-timeout", "60"]
+    authorized = (
+        f"GET /api/organization HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer {kit.partner_key}\r\n\r\n"
+    ).encode()
+    with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
+        stop = threading.Event()
+        opened: list[socket.socket] = []
+
+        def flood() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    opened.append(connect(process))
+                if len(opened) > 400:
+                    for sock in opened[:200]:
+                        sock.close()
+                    del opened[:200]
+                time.sleep(1 / 300)
+
+        attacker = threading.Thread(target=flood, daemon=True)
+        attacker.start()
+        outcomes: list[str] = []
+        try:
+            time.sleep(1.5)  # the flood is past the grace period and well over twice the cap
+            for _ in range(12):
+                sock = connect(process)
+                try:
+                    sock.sendall(authorized)
+                    response = read_response_or_closed(sock)
+                    outcomes.append(response[:12].decode() or "closed")
+                finally:
+                    sock.close()
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            attacker.join(5)
+            for sock in opened:
+                sock.close()
+        assert outcomes == ["HTTP/1.1 200"] * 12, outcomes
+
+
+def read_response_or_closed(sock: socket.socket) -> bytes:
+    """A response's head, or b"" if the server closed (or reset) the connection first."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+    except (ConnectionResetError, TimeoutError):
+        return data
+    return data
