@@ -12,8 +12,8 @@ use them: a preview's program never pays for them.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -34,7 +34,11 @@ from .runtime import RUNTIME
 from .warmup import send_first_read, start_prewarm
 from .watchdog import start_engine_watchdog
 
-__all__ = ["ADOPT_ID", "CREATE_KEY", "OrganizationProvider", "is_unknown"]
+if TYPE_CHECKING:  # httpx and pydantic load on the first call, not at import (warmup.py)
+    from .client import AsyncPolytomicClient
+    from .problems import Problem
+
+__all__ = ["ADOPT_ID", "CREATE_KEY", "OrganizationProvider", "checked_result", "is_unknown"]
 
 _T = TypeVar("_T")
 
@@ -59,6 +63,27 @@ async def _named(props: dict[str, Any], call: Coroutine[Any, Any, _T]) -> _T:
 
     NAME_IS_SECRET.set(bool(props.get(NAME_SECRET)))
     return await call
+
+
+def checked_result(
+    checked: dict[str, Any],
+    problems: list[Problem],
+    account_check: Callable[[AsyncPolytomicClient], Coroutine[Any, Any, list[Problem]]],
+) -> CheckResult:
+    """The answer to the engine's check, for every dynamic resource: bad input fails before any request;
+    only sound inputs reach the API (the account, and whatever the resource proves there)."""
+    if not problems:
+        from . import bridge
+        from .errors import ConfigurationError
+        from .problems import Problem
+
+        try:  # built from the settings and the CA certificates (SSL_CERT_FILE), which may be unusable
+            client = RUNTIME.client()
+        except ConfigurationError as error:
+            problems.append(Problem("", str(error)))
+        else:
+            problems += bridge.run(account_check(client))
+    return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
 
 
 def is_unknown(value: Any) -> bool:
@@ -92,20 +117,13 @@ class OrganizationProvider(ResourceProvider):
         checked, problems = operations.check(
             olds, news, unknown=is_unknown, problems=RUNTIME.problems(), operation=RUNTIME.operation
         )
-        if not problems:  # bad input fails before any request
-            from . import bridge
-            from .errors import ConfigurationError
-            from .problems import Problem
-
-            try:  # built from the settings and the CA certificates (SSL_CERT_FILE), which may be unusable
-                client = RUNTIME.client()
-            except ConfigurationError as error:
-                problems.append(Problem("", str(error)))
-            else:
-                problems += bridge.run(
-                    _named(news, operations.check_account(client, olds, checked, operation=RUNTIME.operation))
-                )
-        return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
+        return checked_result(
+            checked,
+            problems,
+            lambda client: _named(
+                news, operations.check_account(client, olds, checked, operation=RUNTIME.operation)
+            ),
+        )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """No change when every field matches the stored outputs; otherwise let the engine name the fields.

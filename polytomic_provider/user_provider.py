@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -18,7 +17,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .provider import OrganizationProvider, is_unknown
+from .provider import OrganizationProvider, checked_result, is_unknown
 from .runtime import RUNTIME
 
 __all__ = ["UserProvider"]
@@ -41,22 +40,13 @@ class UserProvider(ResourceProvider):
         checked, problems = user_operations.check(
             olds, news, unknown=is_unknown, problems=RUNTIME.problems(), operation=RUNTIME.operation
         )
-        if not problems:  # bad input fails before any request
-            from . import bridge
-            from .errors import ConfigurationError
-            from .problems import Problem
-
-            try:
-                client = RUNTIME.client()
-            except ConfigurationError as error:
-                problems.append(Problem("", str(error)))
-            else:
-                problems += bridge.run(
-                    user_operations.check_account(
-                        client, olds, checked, unknown=is_unknown, operation=RUNTIME.operation
-                    )
-                )
-        return CheckResult(checked, [CheckFailure(p.property, p.reason) for p in problems])
+        return checked_result(
+            checked,
+            problems,
+            lambda client: user_operations.check_account(
+                client, olds, checked, unknown=is_unknown, operation=RUNTIME.operation
+            ),
+        )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """No change when the stored outputs match (email ignoring case); otherwise the engine names the
