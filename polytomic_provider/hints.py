@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .config import CONFIG_NAMESPACE, ENV_PARTNER_KEY
-from .errors import Forbidden, PolytomicError, Unauthorized
+from .errors import ConfigurationError, Forbidden, PolytomicError, Unauthorized
 
-__all__ = ["PROVIDER_KEY_SOURCES", "hint_for"]
+__all__ = ["PROVIDER_KEY_SOURCES", "failed", "hint_for"]
 
 
 PROVIDER_KEY_SOURCES = f"'{CONFIG_NAMESPACE}:partnerKey' or {ENV_PARTNER_KEY}"
@@ -24,3 +24,11 @@ def hint_for(
             f"so set {key_from} to one (an organization's API key is not enough)"
         )
     return str(error)
+
+
+def failed(error: PolytomicError, label: str, verb: str, deployment_url: str, subject: str) -> str:
+    """What a failed call of the core says to a person reading CLI output: what failed (`<label>: <verb>
+    failed`), why, and what to do. A configuration error names the setting already."""
+    if isinstance(error, ConfigurationError):
+        return f"{label}: {verb} failed: {error}"
+    return f"{label}: {verb} failed: {hint_for(error, deployment_url, f'{verb} {subject}')}"

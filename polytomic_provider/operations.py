@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
 from .claims import Holder, ThisOperation, new_create_key
-from .errors import ConfigurationError, Conflict, Forbidden, NotFound, PolytomicError
+from .errors import Conflict, Forbidden, NotFound, PolytomicError
 from .fields import (
     ACCOUNT,
     ADOPT_ID,
@@ -33,7 +33,7 @@ from .fields import (
     WRITE_ONLY_FIELDS,
 )
 from .frontend import DYNAMIC, Frontend, shown_name
-from .hints import hint_for
+from .hints import failed
 from .ownership import name_taken_message, same_name
 from .problems import Problem
 
@@ -390,10 +390,7 @@ def _label(props: dict[str, Any], organization_id: str | None = None) -> str:
 
 def explain(error: PolytomicError, label: str, verb: str, deployment_url: str) -> OrganizationError:
     """Reword a client error for a person reading CLI output: what failed, why, and what to do."""
-    if isinstance(error, ConfigurationError):  # already names the setting; the settings are unusable
-        return OrganizationError(f"{label}: {verb} failed: {error}")
-    hint = hint_for(error, deployment_url, f"{verb} organizations")
-    return OrganizationError(f"{label}: {verb} failed: {hint}")
+    return OrganizationError(failed(error, label, verb, deployment_url, "organizations"))
 
 
 # -- operations ----------------------------------------------------------------------------------------------

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
 from .claims import ThisOperation, new_create_key
-from .errors import ConfigurationError, Conflict, NotFound, PolytomicError
+from .errors import Conflict, NotFound, PolytomicError
 from .fields import ACCOUNT, CREATE_KEY
-from .hints import hint_for
+from .hints import failed
 from .problems import Problem
 from .user_api_key_fields import API_KEY_INPUTS, FORCE, KEEPERS, REPLACING_INPUTS, VALUE
 
@@ -57,9 +57,7 @@ def _holder(org: object, user: object) -> str:
 
 
 def _explain(error: PolytomicError, label: str, verb: str, deployment_url: str) -> UserApiKeyError:
-    if isinstance(error, ConfigurationError):
-        return UserApiKeyError(f"{label}: {verb} failed: {error}")
-    return UserApiKeyError(f"{label}: {verb} failed: {hint_for(error, deployment_url, f'{verb} API keys')}")
+    return UserApiKeyError(failed(error, label, verb, deployment_url, "API keys"))
 
 
 def _moved(label: str, recorded: Account, current: Account, nothing: str) -> str:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
 from .claims import Holder, ThisOperation, new_create_key
-from .errors import ConfigurationError, Forbidden, NotFound, PolytomicError, Unauthorized, Unprocessable
+from .errors import Forbidden, NotFound, PolytomicError, Unauthorized, Unprocessable
 from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY
 from .frontend import DYNAMIC, Frontend
-from .hints import hint_for
+from .hints import failed
 from .problems import Problem
 from .user_fields import DEFAULT_ROLE, READ_FIELDS, RESOLVED_ROLE_IDS, ROLE, ROLE_IDS, USER_FIELDS
 
@@ -56,9 +56,7 @@ def _label(props: dict[str, Any], user_id: str | None = None) -> str:
 
 
 def _explain(error: PolytomicError, label: str, verb: str, deployment_url: str) -> UserError:
-    if isinstance(error, ConfigurationError):
-        return UserError(f"{label}: {verb} failed: {error}")
-    return UserError(f"{label}: {verb} failed: {hint_for(error, deployment_url, f'{verb} users')}")
+    return UserError(failed(error, label, verb, deployment_url, "users"))
 
 
 def _moved(label: str, recorded: Account, current: Account, nothing: str) -> str:
