@@ -17,7 +17,6 @@ from pulumi.provider.experimental import provider as rpc
 
 from .. import operations, queries
 from ..config import CONFIG_NAMESPACE, ConfigLookup, check_settings
-from ..errors import ConfigurationError
 from ..fields import ADOPT_ID, FIELDS, SECRET_FIELDS
 from ..frontend import NAME_IS_SECRET, PLUGIN, PLUGIN_TYPE, camel_case
 from ..ownership import REPLACEMENT_DELETES_FIRST
@@ -25,6 +24,7 @@ from ..problems import Problem
 from ..runtime import ProviderRuntime
 from ..warmup import start_prewarm
 from . import user_api_keys, users
+from .checks import problems_after_account_check
 from .engine_log import CURRENT_URN
 from .properties import UNKNOWN, engine_value, from_engine, is_unknown, secret_keys, snake_case, to_engine
 from .schema import PACKAGE, build_schema
@@ -177,15 +177,13 @@ class PolytomicProvider(rpc.Provider):
             frontend=PLUGIN,
             foreign=foreign,
         )
-        if not problems:  # bad input fails before any request
-            try:  # built from the settings and the CA certificates (SSL_CERT_FILE), which may be unusable
-                client = await self._client()
-            except ConfigurationError as error:
-                problems.append(Problem("", str(error)))
-            else:
-                problems += await operations.check_account(
-                    client, olds, checked, operation=self._runtime.operation, frontend=PLUGIN, urn=request.urn
-                )
+        problems = await problems_after_account_check(
+            problems,
+            self._client,
+            lambda client: operations.check_account(
+                client, olds, checked, operation=self._runtime.operation, frontend=PLUGIN, urn=request.urn
+            ),
+        )
         inputs = to_engine(checked, secrets=secret_keys(request.new_inputs), originals=request.new_inputs)
         return rpc.CheckResponse(inputs=inputs, failures=_failures(problems))
 

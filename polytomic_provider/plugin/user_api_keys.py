@@ -10,7 +10,7 @@ the engine prints no value beside it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from pulumi.provider.experimental import provider as rpc
@@ -18,21 +18,19 @@ from pulumi.provider.experimental.property_value import PropertyValue
 
 from .. import user_api_key_operations as ops
 from ..config import CONFIG_NAMESPACE
-from ..errors import ConfigurationError
 from ..frontend import USER_API_KEY_PLUGIN_TYPE, camel_case
 from ..problems import Problem
 from ..user_api_key_fields import API_KEY_INPUTS, API_KEY_OUTPUTS, SECRET_OUTPUTS
+from .checks import ClientOf, problems_after_account_check
 from .properties import from_engine, is_unknown, secret_keys, to_engine
 
 if TYPE_CHECKING:
-    from ..client import AsyncPolytomicClient
     from ..runtime import ProviderRuntime
 
 __all__ = ["USER_API_KEY", "check", "create", "delete", "diff", "read", "spell", "update"]
 
 USER_API_KEY = USER_API_KEY_PLUGIN_TYPE
 
-ClientOf = Callable[[], Awaitable["AsyncPolytomicClient"]]
 _SCHEMA_INPUTS = {camel_case(name) for name in API_KEY_INPUTS}
 _SCHEMA_PROPERTIES = {camel_case(name) for name in API_KEY_OUTPUTS}
 # The core's words for a Python program, and the schema's (longest first: one may contain another).
@@ -118,14 +116,12 @@ async def check(request: rpc.CheckRequest, runtime: ProviderRuntime, client: Cli
         olds, news, unknown=is_unknown, problems=runtime.problems(), operation=runtime.operation
     )
     refused = [rpc.CheckFailure("", _foreign_reason(name)) for name in foreign]
-    problems = list(found)
-    if not problems and not refused:
-        try:  # built from the settings and the CA certificates, which may be unusable
-            built = await client()
-        except ConfigurationError as error:
-            problems.append(Problem("", str(error)))
-        else:
-            problems += await ops.check_account(built, olds, checked, unknown=is_unknown)
+    problems = await problems_after_account_check(
+        found,
+        client,
+        lambda built: ops.check_account(built, olds, checked, unknown=is_unknown),
+        refused=bool(refused),
+    )
     inputs = _engine(checked, request.new_inputs, originals=True)
     return rpc.CheckResponse(inputs=inputs, failures=refused + _failures(problems))
 

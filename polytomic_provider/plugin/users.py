@@ -10,7 +10,6 @@ organization, `<organization id>/<user id>` or `<organization id>/<email>`, and 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from pulumi.provider.experimental import provider as rpc
@@ -18,11 +17,11 @@ from pulumi.provider.experimental.property_value import PropertyValue
 
 from .. import user_operations
 from ..config import CONFIG_NAMESPACE
-from ..errors import ConfigurationError
 from ..fields import ADOPT_ID
 from ..frontend import PLUGIN, USER_PLUGIN_TYPE, camel_case
 from ..problems import Problem
 from ..user_fields import USER_FIELDS
+from .checks import ClientOf, problems_after_account_check
 from .properties import engine_value, from_engine, is_unknown, secret_keys, to_engine
 from .schema import PACKAGE
 
@@ -38,7 +37,6 @@ GET_USERS = f"{PACKAGE}:index:getUsers"
 FUNCTIONS = (GET_USER, GET_USERS)
 IMPORT_COMMAND = f"pulumi import {USER} <resource name> <organization id>/<user id>"
 
-ClientOf = Callable[[], Awaitable["AsyncPolytomicClient"]]
 _SCHEMA_PROPERTIES = {camel_case(field) for field in USER_FIELDS}
 
 
@@ -94,16 +92,14 @@ async def check(request: rpc.CheckRequest, runtime: ProviderRuntime, client: Cli
     )
     # Not spelt again: their reasons name the Python spelling on purpose.
     refused = [rpc.CheckFailure("", _foreign_reason(name)) for name in foreign]
-    problems = list(found)
-    if not problems and not refused:
-        try:  # built from the settings and the CA certificates, which may be unusable
-            built = await client()
-        except ConfigurationError as error:
-            problems.append(Problem("", str(error)))
-        else:
-            problems += await user_operations.check_account(
-                built, olds, checked, unknown=is_unknown, operation=runtime.operation, urn=request.urn
-            )
+    problems = await problems_after_account_check(
+        found,
+        client,
+        lambda built: user_operations.check_account(
+            built, olds, checked, unknown=is_unknown, operation=runtime.operation, urn=request.urn
+        ),
+        refused=bool(refused),
+    )
     inputs = _engine(checked, request.new_inputs, originals=True)
     return rpc.CheckResponse(inputs=inputs, failures=refused + _failures(problems))
 
