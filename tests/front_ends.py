@@ -2,20 +2,64 @@
 
 Both test programs declare the same organizations from the same stack config (tests/e2e/declared.py), so a
 test that takes the `front_end` fixture runs its assertions once per front end; what differs between
-them (the type token, property spelling, the way to adopt) is written here once.
+them (the type token, property spelling, the way to adopt) is written here once. The same holds for the
+onboarding programs of users (tests/e2e/test_onboarding.py), from the config keys they share; the extra
+users a test declares go into stack config for the Python program and into the YAML program's text.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.frontend import camel_case
 from tests.pulumi_harness import StackFactory, StackHarness
+
+ExtraUser = dict[str, str]
+"""A user the test declares besides the program's own: `resource` (its Pulumi name), `organization` (the
+Pulumi name of its organization) and `email`."""
+
+
+def _declare_in_config(harness: StackHarness, user: ExtraUser) -> None:
+    """The Python program reads more users from the stack config `extraUsers`."""
+    harness.set_config("extraUsers", auto.ConfigValue(json.dumps([user])))
+
+
+def _adopt_by_config(harness: StackHarness, user: ExtraUser, organization_id: str, user_id: str) -> None:
+    """`adopt_id` on the declared user, then `pulumi up`."""
+    harness.set_config("extraUsers", auto.ConfigValue(json.dumps([{**user, "adopt_id": user_id}])))
+    harness.up()
+
+
+def _declare_in_yaml(harness: StackHarness, user: ExtraUser) -> None:
+    """A YAML program declares a fixed set of resources: the user is written into it, before `variables:`."""
+    program = harness.work_dir / "Pulumi.yaml"
+    declared = (
+        f"  {user['resource']}:\n    type: polytomic:index:User\n    properties:\n"
+        f"      organizationId: ${{{user['organization']}.id}}\n      email: {user['email']}\n"
+    )
+    text = program.read_text()
+    assert "\nvariables:\n" in text, "the YAML program must have a variables section to declare users before"
+    program.write_text(text.replace("\nvariables:\n", f"\n{declared}variables:\n", 1))
+
+
+def _adopt_by_import(harness: StackHarness, user: ExtraUser, organization_id: str, user_id: str) -> None:
+    """`pulumi import` by `<organization id>/<email>`, the email in other letters (the user's id is the
+    other form the error names); the program already declares the user."""
+    harness.cli(
+        "import",
+        "polytomic:index:User",
+        user["resource"],
+        f"{organization_id}/{user['email'].upper()}",
+        "--yes",
+        "--protect=false",
+    )
 
 
 @dataclass(frozen=True)
@@ -38,6 +82,16 @@ class FrontEnd:
     """Declared options under which `pulumi up --replace` creates the replacement first."""
     delete_first: dict[str, Any]
     """Declared options under which it deletes the old organization first."""
+    onboarding_program: str
+    """The test program of two organizations and their users (tests/e2e/test_onboarding.py)."""
+    user_adopt_hint: Callable[[str, str], str]
+    """What the error of a create whose email is taken names as the way to adopt that user (organization
+    id, user id)."""
+    declare_user: Callable[[StackHarness, ExtraUser], None]
+    """Declare one more user in the onboarding program (applied by the next command)."""
+    adopt_user: Callable[[StackHarness, ExtraUser, str, str], None]
+    """Bring the existing user (organization id, user id) under the declared user, as a user of this front
+    end does: the dynamic provider's `adopt_id` and an `up`, the plugin's `pulumi import`."""
 
     def stack(self, make_stack: StackFactory, emulator: EmulatorProcess, **kwargs: Any) -> StackHarness:
         return make_stack(self.program, emulator=emulator, **kwargs)
@@ -56,6 +110,10 @@ DYNAMIC = FrontEnd(
     delete_first_hint="remove delete_before_replace=False",
     create_first={"delete_before_replace": False},
     delete_first={},  # the resource's default
+    onboarding_program="onboarding",
+    user_adopt_hint=lambda organization_id, user_id: f"add adopt_id={user_id!r} to its UserArgs",
+    declare_user=_declare_in_config,
+    adopt_user=_adopt_by_config,
 )
 PLUGIN = FrontEnd(
     name="plugin",
@@ -70,6 +128,12 @@ PLUGIN = FrontEnd(
     # A targeted replacement never asks the provider, so only the resource option makes it delete first.
     create_first={},
     delete_first={"delete_before_replace": True},
+    onboarding_program="plugin-onboarding",
+    user_adopt_hint=lambda organization_id, user_id: (
+        f"pulumi import polytomic:index:User <resource name> {organization_id}/{user_id}"
+    ),
+    declare_user=_declare_in_yaml,
+    adopt_user=_adopt_by_import,
 )
 
 
