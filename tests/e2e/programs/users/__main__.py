@@ -1,6 +1,8 @@
 """Test program: one organization and two users of it, one by role name, one with the default (Admin).
 
-Stack config `bobEmail` and `bobRole` change the second user (tests/e2e/test_users.py)."""
+Used by tests/e2e/test_users.py (drift found by refresh) and tests/reliability/test_kill.py. Stack config
+`bobEmail` and `bobRole` can change the second user (the onboarding test, tests/e2e/test_onboarding.py,
+covers such changes with programs/onboarding)."""
 
 import pulumi
 
