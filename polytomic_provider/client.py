@@ -21,13 +21,14 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
+from urllib.request import getproxies
 
 import httpx
 import stamina
 
 from . import bridge, tls
 from .config import Secret, Settings
-from .errors import TransportError, UnexpectedAnswer, api_error_for
+from .errors import ConfigurationError, TransportError, UnexpectedAnswer, api_error_for
 from .retry import (
     CallBudget,
     RetryableResponse,
@@ -96,7 +97,7 @@ class AsyncPolytomicClient:
         self._secrets: tuple[str, ...] = (key.reveal(),)
         self._write_listeners: list[Callable[[], None]] = []
         self._first_request_out = threading.Event()
-        self._http = httpx.AsyncClient(
+        self._http = _proxied_client(
             base_url=settings.deployment_url,
             headers={
                 "Authorization": f"Bearer {key.reveal()}",
@@ -391,6 +392,32 @@ class PolytomicClient:
         from .ownership import find_by_name
 
         return bridge.run(find_by_name(self._inner, name))
+
+
+def _proxied_client(**options: Any) -> httpx.AsyncClient:
+    """The httpx client, or a ConfigurationError when a proxy variable of the environment names a proxy
+    httpx cannot use: a SOCKS proxy without socksio raised a raw ImportError, an ftp:// one a ValueError, a
+    port out of range an ExceptionGroup at the first request. The variable's value is never shown: a proxy
+    URL may hold a password."""
+    try:
+        proxies = getproxies()  # read as httpx reads them (httpx._utils.get_environment_proxies)
+        ignored = "*" in (host.strip() for host in proxies.get("no", "").split(","))
+        for scheme in () if ignored else ("http", "https", "all"):
+            proxy = proxies.get(scheme)
+            port = httpx.URL(proxy if "://" in proxy else f"http://{proxy}").port if proxy else None
+            if port is not None and not 0 < port < 65536:
+                raise ValueError("a port out of range")
+        return httpx.AsyncClient(**options)
+    except (ImportError, ValueError, httpx.InvalidURL) as error:
+        reason = (
+            "SOCKS needs httpx[socks] installed"
+            if isinstance(error, ImportError)
+            else "an http, https or socks5 URL with a port from 1 to 65535 is needed"
+        )
+        raise ConfigurationError(
+            f"a proxy environment variable (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY or their lower-case forms) "
+            f"names a proxy that cannot be used ({reason}): correct it, or unset it"
+        ) from None
 
 
 _SOMETHING_ELSE = (
