@@ -443,8 +443,9 @@ async def _bounded(response: httpx.Response) -> httpx.Response:
         if size > MAX_ANSWER_BYTES:
             raise _TooLarge(response)
         chunks.append(chunk)
+    # The raw bytes: a value of latin-1 text as str does not encode back to ASCII (a raw UnicodeEncodeError).
     headers = [
-        (k, v) for k, v in response.headers.multi_items() if k not in ("content-encoding", "content-length")
+        (k, v) for k, v in response.headers.raw if k.lower() not in (b"content-encoding", b"content-length")
     ]
     return httpx.Response(
         response.status_code,

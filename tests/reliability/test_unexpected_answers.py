@@ -22,7 +22,7 @@ import pytest
 
 from polytomic_provider.client import MAX_ANSWER_BYTES, PolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.errors import TransportError, UnexpectedAnswer
+from polytomic_provider.errors import PolytomicError, TransportError, UnexpectedAnswer
 
 ECHOED = "echoed-partner-key-0123456789"
 BODIES: dict[str, tuple[dict[str, str], bytes]] = {
@@ -177,3 +177,33 @@ def test_point_1_a_hostile_content_encoding_never_reaches_the_message(extra: str
     message = str(failure.value)
     assert ECHOED not in message and _KEY_B64 not in message
     assert "(gzip-encoded)" in message
+
+
+@pytest.mark.parametrize("status", [200, 401])
+@pytest.mark.parametrize("header", ["Content-Type", "X-Request-Id"])
+def test_point_2_a_header_of_non_ascii_bytes_is_no_raw_exception(status: int, header: str) -> None:
+    """A header value with a byte over 0x7f (a proxy's latin-1 text) raised a raw UnicodeEncodeError when
+    the read answer was rebuilt, shown with a traceback; the header's text is never shown."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status)
+            self.send_header(header, f"text/\xff{ECHOED}")  # sent as latin-1
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"no")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(PolytomicError) as failure:
+            client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ECHOED not in str(failure.value) and "\xff" not in str(failure.value)
