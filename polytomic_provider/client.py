@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import json
 import re
 import threading
 from collections.abc import Callable, Coroutine
@@ -261,7 +262,7 @@ class AsyncPolytomicClient:
         """The answer's body read with `parse`, or an UnexpectedAnswer that says what came instead and
         where to look, with none of its content (it may echo what we sent)."""
         try:
-            return parse(response.json())
+            return parse(_whole_text(response.json()))
         except (ValueError, LookupError, TypeError, AttributeError, RecursionError):  # pydantic's too
             raise UnexpectedAnswer(
                 _unexpected(response, self.settings.deployment_url, Scrubber(self._secrets))
@@ -489,6 +490,14 @@ def _unexpected(response: httpx.Response, url: str, scrub: Scrubber) -> str:
         f"{request.method} {request.url.path}: HTTP {response.status_code} from {url} with a body that is "
         f"not the API's ({_content_type(response, scrub)}, {len(response.content)} bytes): {_SOMETHING_ELSE}"
     )
+
+
+def _whole_text(body: Any) -> Any:
+    """`body`, or a ValueError when a string of it holds half a UTF-16 pair (JSON's ``\\ud800``, or its
+    bytes in a UTF-8 or UTF-16 body, which json reads with surrogatepass): no UTF-8 text does, and such an
+    id raised a raw UnicodeEncodeError in a path or on its way to the engine."""
+    json.dumps(body, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return body
 
 
 def _organization_model() -> type[Organization]:

@@ -207,3 +207,39 @@ def test_point_2_a_header_of_non_ascii_bytes_is_no_raw_exception(status: int, he
         server.shutdown()
         server.server_close()
     assert ECHOED not in str(failure.value) and "\xff" not in str(failure.value)
+
+
+@pytest.mark.parametrize("escaped", ["\\ud800", "\\udc00", "x\\udfffy"])
+def test_point_2_a_lone_surrogate_in_a_2xx_answer_is_not_the_apis_answer(escaped: str) -> None:
+    """JSON's escapes can spell half a UTF-16 pair, which no UTF-8 text holds: an id of one passed the
+    models, then raised a raw UnicodeEncodeError when it was put in a path ('generate' printed a traceback)
+    or sent to the engine."""
+    body = f'{{"data": [{{"id": "{escaped}", "name": "acme"}}]}}'.encode()
+    with answering({"Content-Type": "application/json"}, body) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+            client.list_organizations()
+    assert "something other than Polytomic's API answers there" in str(failure.value)
+
+
+def test_point_2_an_escaped_surrogate_pair_is_still_read() -> None:
+    body = '{"data": {"id": "4b2f7b1e-0000-4000-8000-000000000000", "name": "acme \\ud83d\\ude00"}}'
+    with answering({"Content-Type": "application/json"}, body.encode()) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client:
+            assert client.get_organization("4b2f7b1e-0000-4000-8000-000000000000").name == "acme \U0001f600"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": {"id": "\xed\xa0\x80", "name": "acme"}}',  # the surrogate's bytes in UTF-8
+        '{"data": {"id": "\\ud800", "name": "acme"}}'.encode("utf-16"),
+    ],
+    ids=["utf-8 bytes", "utf-16 escape"],
+)
+def test_point_2_a_lone_surrogate_in_any_body_encoding_is_not_the_apis_answer(body: bytes) -> None:
+    with answering({"Content-Type": "application/json"}, body) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer):
+            client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
