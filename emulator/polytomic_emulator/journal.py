@@ -142,7 +142,9 @@ _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]+")
 # A run of hexadecimal digits (a value's bytes in hex), and the escapes `_unescape_u` decodes; both linear.
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]++")
-_U_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Behind a run of backslashes too (escaped again: ``\\\\u0070`` kept the key in clear), matched from the run's
+# start only, possessively, so that a long run of backslashes stays linear.
+_U_ESCAPE = re.compile(r"(?<!\\)\\++(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
 _WHITESPACE = re.compile(r"\s++")
 # Base64 wrapped in lines (MIME and PEM wrap at 76 columns, a folded header indents its lines). It starts
 # only where a run starts and every quantifier is possessive: linear in the text, whatever the text.
