@@ -89,7 +89,7 @@ class AsyncPolytomicClient:
         """`text` without the secrets this client sends, in any form: the one rule for a user-facing
         message that quotes anything the server returned (a role name, a user's email, an id), as the
         API's own errors are (#27 hardening finding 3)."""
-        return Scrubber(self._secrets)(text)
+        return _scrubbed_message(text, Scrubber(self._secrets))
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
@@ -567,17 +567,47 @@ def _cut_scrubbed(text: str, scrub: Scrubber, length: int) -> str:
     else:
         scrubbed = scrub(text[:limit])
         kept = scrubbed[: len(scrubbed) - scrub.longest][:length]
+    dropped = 1  # doubled each round: a window of a thousand one-letter tokens took a thousand rounds
     while kept and scrub.shows_part(kept):
-        kept = _without_last_token(kept)
+        kept, dropped = _without_last_tokens(kept, dropped), 2 * dropped
     return kept
 
 
-def _without_last_token(text: str) -> str:
-    text = text.rstrip()
-    cut = len(text)
-    while cut and not text[cut - 1].isspace():
-        cut -= 1
-    return text[:cut]
+#: How much of a message quoting the server's text is kept, scrubbed: its start and its end (the advice). A
+#: hostile list of roles made the message as long as the list: 1 MB of names took 17 s to scrub.
+MAX_QUOTING_HEAD = 1000
+MAX_QUOTING_TAIL = 500
+
+
+def _scrubbed_message(text: str, scrub: Scrubber) -> str:
+    """`text` scrubbed whole if short, else its first and last characters, each cut safely."""
+    if len(text) <= MAX_QUOTING_HEAD + MAX_QUOTING_TAIL:
+        return scrub(text)
+    left_out = len(text) - MAX_QUOTING_HEAD - MAX_QUOTING_TAIL
+    head = _cut_scrubbed(text, scrub, MAX_QUOTING_HEAD)
+    return f"{head} ... ({left_out} characters left out) ... {_tail_scrubbed(text, scrub, MAX_QUOTING_TAIL)}"
+
+
+def _tail_scrubbed(text: str, scrub: Scrubber, length: int) -> str:
+    """`_cut_scrubbed` from the other end: the last `length` characters, scrubbed in a window wider by
+    twice the longest form, whose first `longest` characters (where a form the window's start cut lies)
+    are dropped after scrubbing; then first tokens, while a piece of a secret still shows."""
+    scrubbed = scrub(text[-(length + 2 * scrub.longest) :])
+    kept = scrubbed[scrub.longest :][-length:]
+    dropped = 1
+    while kept and scrub.shows_part(kept):
+        kept, dropped = _without_first_tokens(kept, dropped), 2 * dropped
+    return kept
+
+
+def _without_first_tokens(text: str, count: int) -> str:
+    parts = text.lstrip().split(None, count)
+    return parts[count] if len(parts) > count else ""
+
+
+def _without_last_tokens(text: str, count: int) -> str:
+    parts = text.rstrip().rsplit(None, count)
+    return parts[0] if len(parts) > count else ""
 
 
 def _body_text(response: httpx.Response) -> str:
