@@ -619,7 +619,7 @@ def _body_text(response: httpx.Response) -> str:
 def _error_details(response: httpx.Response, scrub: Scrubber) -> tuple[str | None, str]:
     """The API's `key` and `message` (else `error.message`, else the raw text, else the reason phrase),
     every one of them scrubbed: each comes from the server, which may echo what we sent."""
-    reason = scrub(response.reason_phrase)
+    reason = _cut_scrubbed(response.reason_phrase, scrub, 300).strip()  # ~100 KB are allowed
     body = json_body(response)
     if body is None:
         return None, _cut_scrubbed(_body_text(response), scrub, 300).strip() or reason
