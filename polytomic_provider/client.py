@@ -538,7 +538,9 @@ def _role_model() -> type[Role]:
 def _transport_failure(method: str, path: str, url: str, exc: httpx.TransportError, scrub: Scrubber) -> str:
     """What went wrong without a response; a TLS failure says what to check, as retrying cannot fix it.
     The URL is scrubbed too: the settings check refuses a key in it, but a caller may skip the check."""
-    detail, url = scrub(str(exc) or type(exc).__name__), scrub(url)
+    # Windowed like an error body: h11 quotes an illegal status line whole (up to ~100 KB).
+    detail = _cut_scrubbed(str(exc), scrub, 300).strip() or type(exc).__name__
+    url = scrub(url)
     if is_tls_failure(exc):
         return (
             f"{method} {path}: TLS handshake with {url} failed ({detail}): the server does not speak TLS "

@@ -120,3 +120,16 @@ def test_point_3_a_huge_reason_phrase_is_windowed() -> None:
     _, message = _error_details(response, Scrubber([KEY]))
     assert time.monotonic() - started < 0.3
     assert len(message) <= 300 and KEY not in message
+
+
+def test_point_3_a_huge_transport_failure_is_windowed() -> None:
+    """h11 quotes an illegal status line whole (up to ~100 KB): it was scrubbed and shown whole (0.7 s, an
+    87 KB message)."""
+    from polytomic_provider.client import _transport_failure
+
+    costly = "&amp;amp;#65; %25252541 \\u005cu0041 \\u0026amp; %26amp%3B a+b &#37;2541 "
+    error = httpx.RemoteProtocolError(f"illegal status line: {costly * 1200} {KEY}")
+    started = time.monotonic()
+    message = _transport_failure("GET", "/x", "http://api.test", error, Scrubber([KEY]))
+    assert time.monotonic() - started < 0.3
+    assert len(message) < 500 and KEY not in message and "illegal status line" in message
