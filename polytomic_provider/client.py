@@ -19,7 +19,7 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 from urllib.request import getproxies
@@ -85,11 +85,12 @@ def _announces_write(
 class AsyncPolytomicClient:
     """Typed calls to the Organizations API of one deployment; safe to share between concurrent tasks."""
 
-    def scrub(self, text: str) -> str:
+    def scrub(self, text: str, *, secrets: Iterable[str | None] = ()) -> str:
         """`text` without the secrets this client sends, in any form: the one rule for a user-facing
         message that quotes anything the server returned (a role name, a user's email, an id), as the
-        API's own errors are (#27 hardening finding 3)."""
-        return _scrubbed_message(text, Scrubber(self._secrets))
+        API's own errors are (#27 hardening finding 3). `secrets`: others the call sent (a client_secret)."""
+        extra = tuple(secret for secret in secrets if secret)
+        return _scrubbed_message(text, Scrubber(self._secrets + extra))
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
