@@ -48,6 +48,8 @@ def answering(headers: dict[str, str], body: bytes) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
+        do_POST = do_GET
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -243,3 +245,19 @@ def test_point_2_a_lone_surrogate_in_any_body_encoding_is_not_the_apis_answer(bo
         settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
         with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer):
             client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
+
+
+def test_point_3_a_content_type_echoing_the_client_secret_is_not_named() -> None:
+    """The content type of an answer that is not the API's was named when plain and free of the partner
+    key: the client_secret a create just sent (letters and digits, a plain subtype) was shown in clear."""
+    from polytomic_provider.models import OrganizationSpec
+
+    client_secret = "cs0unit0content0type0secret42"
+    with answering({"Content-Type": f"application/{client_secret}"}, b"<html>no</html>") as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        spec = OrganizationSpec(
+            name="Acme", client_id="id", client_secret=client_secret, issuer="https://idp.example.com"
+        )
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+            client.create_organization(spec, idempotency_key="k-1")
+    assert client_secret not in str(failure.value)
