@@ -16,18 +16,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
-import re
+import json
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
+from urllib.request import getproxies
 
 import httpx
 import stamina
 
 from . import bridge, tls
 from .config import Secret, Settings
-from .errors import TransportError, UnexpectedAnswer, api_error_for
+from .errors import ConfigurationError, TransportError, UnexpectedAnswer, api_error_for
 from .retry import (
     CallBudget,
     RetryableResponse,
@@ -83,11 +84,12 @@ def _announces_write(
 class AsyncPolytomicClient:
     """Typed calls to the Organizations API of one deployment; safe to share between concurrent tasks."""
 
-    def scrub(self, text: str) -> str:
+    def scrub(self, text: str, *, secrets: Iterable[str | None] = ()) -> str:
         """`text` without the secrets this client sends, in any form: the one rule for a user-facing
         message that quotes anything the server returned (a role name, a user's email, an id), as the
-        API's own errors are (#27 hardening finding 3)."""
-        return Scrubber(self._secrets)(text)
+        API's own errors are (#27 hardening finding 3). `secrets`: others the call sent (a client_secret)."""
+        extra = tuple(secret for secret in secrets if secret)
+        return _scrubbed_message(text, Scrubber(self._secrets + extra))
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
@@ -96,7 +98,7 @@ class AsyncPolytomicClient:
         self._secrets: tuple[str, ...] = (key.reveal(),)
         self._write_listeners: list[Callable[[], None]] = []
         self._first_request_out = threading.Event()
-        self._http = httpx.AsyncClient(
+        self._http = _proxied_client(
             base_url=settings.deployment_url,
             headers={
                 "Authorization": f"Bearer {key.reveal()}",
@@ -260,7 +262,7 @@ class AsyncPolytomicClient:
         """The answer's body read with `parse`, or an UnexpectedAnswer that says what came instead and
         where to look, with none of its content (it may echo what we sent)."""
         try:
-            return parse(response.json())
+            return parse(_whole_text(response.json()))
         except (ValueError, LookupError, TypeError, AttributeError, RecursionError):  # pydantic's too
             raise UnexpectedAnswer(
                 _unexpected(response, self.settings.deployment_url, Scrubber(self._secrets))
@@ -393,6 +395,32 @@ class PolytomicClient:
         return bridge.run(find_by_name(self._inner, name))
 
 
+def _proxied_client(**options: Any) -> httpx.AsyncClient:
+    """The httpx client, or a ConfigurationError when a proxy variable of the environment names a proxy
+    httpx cannot use: a SOCKS proxy without socksio raised a raw ImportError, an ftp:// one a ValueError, a
+    port out of range an ExceptionGroup at the first request. The variable's value is never shown: a proxy
+    URL may hold a password."""
+    try:
+        proxies = getproxies()  # read as httpx reads them (httpx._utils.get_environment_proxies)
+        ignored = "*" in (host.strip() for host in proxies.get("no", "").split(","))
+        for scheme in () if ignored else ("http", "https", "all"):
+            proxy = proxies.get(scheme)
+            port = httpx.URL(proxy if "://" in proxy else f"http://{proxy}").port if proxy else None
+            if port is not None and not 0 < port < 65536:
+                raise ValueError("a port out of range")
+        return httpx.AsyncClient(**options)
+    except (ImportError, ValueError, httpx.InvalidURL) as error:
+        reason = (
+            "SOCKS needs httpx[socks] installed"
+            if isinstance(error, ImportError)
+            else "an http, https or socks5 URL with a port from 1 to 65535 is needed"
+        )
+        raise ConfigurationError(
+            f"a proxy environment variable (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY or their lower-case forms) "
+            f"names a proxy that cannot be used ({reason}): correct it, or unset it"
+        ) from None
+
+
 _SOMETHING_ELSE = (
     "something other than Polytomic's API answers there (a proxy, a sign-in page or another service): "
     "check polytomic:deploymentUrl or POLYTOMIC_DEPLOYMENT_URL, and any HTTPS_PROXY"
@@ -416,8 +444,9 @@ async def _bounded(response: httpx.Response) -> httpx.Response:
         if size > MAX_ANSWER_BYTES:
             raise _TooLarge(response)
         chunks.append(chunk)
+    # The raw bytes: a value of latin-1 text as str does not encode back to ASCII (a raw UnicodeEncodeError).
     headers = [
-        (k, v) for k, v in response.headers.multi_items() if k not in ("content-encoding", "content-length")
+        (k, v) for k, v in response.headers.raw if k.lower() not in (b"content-encoding", b"content-length")
     ]
     return httpx.Response(
         response.status_code,
@@ -428,22 +457,34 @@ async def _bounded(response: httpx.Response) -> httpx.Response:
     )
 
 
-#: A content type worth naming: a plain type/subtype of token characters (RFC 9110), nothing else.
-_PLAIN_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]{1,40}/[A-Za-z0-9!#$&^_.+-]{1,60}")
+#: The content types named in a message; any other is the server's text, which may echo a secret the call
+#: sent (a create's client_secret as a plain subtype was named: only the partner key was looked for).
+_NAMED_TYPES = frozenset(
+    {
+        "application/json",
+        "application/problem+json",
+        "application/xml",
+        "application/octet-stream",
+        "application/javascript",
+        "text/html",
+        "text/plain",
+        "text/xml",
+        "text/javascript",
+        "text/css",
+    }
+)
 #: The decoders httpx can apply; a Content-Encoding is named only through these, never as sent.
 _KNOWN_ENCODINGS = ("gzip", "deflate", "br", "zstd", "identity")
 
 
-def _content_type(response: httpx.Response, scrub: Scrubber) -> str:
-    """The content type, only if it is a plain type/subtype that holds no secret form: the header is the
-    server's text, and a hostile server can put the key there (#27)."""
+def _content_type(response: httpx.Response) -> str:
+    """The content type, only if it is one of a few well-known ones: the header is the server's text, and a
+    hostile server can put a secret there (#27)."""
     raw: str | None = response.headers.get("content-type")
     if raw is None:
         return "no content type"
-    kind = raw.split(";")[0].strip()
-    if _PLAIN_TYPE.fullmatch(kind) and scrub(kind) == kind:
-        return kind.lower()
-    return "unnamed content type"
+    kind = raw.split(";")[0].strip().lower()
+    return kind if kind in _NAMED_TYPES else "another content type"
 
 
 def _applied_encodings(response: httpx.Response) -> str:
@@ -459,8 +500,16 @@ def _unexpected(response: httpx.Response, url: str, scrub: Scrubber) -> str:
     request = response.request
     return scrub(
         f"{request.method} {request.url.path}: HTTP {response.status_code} from {url} with a body that is "
-        f"not the API's ({_content_type(response, scrub)}, {len(response.content)} bytes): {_SOMETHING_ELSE}"
+        f"not the API's ({_content_type(response)}, {len(response.content)} bytes): {_SOMETHING_ELSE}"
     )
+
+
+def _whole_text(body: Any) -> Any:
+    """`body`, or a ValueError when a string of it holds half a UTF-16 pair (JSON's ``\\ud800``, or its
+    bytes in a UTF-8 or UTF-16 body, which json reads with surrogatepass): no UTF-8 text does, and such an
+    id raised a raw UnicodeEncodeError in a path or on its way to the engine."""
+    json.dumps(body, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return body
 
 
 def _organization_model() -> type[Organization]:
@@ -501,7 +550,9 @@ def _role_model() -> type[Role]:
 def _transport_failure(method: str, path: str, url: str, exc: httpx.TransportError, scrub: Scrubber) -> str:
     """What went wrong without a response; a TLS failure says what to check, as retrying cannot fix it.
     The URL is scrubbed too: the settings check refuses a key in it, but a caller may skip the check."""
-    detail, url = scrub(str(exc) or type(exc).__name__), scrub(url)
+    # Windowed like an error body: h11 quotes an illegal status line whole (up to ~100 KB).
+    detail = _cut_scrubbed(str(exc), scrub, 300).strip() or type(exc).__name__
+    url = scrub(url)
     if is_tls_failure(exc):
         return (
             f"{method} {path}: TLS handshake with {url} failed ({detail}): the server does not speak TLS "
@@ -530,17 +581,47 @@ def _cut_scrubbed(text: str, scrub: Scrubber, length: int) -> str:
     else:
         scrubbed = scrub(text[:limit])
         kept = scrubbed[: len(scrubbed) - scrub.longest][:length]
+    dropped = 1  # doubled each round: a window of a thousand one-letter tokens took a thousand rounds
     while kept and scrub.shows_part(kept):
-        kept = _without_last_token(kept)
+        kept, dropped = _without_last_tokens(kept, dropped), 2 * dropped
     return kept
 
 
-def _without_last_token(text: str) -> str:
-    text = text.rstrip()
-    cut = len(text)
-    while cut and not text[cut - 1].isspace():
-        cut -= 1
-    return text[:cut]
+#: How much of a message quoting the server's text is kept, scrubbed: its start and its end (the advice). A
+#: hostile list of roles made the message as long as the list: 1 MB of names took 17 s to scrub.
+MAX_QUOTING_HEAD = 1000
+MAX_QUOTING_TAIL = 500
+
+
+def _scrubbed_message(text: str, scrub: Scrubber) -> str:
+    """`text` scrubbed whole if short, else its first and last characters, each cut safely."""
+    if len(text) <= MAX_QUOTING_HEAD + MAX_QUOTING_TAIL:
+        return scrub(text)
+    left_out = len(text) - MAX_QUOTING_HEAD - MAX_QUOTING_TAIL
+    head = _cut_scrubbed(text, scrub, MAX_QUOTING_HEAD)
+    return f"{head} ... ({left_out} characters left out) ... {_tail_scrubbed(text, scrub, MAX_QUOTING_TAIL)}"
+
+
+def _tail_scrubbed(text: str, scrub: Scrubber, length: int) -> str:
+    """`_cut_scrubbed` from the other end: the last `length` characters, scrubbed in a window wider by
+    twice the longest form, whose first `longest` characters (where a form the window's start cut lies)
+    are dropped after scrubbing; then first tokens, while a piece of a secret still shows."""
+    scrubbed = scrub(text[-(length + 2 * scrub.longest) :])
+    kept = scrubbed[scrub.longest :][-length:]
+    dropped = 1
+    while kept and scrub.shows_part(kept):
+        kept, dropped = _without_first_tokens(kept, dropped), 2 * dropped
+    return kept
+
+
+def _without_first_tokens(text: str, count: int) -> str:
+    parts = text.lstrip().split(None, count)
+    return parts[count] if len(parts) > count else ""
+
+
+def _without_last_tokens(text: str, count: int) -> str:
+    parts = text.rstrip().rsplit(None, count)
+    return parts[0] if len(parts) > count else ""
 
 
 def _body_text(response: httpx.Response) -> str:
@@ -552,7 +633,7 @@ def _body_text(response: httpx.Response) -> str:
 def _error_details(response: httpx.Response, scrub: Scrubber) -> tuple[str | None, str]:
     """The API's `key` and `message` (else `error.message`, else the raw text, else the reason phrase),
     every one of them scrubbed: each comes from the server, which may echo what we sent."""
-    reason = scrub(response.reason_phrase)
+    reason = _cut_scrubbed(response.reason_phrase, scrub, 300).strip()  # ~100 KB are allowed
     body = json_body(response)
     if body is None:
         return None, _cut_scrubbed(_body_text(response), scrub, 300).strip() or reason

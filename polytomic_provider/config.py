@@ -22,6 +22,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from .errors import ConfigurationError
 from .problems import Problem
+from .scrub import Scrubber
 
 __all__ = [
     "CONFIG_NAMESPACE",
@@ -247,7 +248,11 @@ def deployment_url_problem(raw: str, *, secrets: Iterable[str] = ()) -> str | No
         spellings.add(spelled.lower())
         if spelled == before:
             break
-    if any(len(s) >= _SHORTEST_KEY and s.lower() in spelled for s in secrets for spelled in spellings):
+    long_enough = [s for s in secrets if len(s) >= _SHORTEST_KEY]
+    # Any form the scrubber knows too (base64 at any alignment: a pasted Basic credential or token).
+    if any(s.lower() in spelled for s in long_enough for spelled in spellings) or (
+        long_enough and Scrubber(long_enough)(raw) != raw
+    ):
         return (
             f"holds the partner key: put the key in {CONFIG_NAMESPACE}:partnerKey (or {ENV_PARTNER_KEY}) "
             f"and the deployment's base URL here, such as {DEFAULT_DEPLOYMENT_URL}"

@@ -430,6 +430,7 @@ async def create(
             cause=error,
             own_id=str(adopt_id) if adopt_id else None,
             replacing=replacing,
+            secrets=(spec.client_secret,),
             frontend=frontend,
         )
         raise OrganizationError(f"{label}: create failed: {message}") from None
@@ -480,7 +481,9 @@ async def update(
             f"to drop it from the stack; the next 'pulumi up' creates it again"
         ) from None
     except Conflict as error:
-        message = await name_taken_message(client, spec.name, cause=error, own_id=id_, frontend=frontend)
+        message = await name_taken_message(
+            client, spec.name, cause=error, own_id=id_, frontend=frontend, secrets=(spec.client_secret,)
+        )
         raise OrganizationError(f"{label}: update failed: {message}") from None
     except PolytomicError as error:
         raise explain(error, label, "update", client.settings.deployment_url) from None

@@ -7,6 +7,7 @@ it, the provider stops and names that organization's id with the two ways to tak
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .errors import PolytomicError
@@ -44,11 +45,14 @@ async def name_taken_message(
     frontend: Frontend,
     own_id: str | None = None,
     replacing: bool = False,
+    secrets: Iterable[str | None] = (),
 ) -> str:
     """Why a create or rename was refused, scrubbed: the holder's id comes from the server (#27 hardening
-    finding 3, the one rule for messages quoting what the server returned)."""
+    finding 3, the one rule for messages quoting what the server returned), of `secrets` the call sent too
+    (its client_secret: a server may echo it)."""
     return client.scrub(
-        await _name_taken(client, name, cause=cause, frontend=frontend, own_id=own_id, replacing=replacing)
+        await _name_taken(client, name, cause=cause, frontend=frontend, own_id=own_id, replacing=replacing),
+        secrets=secrets,
     )
 
 

@@ -183,8 +183,10 @@ def secret_forms(secret: str) -> frozenset[str]:
     return frozenset({secret} | single | encoded(single) | runs | encoded(runs))
 
 
-#: ``\\u0070`` and its upper-case spelling ``\\U0070``, and Python's eight-digit ``\\U00000070``.
-_JSON_UNICODE = re.compile(r"\\U([0-9A-Fa-f]{8})|\\[uU]([0-9A-Fa-f]{4})")
+#: ``\\u0070`` and its upper-case spelling ``\\U0070``, and Python's eight-digit ``\\U00000070``, behind a
+#: run of backslashes (escaped again, by a repr or JSON of JSON, ``\\\\u0070`` took only the last one and
+#: the key passed in clear). A run is matched only from its start, possessively: linear in the text.
+_JSON_UNICODE = re.compile(r"(?<!\\)\\++(?:U([0-9A-Fa-f]{8})|[uU]([0-9A-Fa-f]{4}))")
 #: Whitespace, and line breaks written as JSON escapes (a wrapped or split secret inside a JSON string).
 _BREAKS = re.compile(r"\s+|\\r\\n|\\n|\\r")
 #: How many times the decoders are applied in turn: a secret percent-encoded twice, entities or ``\\u``

@@ -67,6 +67,7 @@ import binascii
 import contextlib
 import html
 import json
+import logging
 import math
 import re
 import threading
@@ -81,6 +82,8 @@ from urllib.parse import unquote_plus
 from . import jsonbody
 from .settings import JOURNAL_ANONYMOUS_BACKLOG, JOURNAL_MAX_HEADER_BYTES, JOURNAL_MAX_STORED_SECRETS
 from .spellings import Budget, SecretSpellings, TooCostly
+
+_log = logging.getLogger("polytomic_emulator")
 
 REDACTED = "<redacted>"
 #: Learnt (or replaced) client secrets kept besides those of the organizations in the store.
@@ -115,6 +118,13 @@ WORK_PER_ENTRY_CHARACTER = 16
 #: The work the entry of a request without a valid key may take, whatever its size (a few milliseconds): such
 #: an entry only needs to show that the request was refused, and a backlog of them drains quickly.
 WORK_PER_ANONYMOUS_ENTRY = 20_000
+#: How long an answer waits for its own entry: entries are written one at a time, and one caller's costly
+#: entries (128 KiB of base64 lines took 3 s each) must not hold up everyone else's answers. A reader of
+#: the journal still finds the entry (`settled`).
+ENTRY_WAIT_S = 1.0
+#: Entries of authenticated requests waiting to be written at most; beyond, one is written at once as a
+#: stub, so that a flood of costly requests cannot grow the queue (each holds its body).
+JOURNAL_BACKLOG = 64
 #: Methods named as they are in a stub entry (no redaction runs for one); any other is "non-standard".
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _WHOLE_HEADER_SECRETS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
@@ -132,7 +142,9 @@ _TOKEN = re.compile(r"[^\s&;=,:\"'<>()\[\]{}]{8,}={0,2}")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]+")
 # A run of hexadecimal digits (a value's bytes in hex), and the escapes `_unescape_u` decodes; both linear.
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]++")
-_U_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Behind a run of backslashes too (escaped again: ``\\\\u0070`` kept the key in clear), matched from the run's
+# start only, possessively, so that a long run of backslashes stays linear.
+_U_ESCAPE = re.compile(r"(?<!\\)\\++(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
 _WHITESPACE = re.compile(r"\s++")
 # Base64 wrapped in lines (MIME and PEM wrap at 76 columns, a folded header indents its lines). It starts
 # only where a run starts and every quantifier is possessive: linear in the text, whatever the text.
@@ -179,6 +191,7 @@ class Journal:
         max_header_bytes: int = JOURNAL_MAX_HEADER_BYTES,
         anonymous_backlog: int = JOURNAL_ANONYMOUS_BACKLOG,
         max_stored_secrets: int = JOURNAL_MAX_STORED_SECRETS,
+        backlog: int = JOURNAL_BACKLOG,
     ) -> None:
         self._lock = threading.Lock()
         self._capacity = capacity
@@ -188,6 +201,9 @@ class Journal:
         self._max_stored_secrets = max_stored_secrets
         #: Entries of unauthenticated requests handed to the journal's thread and not yet written.
         self._anonymous_pending = 0
+        #: Entries of authenticated requests handed to the journal's thread and not yet written.
+        self._pending = 0
+        self._backlog = backlog
         self._entries: deque[tuple[int, bytes]] = deque()
         self._bytes = 0
         self._seq = 0
@@ -211,8 +227,28 @@ class Journal:
         """`record` on the journal's own thread, never on the event loop: redaction takes time linear in
         the request's size, and after a secret is learnt a new redactor is built; the loop must keep
         answering other requests meanwhile (review point 10). The caller awaits it before answering, so a
-        test that has its answer finds the entry; one thread keeps entries in the order they were written."""
-        await asyncio.get_running_loop().run_in_executor(self._writer, self.record, facts)
+        test that has its answer finds the entry, but at most `ENTRY_WAIT_S`: one thread writes entries in
+        order, and another caller's costly entries must not hold up this answer (a reader calls `settled`).
+        At most `backlog` entries wait; beyond that the entry is written at once as a stub."""
+        with self._lock:
+            queued = self._pending < self._backlog
+            if queued:
+                self._pending += 1
+        if not queued:
+            self._store(self._stub(facts, f"journal busy: over {self._backlog} entries waiting"))
+            return
+        written = asyncio.get_running_loop().run_in_executor(self._writer, self._record_counted, facts)
+        try:
+            await asyncio.wait_for(asyncio.shield(written), ENTRY_WAIT_S)
+        except TimeoutError:
+            written.add_done_callback(_log_late_failure)
+
+    def _record_counted(self, facts: RequestFacts) -> None:
+        try:
+            self.record(facts)
+        finally:
+            with self._lock:
+                self._pending -= 1
 
     def submit(self, facts: RequestFacts) -> None:
         """`record` on the journal's thread without waiting for it: for unauthenticated requests, whose
@@ -427,6 +463,12 @@ class _Text(str):
 
 class _Omitted(str):
     """What the journal says instead of a body or text too long to redact in bounded time."""
+
+
+def _log_late_failure(written: asyncio.Future[None]) -> None:
+    """Log a failure of an entry its answer no longer waited for (else asyncio reports it as unretrieved)."""
+    if not written.cancelled() and written.exception() is not None:
+        _log.warning("could not journal an entry: %s", type(written.exception()).__name__)
 
 
 def _nothing() -> None:

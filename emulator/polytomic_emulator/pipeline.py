@@ -176,7 +176,8 @@ class ApiPipeline:
     ) -> None:
         """Journal one /api/ request; a failure to do so never changes the answer.
 
-        The answer to a request with a valid key waits for its entry (a test that has its answer finds it).
+        The answer to a request with a valid key waits for its entry (a test that has its answer finds it),
+        at most `journal.ENTRY_WAIT_S`: another caller's costly entries must not hold it up.
         The answer to any other is sent at once: its entry is written behind everyone else's, and a burst of
         costly anonymous requests must not hold up anyone's answer, its own included (review point 10).
         A reader of the journal waits for entries on their way (`Journal.settled`)."""

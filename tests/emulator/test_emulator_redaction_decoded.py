@@ -151,3 +151,18 @@ def test_point_13_decoding_a_1_mib_adversarial_text_is_bounded(name: str) -> Non
     redacted = redactor.text(text)
     assert time.monotonic() - began < DECODE_BOUND_S
     assert PARTNER_KEY not in redacted
+
+
+@pytest.mark.parametrize("backslashes", [2, 3])
+def test_point_13_u_escapes_behind_doubled_backslashes_are_redacted(backslashes: int) -> None:
+    """Every character as ``\\u`` escaped once more (JSON of JSON, a repr) shows ``\\\\u0070``: the decoder
+    took only the last backslash, so the key passed in clear in a body, a header and the query."""
+    spelling = u_escapes(PARTNER_KEY).replace("\\", "\\" * backslashes)
+    with emulator() as client:
+        body = json.dumps({"name": "zz", "note": spelling}).encode()
+        client.post("/api/organizations", content=body, headers={**AUTH, "X-Note": spelling})
+        client.post("/api/organizations", content=f"note {spelling} end".encode(), headers=AUTH)
+        client.get(f"/api/organizations?q={quote(spelling, safe='')}", headers=AUTH)
+        text = journal_text(client).lower()
+    for reading in readings(spelling) + readings(u_escapes(PARTNER_KEY)[:60]):
+        assert reading not in text, reading

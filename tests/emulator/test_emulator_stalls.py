@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -343,3 +344,56 @@ def read_response_or_closed(sock: socket.socket) -> bytes:
     except (ConnectionResetError, TimeoutError):
         return data
     return data
+
+
+def test_point_10_an_answer_does_not_wait_behind_another_callers_costly_entry(
+    client: TestClient, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries are written one at a time: an org-scoped key's costly bodies (128 KiB of base64 lines took
+    3 s each to redact) held up every other caller's answer, the partner's included (8 of them: 22 s)."""
+    record = Journal.record
+
+    def slow_record(self: Journal, facts: RequestFacts) -> None:
+        if facts.method == "GET" and facts.body:
+            time.sleep(3.0)  # the org key's costly entry
+        record(self, facts)
+
+    monkeypatch.setattr(Journal, "record", slow_record)
+    monkeypatch.setattr("polytomic_emulator.journal.ENTRY_WAIT_S", 0.5, raising=False)
+    began = time.perf_counter()
+    assert client.request("GET", "/api/organization", headers=kit.org, content=b"x" * 10).status_code == 200
+    assert time.perf_counter() - began < 1.5
+    began = time.perf_counter()
+    assert client.get("/api/organizations", headers=kit.partner).status_code == 200
+    assert time.perf_counter() - began < 1.5
+    # A reader of the journal still finds both entries, in order.
+    entries = client.get("/_emulator/journal", headers=kit.admin).json()["data"]
+    assert [e["path"] for e in entries] == ["/api/organization", "/api/organizations"]
+
+
+def test_point_10_a_backlog_of_authenticated_entries_is_bounded(kit: Any) -> None:
+    """Answers no longer wait for a slow entry, so a flood could queue bodies without end: past the bound an
+    entry is written at once as a stub."""
+    journal = Journal(capacity=10_000, max_bytes=10**9, secrets=(kit.partner_key,), backlog=4)
+    gate = threading.Event()
+    record = journal.record
+
+    def blocked(facts: RequestFacts) -> None:
+        gate.wait(5)
+        record(facts)
+
+    journal.record = blocked  # type: ignore[method-assign]
+
+    async def flood() -> None:
+        for _ in range(20):
+            await journal.write(anonymous_facts([(b"x-key", kit.partner_key.encode())], authenticated=True))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("polytomic_emulator.journal.ENTRY_WAIT_S", 0.01)
+        asyncio.run(flood())
+    gate.set()
+    journal.drain()
+    entries = journal.entries()
+    assert len(entries) == 20
+    assert sum(1 for e in entries if e["headers"] == {}) >= 15  # beyond the backlog: a stub, no headers
+    assert kit.partner_key not in str(entries)

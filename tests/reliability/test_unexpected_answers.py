@@ -22,7 +22,7 @@ import pytest
 
 from polytomic_provider.client import MAX_ANSWER_BYTES, PolytomicClient
 from polytomic_provider.config import Secret, Settings
-from polytomic_provider.errors import TransportError, UnexpectedAnswer
+from polytomic_provider.errors import PolytomicError, TransportError, UnexpectedAnswer
 
 ECHOED = "echoed-partner-key-0123456789"
 BODIES: dict[str, tuple[dict[str, str], bytes]] = {
@@ -47,6 +47,8 @@ def answering(headers: dict[str, str], body: bytes) -> Iterator[str]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_POST = do_GET
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -177,3 +179,85 @@ def test_point_1_a_hostile_content_encoding_never_reaches_the_message(extra: str
     message = str(failure.value)
     assert ECHOED not in message and _KEY_B64 not in message
     assert "(gzip-encoded)" in message
+
+
+@pytest.mark.parametrize("status", [200, 401])
+@pytest.mark.parametrize("header", ["Content-Type", "X-Request-Id"])
+def test_point_2_a_header_of_non_ascii_bytes_is_no_raw_exception(status: int, header: str) -> None:
+    """A header value with a byte over 0x7f (a proxy's latin-1 text) raised a raw UnicodeEncodeError when
+    the read answer was rebuilt, shown with a traceback; the header's text is never shown."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status)
+            self.send_header(header, f"text/\xff{ECHOED}")  # sent as latin-1
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"no")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(PolytomicError) as failure:
+            client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ECHOED not in str(failure.value) and "\xff" not in str(failure.value)
+
+
+@pytest.mark.parametrize("escaped", ["\\ud800", "\\udc00", "x\\udfffy"])
+def test_point_2_a_lone_surrogate_in_a_2xx_answer_is_not_the_apis_answer(escaped: str) -> None:
+    """JSON's escapes can spell half a UTF-16 pair, which no UTF-8 text holds: an id of one passed the
+    models, then raised a raw UnicodeEncodeError when it was put in a path ('generate' printed a traceback)
+    or sent to the engine."""
+    body = f'{{"data": [{{"id": "{escaped}", "name": "acme"}}]}}'.encode()
+    with answering({"Content-Type": "application/json"}, body) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+            client.list_organizations()
+    assert "something other than Polytomic's API answers there" in str(failure.value)
+
+
+def test_point_2_an_escaped_surrogate_pair_is_still_read() -> None:
+    body = '{"data": {"id": "4b2f7b1e-0000-4000-8000-000000000000", "name": "acme \\ud83d\\ude00"}}'
+    with answering({"Content-Type": "application/json"}, body.encode()) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client:
+            assert client.get_organization("4b2f7b1e-0000-4000-8000-000000000000").name == "acme \U0001f600"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": {"id": "\xed\xa0\x80", "name": "acme"}}',  # the surrogate's bytes in UTF-8
+        '{"data": {"id": "\\ud800", "name": "acme"}}'.encode("utf-16"),
+    ],
+    ids=["utf-8 bytes", "utf-16 escape"],
+)
+def test_point_2_a_lone_surrogate_in_any_body_encoding_is_not_the_apis_answer(body: bytes) -> None:
+    with answering({"Content-Type": "application/json"}, body) as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer):
+            client.get_organization("4b2f7b1e-0000-4000-8000-000000000000")
+
+
+def test_point_3_a_content_type_echoing_the_client_secret_is_not_named() -> None:
+    """The content type of an answer that is not the API's was named when plain and free of the partner
+    key: the client_secret a create just sent (letters and digits, a plain subtype) was shown in clear."""
+    from polytomic_provider.models import OrganizationSpec
+
+    client_secret = "cs0unit0content0type0secret42"
+    with answering({"Content-Type": f"application/{client_secret}"}, b"<html>no</html>") as url:
+        settings = Settings(partner_key=Secret(ECHOED), deployment_url=url, max_attempts=1)
+        spec = OrganizationSpec(
+            name="Acme", client_id="id", client_secret=client_secret, issuer="https://idp.example.com"
+        )
+        with PolytomicClient(settings) as client, pytest.raises(UnexpectedAnswer) as failure:
+            client.create_organization(spec, idempotency_key="k-1")
+    assert client_secret not in str(failure.value)

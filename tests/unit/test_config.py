@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 
 import httpx
@@ -397,3 +398,15 @@ def test_point_5_text_after_the_ipv6_brackets_is_refused(url: str) -> None:
         lookup_from({"partnerKey": "pk-live-0123456789", "deploymentUrl": url}), {}
     )
     assert resolved is None and "[brackets]" in problems[0].reason, problems
+
+
+@pytest.mark.parametrize("urlsafe", [False, True])
+@pytest.mark.parametrize("prefix", ["", "Bearer ", "x"])
+def test_point_5_a_partner_key_in_base64_in_the_url_is_refused(urlsafe: bool, prefix: str) -> None:
+    """The URL is kept in the state with each organization's account and printed in messages: the key in
+    base64 there (a pasted Basic credential or token) was accepted and stored in clear."""
+    key = "pk-live-5b1e0c7d9a4f4e21b3c6"
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    url = f"https://app.polytomic.com/{encode((prefix + key).encode()).decode().rstrip('=')}"
+    resolved, problems = check_settings(lookup_from({"partnerKey": key, "deploymentUrl": url}), {})
+    assert resolved is None and "partner key" in problems[0].reason

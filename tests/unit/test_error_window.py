@@ -107,3 +107,29 @@ def test_point_3_a_huge_json_message_and_key_are_windowed() -> None:
     )
     key, message = _error_details(response, Scrubber([KEY]))
     assert len(message) <= 1000 and key is not None and len(key) <= 1000
+
+
+def test_point_3_a_huge_reason_phrase_is_windowed() -> None:
+    """The reason phrase (HTTP allows ~100 KB of it) was scrubbed and shown whole: 70 KB of text built to
+    be decoded took 0.5 s and made the message as long."""
+    costly = "&amp;amp;#65; %25252541 \\u005cu0041 \\u0026amp; %26amp%3B a+b &#37;2541 "
+    request = httpx.Request("GET", "http://api.test/x")
+    reason = (costly * 1200 + " " + KEY).encode()
+    response = httpx.Response(401, request=request, extensions={"reason_phrase": reason})
+    started = time.monotonic()
+    _, message = _error_details(response, Scrubber([KEY]))
+    assert time.monotonic() - started < 0.3
+    assert len(message) <= 300 and KEY not in message
+
+
+def test_point_3_a_huge_transport_failure_is_windowed() -> None:
+    """h11 quotes an illegal status line whole (up to ~100 KB): it was scrubbed and shown whole (0.7 s, an
+    87 KB message)."""
+    from polytomic_provider.client import _transport_failure
+
+    costly = "&amp;amp;#65; %25252541 \\u005cu0041 \\u0026amp; %26amp%3B a+b &#37;2541 "
+    error = httpx.RemoteProtocolError(f"illegal status line: {costly * 1200} {KEY}")
+    started = time.monotonic()
+    message = _transport_failure("GET", "/x", "http://api.test", error, Scrubber([KEY]))
+    assert time.monotonic() - started < 0.3
+    assert len(message) < 500 and KEY not in message and "illegal status line" in message

@@ -317,3 +317,28 @@ def test_point_1_nested_and_line_broken_encodings_never_survive(encoding: str, s
     assert REDACTED in scrubbed, scrubbed
     middle = len(encoded) // 3
     assert encoded[middle : middle + 12] not in scrubbed, scrubbed
+
+
+@settings(max_examples=60, deadline=None)
+@given(secret=key_like, backslashes=st.integers(min_value=2, max_value=4), upper=st.booleans())
+def test_point_1_every_character_escaped_behind_doubled_backslashes_never_survives(
+    secret: str, backslashes: int, upper: bool
+) -> None:
+    """Every character as ``\\uXXXX`` and then escaped once more (a repr of the server's text, JSON of
+    JSON) shows ``\\\\u0070``: the decoder took only the last backslash and the key passed in clear, e.g. in
+    RoleNotFound's repr of a role name."""
+    escape = "\\" * backslashes + ("U" if upper else "u")
+    spelled = "".join(f"{escape}{ord(char):04x}" for char in secret)
+    scrubbed = Scrubber([secret])(f"roles: ['Admin {spelled}'] end")
+    assert spelled not in scrubbed
+    decoded = re.sub(r"\\+[uU]([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), scrubbed)
+    assert secret.lower() not in decoded.lower()
+
+
+def test_point_1_a_backslash_run_is_scrubbed_in_linear_time() -> None:
+    import time
+
+    scrubber = Scrubber(["pk_live_0123456789abcdef"])
+    began = time.perf_counter()
+    scrubber("\\" * 1_000_000 + "x")
+    assert time.perf_counter() - began < 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import ssl
 from collections.abc import Iterator
@@ -129,3 +130,34 @@ def test_point_7_ssl_cert_dir_may_list_several_directories(
     monkeypatch.setenv("SSL_CERT_DIR", f"{one}{os.pathsep}{tmp_path / 'missing'}")
     with pytest.raises(ConfigurationError, match=r"SSL_CERT_DIR.*missing.*not a directory"):
         tls._build()
+
+
+PROXY_PASSWORD = "hunter2-proxy-password"
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("ALL_PROXY", f"socks5://user:{PROXY_PASSWORD}@127.0.0.1:1080"),  # socksio is not installed
+        ("HTTPS_PROXY", f"ftp://user:{PROXY_PASSWORD}@127.0.0.1:21"),
+        ("HTTP_PROXY", f"http://user:{PROXY_PASSWORD}@127.0.0.1:99999"),
+        ("HTTPS_PROXY", ":::"),
+    ],
+)
+def test_point_7_a_proxy_variable_httpx_cannot_use_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """A SOCKS proxy without socksio raised a raw ImportError, an ftp:// proxy a ValueError, a port out of
+    range an ExceptionGroup from the first request: each shown with a traceback. The proxy's URL, which may
+    hold a password, is never shown."""
+    if value.startswith("socks5") and importlib.util.find_spec("socksio") is not None:
+        pytest.skip("socksio is installed: httpx can use a SOCKS proxy")
+    for name in ("ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv(variable, value)
+    settings = Settings(partner_key=Secret("pk-test-0123456789"), deployment_url="https://api.test")
+    with pytest.raises(ConfigurationError) as raised:
+        AsyncPolytomicClient(settings)
+    message = str(raised.value)
+    assert "proxy" in message and PROXY_PASSWORD not in message and value not in message

@@ -171,3 +171,59 @@ def test_point_2_an_email_with_a_trailing_line_break_is_refused(email: str) -> N
 
     with pytest.raises(ValueError, match="one address"):
         _check_email(email)
+
+
+def test_point_3_a_huge_role_list_from_the_server_gives_a_bounded_message_in_bounded_time() -> None:
+    """RoleNotFound named every role the server listed, and the whole text was scrubbed: 1 MB of role names
+    built to be decoded (entities, percent and \\u escapes) took 9 s to scrub, a 64 MiB list minutes; the
+    key, \\u-escaped at the very end, must still never show."""
+    import time
+
+    from polytomic_provider.user_roles import RoleNotFound, resolve_role
+
+    key = "pk-unit-roles-flood-0123456789"
+    costly = "&amp;amp;#65; %25252541 \\u005cu0041 \\u0026amp; %26amp%3B a+b &#37;2541 "
+    escaped = "".join(f"\\u{ord(c):04x}" for c in key)
+    names = [{"id": f"{n:08d}-0000-4000-8000-000000000000", "name": costly * 2} for n in range(8000)]
+    names.append({"id": ADMIN, "name": f"last {escaped}"})
+
+    def roles(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"data": names})
+
+    settings = Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1)
+    client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(roles))
+    began = time.perf_counter()
+    with pytest.raises(RoleNotFound) as failure:
+        bridge.run(resolve_role(client, ORG, "Member"))
+    took = time.perf_counter() - began
+    message = str(failure.value)
+    bridge.run(client.aclose())
+    assert took < 3, took
+    assert len(message) < 5000 and "left out" in message
+    assert "name one of them, or give role_ids" in message  # the advice at the end is kept
+    assert key not in message and escaped[:30] not in message
+
+
+def test_point_3_the_name_holders_id_from_the_server_is_scrubbed_of_the_client_secret_sent() -> None:
+    """A create or rename refused for its name names the holder's id from the list: scrubbed of the partner
+    key only, so a server echoing the client_secret it was just sent showed it in clear."""
+    from polytomic_provider.errors import Conflict
+    from polytomic_provider.frontend import DYNAMIC
+    from polytomic_provider.ownership import name_taken_message
+
+    key, client_secret = "pk-unit-holder-0123456789", "cs-unit-holder-secret-987654"
+
+    def organizations(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"data": [{"id": f"id-{client_secret}", "name": "Acme"}]})
+
+    settings = Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1)
+    client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(organizations))
+    cause = Conflict(409, "name_taken", "name taken")
+    for own_id in (None, "other-id"):
+        message = bridge.run(
+            name_taken_message(
+                client, "Acme", cause=cause, frontend=DYNAMIC, own_id=own_id, secrets=(client_secret,)
+            )
+        )
+        assert client_secret not in message and "[secret]" in message
+    bridge.run(client.aclose())
