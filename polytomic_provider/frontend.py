@@ -104,6 +104,8 @@ class Frontend:
     """How to put an existing organization, known by id, under a resource (the id written `<id>`)."""
     adopt_user: Callable[[str, str], str] = _dynamic_user_adoption
     """The exact way to bring an existing user (organization id, user id) under a User of this front end."""
+    delete_user_first: str = "set delete_before_replace=True in the User's resource options"
+    """How to make a User's replacement delete the old user first (a User's replacement creates first)."""
 
     def spell(self, text: str) -> str:
         """`text` with every field name written the user's way (a no-op where both spellings agree)."""
@@ -158,6 +160,7 @@ PLUGIN = Frontend(
     ),
     adopt_by_id=f"run 'pulumi import {PLUGIN_TYPE} <resource name> <id>'",
     adopt_user=_plugin_user_adoption,
+    delete_user_first="set the resource option deleteBeforeReplace: true",
 )
 
 

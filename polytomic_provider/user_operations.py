@@ -339,6 +339,7 @@ async def create(
     _refuse_other_account(props, account, label, "Nothing was created")
     spec = await _spec(client, props, label)
     adopt_id = props.get(ADOPT_ID)
+    fresh = True
     try:
         if adopt_id:
             live = await _adopt(client, org, str(adopt_id), spec, label)
@@ -348,9 +349,10 @@ async def create(
             live = await client.create_user(org, spec, idempotency_key=key)
     except Unprocessable as error:
         if error.key == "user_email_taken":
-            raise UserError(
-                f"{label}: create failed: {await _email_taken(client, org, spec.email, error, frontend)}"
-            ) from None
+            # A create under a key this operation did not draw replaces a resource of the stack.
+            replacing = not fresh
+            taken = await _email_taken(client, org, spec.email, error, frontend, replacing=replacing)
+            raise UserError(f"{label}: create failed: {taken}") from None
         raise _explain(error, label, "create", client.settings.deployment_url) from None
     except NotFound as error:
         if adopt_id:
@@ -379,15 +381,32 @@ async def _adopt(client: AsyncPolytomicClient, org: str, user_id: str, spec: Use
 
 
 async def _email_taken(
-    client: AsyncPolytomicClient, org: str, email: str, cause: PolytomicError, frontend: Frontend
+    client: AsyncPolytomicClient,
+    org: str,
+    email: str,
+    cause: PolytomicError,
+    frontend: Frontend,
+    *,
+    replacing: bool,
 ) -> str:
-    """Who holds the address, and the exact way to adopt that user instead: ownership is never inferred."""
+    """Who holds the address, and the way out: for a replacement (the holder is most likely the user being
+    replaced), a delete-first replacement; otherwise the exact way to adopt that user, since ownership is
+    never inferred."""
     try:
         holder = next((u for u in await client.list_users(org) if u.email.lower() == email.lower()), None)
     except PolytomicError:
         holder = None
     if holder is None:
         return f"{cause} (no user with this email is listed: try again, or check the email)"
+    if replacing:
+        # Never advise adoption here: adopting the user being replaced would have the engine delete it next.
+        return client.scrub(
+            f"this create replaces the resource's user ('pulumi up --replace', a replace-on-changes "
+            f"property), and the email {email!r} is still held in organization {org} (id {holder.id}, most "
+            f"likely the user being replaced): emails are unique in an organization, so a replacement that "
+            f"keeps its email is made after the old user is deleted: {frontend.delete_user_first}, or give "
+            f"the replacement another email"
+        )
     return client.scrub(
         f"a user with email {email!r} already exists in organization {org} (id {holder.id}), and nothing "
         f"proves it belongs to this stack, so it is left alone. To manage that user with this resource, "

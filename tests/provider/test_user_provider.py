@@ -158,6 +158,27 @@ def test_a_taken_email_stops_with_the_users_id_and_how_to_adopt_it(
     assert len(emulator.admin.invitations()) == 1
 
 
+def test_a_forced_replacement_keeping_the_email_says_to_delete_first_not_to_adopt(
+    users: UserProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    """`pulumi up --replace` of a user: the engine checks the resource again with its stored inputs, then
+    creates the replacement first, while the old user still holds the email. That user is the resource's
+    own, so the way out is a delete-first replacement, never an adoption (the engine would delete it)."""
+    from polytomic_provider.runtime import RUNTIME
+
+    props = {"organization_id": org, "email": "kept@example.com"}
+    checked = users.check({}, props).inputs
+    made = users.create(checked)
+    RUNTIME.new_operation()  # the `up --replace`
+    again = users.check(checked, props)
+    with pytest.raises(UserError) as failure:
+        users.create(again.inputs)
+    message = str(failure.value)
+    assert made.id in message and "replaces" in message
+    assert "delete_before_replace=True" in message and "adopt_id" not in message
+    assert len(emulator.admin.invitations()) == 1
+
+
 def test_adopt_id_takes_over_the_user_without_an_invitation(
     users: UserProvider, org: str, emulator: EmulatorProcess
 ) -> None:
