@@ -407,10 +407,15 @@ async def _email_taken(
             f"keeps its email is made after the old user is deleted: {frontend.delete_user_first}, or give "
             f"the replacement another email"
         )
+    # The engine checks a replacement again as a new resource (a fresh key), so this may also be a
+    # create-first replacement whose old user still holds the email: both ways out are named.
     return client.scrub(
         f"a user with email {email!r} already exists in organization {org} (id {holder.id}), and nothing "
-        f"proves it belongs to this stack, so it is left alone. To manage that user with this resource, "
-        f"{frontend.adopt_user(org, holder.id)}; otherwise choose another email"
+        f"proves it belongs to this stack, so it is left alone. If this create replaces this same resource "
+        f"('pulumi up --replace', a replace-on-changes property), that is the user being replaced, still "
+        f"holding the email: {frontend.delete_user_first}, or give the replacement another email. "
+        f"Otherwise, to manage that user with this resource, {frontend.adopt_user(org, holder.id)}; or "
+        f"choose another email"
     )
 
 

@@ -204,19 +204,21 @@ def test_a_taken_email_stops_with_the_users_id_and_the_exact_import_command(
     assert len(emulator.admin.invitations()) == 1
 
 
-def test_a_forced_replacement_keeping_the_email_says_to_delete_first_not_to_import(
+def test_a_forced_replacement_keeping_the_email_names_the_delete_first_option(
     plugin: PolytomicProvider, org: str, emulator: EmulatorProcess
 ) -> None:
     """`pulumi up --replace` creates the replacement first (a targeted replacement never asks the provider's
-    diff), while the old user still holds the email: the way out is the deleteBeforeReplace option."""
+    diff), while the old user still holds the email: the message names the deleteBeforeReplace option for
+    that case before the import advice for the other."""
     inputs, made = create(plugin, organizationId=org, email="kept@example.com")
     replacing = configured(emulator.url)  # the next `up`, a provider process of its own
-    again = check(replacing, values(organizationId=org, email="kept@example.com"), olds=inputs)
+    check(replacing, values(organizationId=org, email="kept@example.com"), olds=inputs)
+    again = check(replacing, values(organizationId=org, email="kept@example.com"))  # re-checked as new
     with pytest.raises(UserError) as failure:
         run(replacing.create(rpc.CreateRequest(URN, again.inputs or {}, 60, False)))
     message = str(failure.value)
-    assert str(made.resource_id) in message and "replaces" in message
-    assert "deleteBeforeReplace: true" in message and "pulumi import" not in message
+    assert str(made.resource_id) in message and "If this create replaces this same resource" in message
+    assert message.index("deleteBeforeReplace: true") < message.index("pulumi import")
     assert len(emulator.admin.invitations()) == 1
 
 

@@ -158,24 +158,26 @@ def test_a_taken_email_stops_with_the_users_id_and_how_to_adopt_it(
     assert len(emulator.admin.invitations()) == 1
 
 
-def test_a_forced_replacement_keeping_the_email_says_to_delete_first_not_to_adopt(
+def test_a_forced_replacement_keeping_the_email_names_the_delete_first_option(
     users: UserProvider, org: str, emulator: EmulatorProcess
 ) -> None:
-    """`pulumi up --replace` of a user: the engine checks the resource again with its stored inputs, then
-    creates the replacement first, while the old user still holds the email. That user is the resource's
-    own, so the way out is a delete-first replacement, never an adoption (the engine would delete it)."""
+    """`pulumi up --replace` of a user: the engine checks the resource with its stored inputs, then again as
+    a new resource (no olds), and creates the replacement first while the old user still holds the email.
+    Nothing tells that create it is a replacement, so the message names the delete-first option for that
+    case before the adoption advice for the other."""
     from polytomic_provider.runtime import RUNTIME
 
     props = {"organization_id": org, "email": "kept@example.com"}
     checked = users.check({}, props).inputs
     made = users.create(checked)
     RUNTIME.new_operation()  # the `up --replace`
-    again = users.check(checked, props)
+    users.check(checked, props)
+    again = users.check({}, props)
     with pytest.raises(UserError) as failure:
         users.create(again.inputs)
     message = str(failure.value)
-    assert made.id in message and "replaces" in message
-    assert "delete_before_replace=True" in message and "adopt_id" not in message
+    assert made.id in message and "If this create replaces this same resource" in message
+    assert message.index("delete_before_replace=True") < message.index(f"adopt_id={made.id!r}")
     assert len(emulator.admin.invitations()) == 1
 
 
