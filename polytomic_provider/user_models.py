@@ -7,6 +7,7 @@ messages name the property and the fix and never echo a value (an email is perso
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from typing import Any
 
@@ -65,6 +66,13 @@ def _check_email(value: str) -> None:
     if len(value) > MAX_EMAIL_LENGTH:
         raise ValueError(
             f"email is {len(value)} characters long; the limit is {MAX_EMAIL_LENGTH}: shorten it"
+        )
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        # Invisible characters (a zero-width space, a soft hyphen, a direction mark) pass the `\s` of the
+        # pattern below and would make an address that looks like another one.
+        raise ValueError(
+            "email contains invisible or control characters (zero-width spaces, soft hyphens, line "
+            "breaks): type the address again, such as jane@example.com"
         )
     if not _EMAIL.fullmatch(value):
         raise ValueError(

@@ -169,8 +169,20 @@ def test_point_2_an_email_with_a_trailing_line_break_is_refused(email: str) -> N
     """Review #27 hardening finding 6: `$` matched before a trailing newline."""
     from polytomic_provider.user_models import _check_email
 
-    with pytest.raises(ValueError, match="one address"):
+    with pytest.raises(ValueError, match="control characters"):
         _check_email(email)
+
+
+@pytest.mark.parametrize(
+    "email", ["ja\u200bne@example.com", "jane@exam\u00adple.com", "\u200fjane@example.com"]
+)
+def test_an_email_with_invisible_characters_is_refused_before_any_request(email: str) -> None:
+    """A zero-width space, a soft hyphen or a direction mark is no `\\s`, so the pattern let it through: an
+    address that looks like another one (review of #26, finding F6)."""
+    from polytomic_provider.user_models import validate_user_inputs
+
+    problems = validate_user_inputs({"organization_id": ORG, "email": email})
+    assert [(p.property, "invisible" in p.reason) for p in problems] == [("email", True)]
 
 
 def test_point_3_a_huge_role_list_from_the_server_gives_a_bounded_message_in_bounded_time() -> None:
