@@ -76,8 +76,22 @@ def which_user_problem(function: str, user_id: object, email: object) -> str | N
     return None
 
 
+def _refuse_bad_ids(function: str, **ids: object) -> None:
+    """Ids go into the request's path: anything but a UUID (`../`, an empty string) is refused, naming the
+    argument, before any request."""
+    from .user_models import is_uuid
+
+    for argument, value in ids.items():
+        if value is not None and not (isinstance(value, str) and is_uuid(value)):
+            raise UserLookupError(
+                f"{function}: {argument} {value!r} is not an id: give a UUID such as "
+                f"248df4b7-aa70-47b8-a036-33ac447e668d"
+            )
+
+
 async def users_of(client: AsyncPolytomicClient, organization_id: str) -> list[UserResult]:
     """Every user of the organization, in the order the API lists them (both front ends' lookup)."""
+    _refuse_bad_ids("get_users", organization_id=organization_id)
     try:
         listed = await client.list_users(organization_id)
     except NotFound:
@@ -94,6 +108,7 @@ async def user_of(
 ) -> UserResult:
     """The user with this id, or with this email (compared ignoring case, as the API keeps emails unique);
     `which_user_problem` has checked that exactly one is given."""
+    _refuse_bad_ids("get_user", organization_id=organization_id, id=id)
     if email is None:
         try:
             return _result(await client.get_user(organization_id, str(id)))

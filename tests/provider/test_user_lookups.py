@@ -4,6 +4,7 @@ sets no `polytomic:*` config (see test_lookups.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -47,3 +48,21 @@ def test_get_user_says_when_there_is_none(org: str) -> None:
         get_user(organization_id=org, id="00000000-0000-4000-8000-000000000000")
     with pytest.raises(ValueError, match="exactly one of id or email"):
         get_user(organization_id=org)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda org: get_user(organization_id=org, id=f"../../../organizations/{org}"), "id"),
+        (lambda org: get_users(organization_id=""), "organization_id"),
+        (lambda org: get_user(organization_id="../x", email="jane@example.com"), "organization_id"),
+    ],
+)
+def test_an_id_that_is_no_uuid_is_refused_naming_the_argument_before_any_request(
+    org: str, emulator: EmulatorProcess, call: Any, argument: str
+) -> None:
+    """Ids go into the request's path: `../` or an empty id reached the API (review of #26, finding F5)."""
+    emulator.admin.clear_journal()
+    with pytest.raises(UserLookupError, match=f"{argument} .* is not an id"):
+        call(org)
+    assert emulator.admin.journal() == [], "nothing sent"
