@@ -171,3 +171,6 @@ class ThisOperation:
     claimed: ClaimedThisRun = field(default_factory=ClaimedThisRun)
     fresh_keys: FreshKeys = field(default_factory=FreshKeys)
     api_keys_in_stack: _SharedSet = field(default_factory=_SharedSet)
+    api_keys_kept: _SharedSet = field(default_factory=_SharedSet)
+    """The users whose key a resource of the stack keeps in this run (its diff found no replacement): a
+    mint for one of them would revoke that key (user_api_key_operations.py)."""

@@ -35,7 +35,17 @@ from .user_api_key_fields import API_KEY_INPUTS, FORCE, KEEPERS, REPLACING_INPUT
 if TYPE_CHECKING:
     from .client import AsyncPolytomicClient
 
-__all__ = ["UserApiKeyError", "check", "check_account", "create", "delete", "diff", "read", "update"]
+__all__ = [
+    "UserApiKeyError",
+    "check",
+    "check_account",
+    "create",
+    "delete",
+    "diff",
+    "note_diff",
+    "read",
+    "update",
+]
 
 _IDS = ("organization_id", "user_id")
 _NOT_REPLAYABLE = "api_key_not_replayable"
@@ -173,6 +183,13 @@ def _no_user(user: str, org: str, account: Account) -> str:
     )
 
 
+def note_diff(operation: ThisOperation, olds: dict[str, Any], replaces: list[str]) -> None:
+    """For `diff`: a key that is not replaced stays the user's key through this run, so a new resource's
+    mint for the same user (forced, since the stack holds a key of that user) must not revoke it."""
+    if not replaces:
+        operation.api_keys_kept.add(_holder(olds.get("organization_id"), olds.get("user_id")))
+
+
 def diff(
     olds: dict[str, Any], news: dict[str, Any], *, unknown: Callable[[Any], bool]
 ) -> tuple[list[str], list[str]]:
@@ -214,6 +231,13 @@ async def create(
     recorded = recorded_account(props)
     if recorded is not None and not recorded.same_as(account):
         raise UserApiKeyError(_moved(label, recorded, account, "Nothing was minted"))
+    if _holder(org, user) in operation.api_keys_kept:
+        raise UserApiKeyError(
+            f"{label}: mint refused: another UserApiKey of this stack holds this user's key and keeps it in "
+            f"this run, and a user has one API key at a time: this mint would revoke that key while the "
+            f"stack still records it as working. Remove one of the two resources (to rotate the key, change "
+            f"the keepers of the one that stays). Nothing was minted"
+        )
     replacing = _holder(org, user) in operation.api_keys_in_stack
     force = replacing or props.get(FORCE) is True
     fresh = operation.fresh_keys.take(props.get(CREATE_KEY))

@@ -196,7 +196,7 @@ class PolytomicProvider(rpc.Provider):
         if request.type == users.USER:
             return users.diff(request, self._runtime)
         if request.type == user_api_keys.USER_API_KEY:
-            return user_api_keys.diff(request)
+            return user_api_keys.diff(request, self._runtime)
         olds, news = from_engine(request.old_state), from_engine(request.new_inputs)
         await operations.verify_account(
             await self._client(),

@@ -126,7 +126,7 @@ async def check(request: rpc.CheckRequest, runtime: ProviderRuntime, client: Cli
     return rpc.CheckResponse(inputs=inputs, failures=refused + _failures(problems))
 
 
-def diff(request: rpc.DiffRequest) -> rpc.DiffResponse:
+def diff(request: rpc.DiffRequest, runtime: ProviderRuntime) -> rpc.DiffResponse:
     """The changed inputs, each marked; every one of them mints a new key (created before the old one is
     forgotten), and `force` alone is no change (it is read at the first mint only)."""
     olds, news = _props(request.old_state), _props(request.new_inputs)
@@ -134,6 +134,7 @@ def diff(request: rpc.DiffRequest) -> rpc.DiffResponse:
     ignored = {name for name in API_KEY_INPUTS if camel_case(name) in request.ignore_changes}
     changed = [name for name in changed if name not in ignored]
     replaces = [name for name in replaces if name not in ignored]
+    ops.note_diff(runtime.operation, olds, replaces)
     kind = rpc.PropertyDiffKind
     detailed = {
         camel_case(name): rpc.PropertyDiff(

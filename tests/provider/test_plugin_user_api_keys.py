@@ -180,6 +180,25 @@ def test_diff_no_change_force_alone_no_change_keepers_and_user_replace(
     assert diff(userId=MISSING, keepers={"rotated": "1"}).replaces == ["userId"]
 
 
+def test_a_second_key_resource_for_a_user_whose_key_the_stack_keeps_is_refused_with_nothing_minted(
+    plugin: PolytomicProvider, org: str, user: str, emulator: EmulatorProcess
+) -> None:
+    """The plugin's side of the dynamic provider's rule: the stack's key, unchanged in this run, is never
+    revoked by a second resource's (forced) mint for the same user."""
+    inputs, made = mint(plugin, organizationId=org, userId=user)
+    later = configured(emulator.url)  # a later `up` adding a second key resource for the same user
+    news = values(organizationId=org, userId=user)
+    check(later, news, olds=inputs)
+    diffed = run(later.diff(rpc.DiffRequest(URN, made.resource_id or "", made.properties, inputs, [])))
+    assert diffed.changes is False
+    emulator.admin.clear_journal()
+    second = check(later, news).inputs or {}
+    with pytest.raises(UserApiKeyError, match="another UserApiKey of this stack holds this user's key"):
+        run(later.create(rpc.CreateRequest(URN + "-2", second, 60, False)))
+    assert key_posts(emulator) == []
+    assert works(emulator, str(made.properties["value"].value)) == 200
+
+
 def test_update_sends_nothing_and_keeps_the_key_secret(
     plugin: PolytomicProvider, org: str, user: str, emulator: EmulatorProcess
 ) -> None:

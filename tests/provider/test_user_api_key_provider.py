@@ -229,6 +229,26 @@ def test_a_rotation_mints_with_force_and_revokes_the_stacks_old_key(
     assert len(posts) == 1 and posts[0]["query"] in ({"force": "true"}, "force=true")
 
 
+def test_a_second_key_resource_for_a_user_whose_key_the_stack_keeps_is_refused_with_nothing_minted(
+    keys: UserApiKeyProvider, org: str, user: str, emulator: EmulatorProcess
+) -> None:
+    """A new UserApiKey for a user whose key another resource of the stack holds: its mint would be forced
+    (the stack holds a key of that user) and silently revoke the key the other resource records as working
+    (review of #26, finding F3). The other resource's diff keeps that key in this run, so the mint stops."""
+    props = {"organization_id": org, "user_id": user}
+    first = keys.check({}, props).inputs
+    made = keys.create(first)
+    assert made.outs is not None
+    RUNTIME.new_operation()  # a later `up` that adds a second key resource for the same user
+    keys.check(first, props)
+    assert keys.diff(made.id, made.outs, props).changes is False
+    emulator.admin.clear_journal()
+    with pytest.raises(UserApiKeyError, match="another UserApiKey of this stack holds this user's key"):
+        keys.create(keys.check({}, props).inputs)
+    assert key_posts(emulator) == [], "nothing minted"
+    assert works(emulator, made.outs["value"]) == 200, "the stack's key still works"
+
+
 # -- read and delete -----------------------------------------------------------------------------------------
 
 
