@@ -88,7 +88,6 @@ class ClaimedThisRun:
     def __init__(self) -> None:
         self._claimed = _SharedSet()
         self._deleted = _SharedSet()
-        self._kept = _SharedSet()
         self._holders: dict[str, Holder] = {}
         self._named_in_stack: dict[str, str] = {}
         self._holders_lock = threading.Lock()
@@ -104,15 +103,6 @@ class ClaimedThisRun:
 
     def was_deleted(self, organization_id: object) -> bool:
         return organization_id in self._deleted
-
-    def kept(self, resource_id: str) -> None:
-        """A diff of this run found that a resource of the stack keeps this id (no replacement)."""
-        self._kept.add(resource_id)
-
-    def is_kept(self, resource_id: object) -> bool:
-        """Whether a resource of the stack keeps this id in this run: a delete of another entry with the same
-        id (two resources came to hold one user through runs that diffed only one) must spare it."""
-        return resource_id in self._kept
 
     def hold(self, organization_id: str, holder: Holder) -> Holder | None:
         """Note that `holder` manages the organization; the other resource that does already, if any.

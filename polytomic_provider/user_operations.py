@@ -36,7 +36,6 @@ __all__ = [
     "diff",
     "hold_in_stack",
     "import_target",
-    "note_diff",
     "read",
     "update",
 ]
@@ -120,15 +119,6 @@ def hold_in_stack(operation: ThisOperation, user_id: str, olds: dict[str, Any], 
     other = operation.claimed.hold(user_id.lower(), this)
     if other is not None:
         raise UserError(f"{_label(olds, user_id)}: {_held_twice(user_id.lower(), other, this)}")
-
-
-def note_diff(operation: ThisOperation, user_id: str, replaces: list[str]) -> None:
-    """For `diff`: a resource that is not replaced keeps its user through this run. The engine diffs only
-    what a run registers (not another resource of a targeted `up`, nor one a CLI `pulumi import` adds), so
-    two resources of a stack can come to hold one user; when one is removed, its delete must not take the
-    user from the other (a targeted or engine-made replacement is never diffed, so it is not noted)."""
-    if not replaces:
-        operation.claimed.kept(user_id.lower())
 
 
 # -- planning ------------------------------------------------------------------------------------------------
@@ -541,8 +531,8 @@ async def delete(
     """Delete the user at partner level; one already gone counts as deleted, and one this operation's
     create made or adopted is the resource's own again, so it is kept."""
     label = _label(props, id_)
-    if id_ in operation.claimed or operation.claimed.is_kept(id_.lower()):
-        return  # the resource's own again, or another resource of the stack keeps it: forgotten, not deleted
+    if id_ in operation.claimed:
+        return
     account = await _account(client, label, "delete")
     _refuse_other_account(props, account, label, "Nothing was deleted")
     try:

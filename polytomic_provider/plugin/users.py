@@ -125,7 +125,6 @@ def diff(request: rpc.DiffRequest, runtime: ProviderRuntime) -> rpc.DiffResponse
     ignored = {field for field in USER_FIELDS if camel_case(field) in request.ignore_changes}
     changed = [field for field in changed if field not in ignored]
     replaces = [field for field in replaces if field not in ignored]
-    user_operations.note_diff(runtime.operation, request.resource_id, replaces)
     detailed = {
         camel_case(field): rpc.PropertyDiff(_diff_kind(olds, news, field, field in replaces), False)
         for field in changed

@@ -222,24 +222,6 @@ def test_a_forced_replacement_keeping_the_email_names_the_delete_first_option(
     assert len(emulator.admin.invitations()) == 1
 
 
-def test_removing_an_imported_twin_of_a_kept_user_forgets_it_instead_of_deleting_it(
-    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess, partner_api: httpx.Client
-) -> None:
-    """`pulumi import` of a user the stack already holds, under another name, runs no diff of the holder,
-    so it is not refused. The next `up` without the twin diffs the holder (it keeps the user): the twin's
-    delete must not take the user away from it."""
-    _, made = create(plugin, organizationId=org, email="shared@example.com")
-    user_id, olds = made.resource_id or "", made.properties
-    importing = configured(emulator.url)  # `pulumi import polytomic:index:User twin <org>/<id>`
-    twin = run(importing.read(rpc.ReadRequest(URN + "-twin", f"{org}/{user_id}", {}, {})))
-    assert twin.resource_id == user_id
-    removing = configured(emulator.url)  # `up` with the twin removed from the program
-    checked = check(removing, values(organizationId=org, email="shared@example.com"), olds=olds).inputs or {}
-    assert run(removing.diff(rpc.DiffRequest(URN, user_id, olds, checked, []))).changes is False
-    run(removing.delete(rpc.DeleteRequest(URN + "-twin", user_id, twin.properties, 60)))
-    assert partner_api.get(f"/api/organizations/{org}/users/{user_id}").status_code == 200, "kept"
-
-
 # -- diff and update --------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from pulumi.output import Unknown
 
@@ -180,28 +179,6 @@ def test_a_forced_replacement_keeping_the_email_names_the_delete_first_option(
     assert made.id in message and "If this create replaces this same resource" in message
     assert message.index("delete_before_replace=True") < message.index(f"adopt_id={made.id!r}")
     assert len(emulator.admin.invitations()) == 1
-
-
-def test_removing_a_second_holder_of_a_kept_user_forgets_it_instead_of_deleting_it(
-    users: UserProvider, org: str, partner_api: httpx.Client
-) -> None:
-    """A targeted `up` diffs no other resource, so a new resource adopting the user of one already in the
-    stack is not refused: two resources hold one user. The next `up` without the adopter diffs the other
-    (it keeps the user): the adopter's delete must not take the user away from it."""
-    from polytomic_provider.runtime import RUNTIME
-
-    props = {"organization_id": org, "email": "shared@example.com"}
-    id_, outs = create(users, props)
-    RUNTIME.new_operation()  # `up --target <adopter>`: only the adopting resource is checked
-    twin_id, twin_outs = create(users, {**props, "adopt_id": id_})
-    assert twin_id == id_
-    RUNTIME.new_operation()  # `up` with the adopter removed from the program
-    assert users.diff(id_, outs, users.check(props, props).inputs).changes is False
-    users.delete(twin_id, twin_outs)
-    assert partner_api.get(f"/api/organizations/{org}/users/{id_}").status_code == 200, "the user is kept"
-    RUNTIME.new_operation()  # `destroy`: nothing keeps it any more
-    users.delete(id_, outs)
-    assert partner_api.get(f"/api/organizations/{org}/users/{id_}").status_code == 404
 
 
 def test_adopt_id_takes_over_the_user_without_an_invitation(
