@@ -48,6 +48,30 @@ class _SharedSet:
         return False
 
 
+class KeptKeys:
+    """The users' API keys that resources of the stack keep in this run, by user and by resource id.
+
+    A diff that finds no replacement keeps the key; a later diff of the same resource that replaces it lets
+    it go (the engine may diff a resource twice in one run: as a dependent of a delete-first replacement,
+    then as itself)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[str, set[str]] = {}
+
+    def note(self, holder: str, resource_id: str, *, kept: bool) -> None:
+        with self._lock:
+            ids = self._kept.setdefault(holder, set())
+            if kept:
+                ids.add(resource_id)
+            else:
+                ids.discard(resource_id)
+
+    def __contains__(self, holder: object) -> bool:
+        with self._lock:
+            return isinstance(holder, str) and bool(self._kept.get(holder))
+
+
 class FreshKeys:
     """The create keys this process's `check` drew for resources that are not in the stack yet.
 
@@ -161,6 +185,6 @@ class ThisOperation:
     claimed: ClaimedThisRun = field(default_factory=ClaimedThisRun)
     fresh_keys: FreshKeys = field(default_factory=FreshKeys)
     api_keys_in_stack: _SharedSet = field(default_factory=_SharedSet)
-    api_keys_kept: _SharedSet = field(default_factory=_SharedSet)
+    api_keys_kept: KeptKeys = field(default_factory=KeptKeys)
     """The users whose key a resource of the stack keeps in this run (its diff found no replacement): a
     mint for one of them would revoke that key (user_api_key_operations.py)."""

@@ -183,11 +183,12 @@ def _no_user(user: str, org: str, account: Account) -> str:
     )
 
 
-def note_diff(operation: ThisOperation, olds: dict[str, Any], replaces: list[str]) -> None:
+def note_diff(operation: ThisOperation, id_: str, olds: dict[str, Any], replaces: list[str]) -> None:
     """For `diff`: a key that is not replaced stays the user's key through this run, so a new resource's
-    mint for the same user (forced, since the stack holds a key of that user) must not revoke it."""
-    if not replaces:
-        operation.api_keys_kept.add(_holder(olds.get("organization_id"), olds.get("user_id")))
+    mint for the same user (forced, since the stack holds a key of that user) must not revoke it; a later
+    diff of the same resource that replaces it lets it go."""
+    holder = _holder(olds.get("organization_id"), olds.get("user_id"))
+    operation.api_keys_kept.note(holder, id_, kept=not replaces)
 
 
 def diff(

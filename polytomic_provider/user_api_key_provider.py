@@ -49,7 +49,7 @@ class UserApiKeyProvider(ResourceProvider):
         from . import user_api_key_operations as ops
 
         changed, replaces = ops.diff(olds, news, unknown=is_unknown)
-        ops.note_diff(RUNTIME.operation, olds, replaces)
+        ops.note_diff(RUNTIME.operation, _id, olds, replaces)
         return DiffResult(changes=None if changed else False, replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

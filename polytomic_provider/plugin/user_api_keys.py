@@ -134,7 +134,7 @@ def diff(request: rpc.DiffRequest, runtime: ProviderRuntime) -> rpc.DiffResponse
     ignored = {name for name in API_KEY_INPUTS if camel_case(name) in request.ignore_changes}
     changed = [name for name in changed if name not in ignored]
     replaces = [name for name in replaces if name not in ignored]
-    ops.note_diff(runtime.operation, olds, replaces)
+    ops.note_diff(runtime.operation, request.resource_id, olds, replaces)
     kind = rpc.PropertyDiffKind
     detailed = {
         camel_case(name): rpc.PropertyDiff(

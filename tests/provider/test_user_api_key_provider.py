@@ -249,6 +249,25 @@ def test_a_second_key_resource_for_a_user_whose_key_the_stack_keeps_is_refused_w
     assert works(emulator, made.outs["value"]) == 200, "the stack's key still works"
 
 
+def test_a_key_diffed_unchanged_then_replaced_in_one_run_may_still_rotate(
+    keys: UserApiKeyProvider, org: str, user: str, emulator: EmulatorProcess
+) -> None:
+    """The engine may diff a resource twice in one run: with its old inputs, as a dependent of a delete-first
+    replacement (no change), then as itself (a keepers change). Only the last word counts: the key's own
+    rotation is not refused as a second key of the user."""
+    olds = {"organization_id": org, "user_id": user, "keepers": {"rotated": "1"}}
+    first = keys.check({}, olds).inputs
+    made = keys.create(first)
+    assert made.outs is not None
+    RUNTIME.new_operation()
+    assert keys.diff(made.id, made.outs, first).changes is False  # as a dependent: its old inputs
+    news = {**olds, "keepers": {"rotated": "2"}}
+    keys.check(first, news)
+    assert keys.diff(made.id, made.outs, news).replaces == ["keepers"]
+    rotated = keys.create(keys.check({}, news).inputs)
+    assert rotated.outs is not None and works(emulator, rotated.outs["value"]) == 200
+
+
 # -- read and delete -----------------------------------------------------------------------------------------
 
 
