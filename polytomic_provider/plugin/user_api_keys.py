@@ -22,6 +22,7 @@ from ..frontend import USER_API_KEY_PLUGIN_TYPE, camel_case
 from ..problems import Problem
 from ..user_api_key_fields import API_KEY_INPUTS, API_KEY_OUTPUTS, SECRET_OUTPUTS
 from .checks import ClientOf, problems_after_account_check
+from .diffs import diff_response, without_ignored
 from .properties import from_engine, is_unknown, secret_keys, to_engine
 
 if TYPE_CHECKING:
@@ -130,24 +131,15 @@ def diff(request: rpc.DiffRequest, runtime: ProviderRuntime) -> rpc.DiffResponse
     """The changed inputs, each marked; every one of them mints a new key (created before the old one is
     forgotten), and `force` alone is no change (it is read at the first mint only)."""
     olds, news = _props(request.old_state), _props(request.new_inputs)
-    changed, replaces = ops.diff(olds, news, unknown=is_unknown)
-    ignored = {name for name in API_KEY_INPUTS if camel_case(name) in request.ignore_changes}
-    changed = [name for name in changed if name not in ignored]
-    replaces = [name for name in replaces if name not in ignored]
+    changed, replaces = without_ignored(
+        *ops.diff(olds, news, unknown=is_unknown), API_KEY_INPUTS, request.ignore_changes
+    )
     ops.note_diff(runtime.operation, request.resource_id, olds, replaces)
     kind = rpc.PropertyDiffKind
-    detailed = {
-        camel_case(name): rpc.PropertyDiff(
-            kind.ADD_REPLACE if olds.get(name) in (None, {}) else kind.UPDATE_REPLACE, False
-        )
-        for name in changed
-    }
-    return rpc.DiffResponse(
-        changes=bool(changed),
-        replaces=[camel_case(name) for name in replaces],
-        diffs=list(detailed),
-        detailed_diff=detailed,
-        delete_before_replace=False,
+    return diff_response(
+        changed,
+        replaces,
+        lambda name: kind.ADD_REPLACE if olds.get(name) in (None, {}) else kind.UPDATE_REPLACE,
     )
 
 

@@ -22,6 +22,7 @@ from ..frontend import PLUGIN, USER_PLUGIN_TYPE, camel_case
 from ..problems import Problem
 from ..user_fields import USER_FIELDS
 from .checks import ClientOf, problems_after_account_check
+from .diffs import diff_response, without_ignored
 from .properties import engine_value, from_engine, is_unknown, secret_keys, to_engine
 from .schema import PACKAGE
 
@@ -121,21 +122,10 @@ def diff(request: rpc.DiffRequest, runtime: ProviderRuntime) -> rpc.DiffResponse
     its organization, and a new address never collides with the old user's."""
     olds, news = _props(request.old_state), _props(request.new_inputs)
     user_operations.hold_in_stack(runtime.operation, request.resource_id, olds, request.urn)
-    changed, replaces = user_operations.diff(olds, news, unknown=is_unknown)
-    ignored = {field for field in USER_FIELDS if camel_case(field) in request.ignore_changes}
-    changed = [field for field in changed if field not in ignored]
-    replaces = [field for field in replaces if field not in ignored]
-    detailed = {
-        camel_case(field): rpc.PropertyDiff(_diff_kind(olds, news, field, field in replaces), False)
-        for field in changed
-    }
-    return rpc.DiffResponse(
-        changes=bool(changed),
-        replaces=[camel_case(field) for field in replaces],
-        diffs=list(detailed),
-        detailed_diff=detailed,
-        delete_before_replace=False,
+    changed, replaces = without_ignored(
+        *user_operations.diff(olds, news, unknown=is_unknown), USER_FIELDS, request.ignore_changes
     )
+    return diff_response(changed, replaces, lambda field: _diff_kind(olds, news, field, field in replaces))
 
 
 async def create(
