@@ -339,7 +339,6 @@ async def create(
     _refuse_other_account(props, account, label, "Nothing was created")
     spec = await _spec(client, props, label)
     adopt_id = props.get(ADOPT_ID)
-    fresh = True
     try:
         if adopt_id:
             live = await _adopt(client, org, str(adopt_id), spec, label)
@@ -349,9 +348,7 @@ async def create(
             live = await client.create_user(org, spec, idempotency_key=key)
     except Unprocessable as error:
         if error.key == "user_email_taken":
-            # A create under a key this operation did not draw replaces a resource of the stack.
-            replacing = not fresh
-            taken = await _email_taken(client, org, spec.email, error, frontend, replacing=replacing)
+            taken = await _email_taken(client, org, spec.email, error, frontend)
             raise UserError(f"{label}: create failed: {taken}") from None
         raise _explain(error, label, "create", client.settings.deployment_url) from None
     except NotFound as error:
@@ -381,32 +378,16 @@ async def _adopt(client: AsyncPolytomicClient, org: str, user_id: str, spec: Use
 
 
 async def _email_taken(
-    client: AsyncPolytomicClient,
-    org: str,
-    email: str,
-    cause: PolytomicError,
-    frontend: Frontend,
-    *,
-    replacing: bool,
+    client: AsyncPolytomicClient, org: str, email: str, cause: PolytomicError, frontend: Frontend
 ) -> str:
-    """Who holds the address, and the way out: for a replacement (the holder is most likely the user being
-    replaced), a delete-first replacement; otherwise the exact way to adopt that user, since ownership is
-    never inferred."""
+    """Who holds the address, and the ways out: a delete-first replacement if the holder is the user this
+    create replaces, otherwise the exact way to adopt that user (ownership is never inferred)."""
     try:
         holder = next((u for u in await client.list_users(org) if u.email.lower() == email.lower()), None)
     except PolytomicError:
         holder = None
     if holder is None:
         return f"{cause} (no user with this email is listed: try again, or check the email)"
-    if replacing:
-        # Never advise adoption here: adopting the user being replaced would have the engine delete it next.
-        return client.scrub(
-            f"this create replaces the resource's user ('pulumi up --replace', a replace-on-changes "
-            f"property), and the email {email!r} is still held in organization {org} (id {holder.id}, most "
-            f"likely the user being replaced): emails are unique in an organization, so a replacement that "
-            f"keeps its email is made after the old user is deleted: {frontend.delete_user_first}, or give "
-            f"the replacement another email"
-        )
     # The engine checks a replacement again as a new resource (a fresh key), so this may also be a
     # create-first replacement whose old user still holds the email: both ways out are named.
     return client.scrub(
