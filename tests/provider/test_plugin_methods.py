@@ -7,12 +7,11 @@ emulator's journal. The end-to-end runs through the real CLI are in tests/e2e/te
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import httpx
 import pytest
-import stamina
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.property_value import PropertyValue, PropertyValueType
 
@@ -46,12 +45,6 @@ def configured(url: str, **extra: Any) -> PolytomicProvider:
     args = values(partnerKey=PARTNER_KEY, deploymentUrl=url, maxAttempts=3, **extra)
     run(plugin.configure(rpc.ConfigureRequest({}, args, accept_secrets=True, accept_resources=False)))
     return plugin
-
-
-@pytest.fixture
-def plugin(emulator: EmulatorProcess) -> Iterator[PolytomicProvider]:
-    with stamina.set_testing(True, attempts=3):
-        yield configured(emulator.url)
 
 
 def check(plugin: PolytomicProvider, news: dict[str, PropertyValue], olds: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]

@@ -7,12 +7,10 @@ secret in every answer carrying it, and never puts the key in a failure or an er
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import stamina
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.property_value import PropertyValue
 
@@ -26,12 +24,6 @@ from tests.support import PARTNER_KEY, base64_readable
 
 URN = f"urn:pulumi:test::project::{USER_API_KEY}::jane-key"
 MISSING = "248df4b7-aa70-47b8-a036-33ac447e668d"
-
-
-@pytest.fixture
-def plugin(emulator: EmulatorProcess) -> Iterator[PolytomicProvider]:
-    with stamina.set_testing(True, attempts=3):
-        yield configured(emulator.url)
 
 
 @pytest.fixture

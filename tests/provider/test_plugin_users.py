@@ -7,12 +7,10 @@ tests check that the plugin hands them over whole and speaks them in its own spe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import stamina
 from pulumi.provider.experimental import provider as rpc
 from pulumi.provider.experimental.property_value import PropertyValue
 
@@ -27,12 +25,6 @@ from tests.provider.test_plugin_methods import configured, run, values
 
 URN = f"urn:pulumi:test::project::{USER}::jane"
 MISSING = "248df4b7-aa70-47b8-a036-33ac447e668d"
-
-
-@pytest.fixture
-def plugin(emulator: EmulatorProcess) -> Iterator[PolytomicProvider]:
-    with stamina.set_testing(True, attempts=3):
-        yield configured(emulator.url)
 
 
 @pytest.fixture
