@@ -48,28 +48,37 @@ class _SharedSet:
         return False
 
 
-class KeptKeys:
-    """The users' API keys that resources of the stack keep in this run, by user and by resource id.
+class KeptThisRun:
+    """What resources of the stack keep in this run (a user, a user's API key), by what is kept and by
+    the resource that keeps it.
 
-    A diff that finds no replacement keeps the key; a later diff of the same resource that replaces it lets
-    it go (the engine may diff a resource twice in one run: as a dependent of a delete-first replacement,
-    then as itself)."""
+    A diff that finds no replacement keeps it; a later diff of the same resource that replaces it lets it
+    go (the engine may diff a resource twice in one run: as a dependent of a delete-first replacement,
+    then as itself). The resource is told apart by a key of the front end's choosing (a resource id, a
+    URN, a create key), the same in its diff and its delete."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: dict[str, set[str]] = {}
 
-    def note(self, holder: str, resource_id: str, *, kept: bool) -> None:
+    def note(self, holder: str, resource: str, *, kept: bool) -> None:
         with self._lock:
-            ids = self._kept.setdefault(holder, set())
+            resources = self._kept.setdefault(holder, set())
             if kept:
-                ids.add(resource_id)
+                resources.add(resource)
             else:
-                ids.discard(resource_id)
+                resources.discard(resource)
 
     def __contains__(self, holder: object) -> bool:
         with self._lock:
             return isinstance(holder, str) and bool(self._kept.get(holder))
+
+    def by_another(self, holder: str, resource: str) -> bool:
+        """Whether a resource other than `resource` keeps `holder` in this run. The resource's own diff
+        never counts: the engine may still replace a resource its diff kept (`replace_on_changes` with a
+        delete-first replacement), and then its delete must go ahead."""
+        with self._lock:
+            return bool(self._kept.get(holder, set()) - {resource})
 
 
 class FreshKeys:
@@ -185,6 +194,9 @@ class ThisOperation:
     claimed: ClaimedThisRun = field(default_factory=ClaimedThisRun)
     fresh_keys: FreshKeys = field(default_factory=FreshKeys)
     api_keys_in_stack: _SharedSet = field(default_factory=_SharedSet)
-    api_keys_kept: KeptKeys = field(default_factory=KeptKeys)
+    api_keys_kept: KeptThisRun = field(default_factory=KeptThisRun)
     """The users whose key a resource of the stack keeps in this run (its diff found no replacement): a
     mint for one of them would revoke that key (user_api_key_operations.py)."""
+    users_kept: KeptThisRun = field(default_factory=KeptThisRun)
+    """The users that resources of the stack keep in this run, by user id and by the resource's identity
+    (user_operations.py): a delete of one resource spares a user another resource keeps."""

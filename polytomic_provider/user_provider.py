@@ -55,6 +55,7 @@ class UserProvider(ResourceProvider):
 
         user_operations.hold_in_stack(RUNTIME.operation, _id, olds)
         changed, replaces = user_operations.diff(olds, news, unknown=is_unknown)
+        user_operations.note_diff(RUNTIME.operation, _id, olds, replaces)
         return DiffResult(changes=None if changed else False, replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -1,9 +1,11 @@
-"""The core's retry lines, sent to the engine: `pulumi up` shows them under the resource that retried.
+"""The core's warnings, sent to the engine: `pulumi up` shows them under the resource they concern.
 
 The dynamic provider host's stderr reaches the CLI's output; a plugin's stderr reaches only the engine's
-log file. So the plugin forwards the retry reporter's lines (retry.py, logger `polytomic_provider.retry`)
-through the engine's Log call, tagged with the URN of the call that retried: each request of the server
-runs in a task of its own, and `CURRENT_URN` is set there by the provider method serving it.
+log file. So the plugin forwards the lines of the core's loggers that speak to the user (`FORWARDED`: the
+retry reporter, retry.py, and a user's delete that leaves the user to another resource,
+user_operations.py) through the engine's Log call, tagged with the URN of the call that logged: each
+request of the server runs in a task of its own, and `CURRENT_URN` is set there by the provider method
+serving it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import sys
 import grpc.aio
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-__all__ = ["CURRENT_URN", "EngineLogHandler", "attach_loop", "forward_retries"]
+__all__ = ["CURRENT_URN", "FORWARDED", "EngineLogHandler", "attach_loop", "forward_retries"]
+
+FORWARDED = ("polytomic_provider.retry", "polytomic_provider.user_operations")
 
 CURRENT_URN: contextvars.ContextVar[str] = contextvars.ContextVar("polytomic_current_urn", default="")
 
@@ -70,17 +74,20 @@ class EngineLogHandler(logging.Handler):
 
 def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Tell the engine handlers which loop the server runs on (called once it runs)."""
-    for handler in logging.getLogger("polytomic_provider.retry").handlers:
-        if isinstance(handler, EngineLogHandler):
-            handler.attach(loop)
+    for name in FORWARDED:
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, EngineLogHandler):
+                handler.attach(loop)
 
 
 def forward_retries(engine_address: str) -> None:
-    """Send the retry reporter's lines to the engine, and to stderr, the plugin's own log (the engine's log
-    file). The stderr handler is explicit: Python's last-resort handler writes to stderr only while a
-    logger has no handler at all, so the engine's handler alone would take the lines away from it."""
-    logger = logging.getLogger("polytomic_provider.retry")
-    stderr = logging.StreamHandler(sys.stderr)
-    stderr.setLevel(logging.WARNING)
-    logger.addHandler(stderr)
-    logger.addHandler(EngineLogHandler(engine_address))
+    """Send the `FORWARDED` loggers' lines (retries, a user left to another resource) to the engine, and to
+    stderr, the plugin's own log (the engine's log file). The stderr handler is explicit: Python's
+    last-resort handler writes to stderr only while a logger has no handler at all, so the engine's
+    handler alone would take the lines away from it."""
+    for name in FORWARDED:
+        logger = logging.getLogger(name)
+        stderr = logging.StreamHandler(sys.stderr)
+        stderr.setLevel(logging.WARNING)
+        logger.addHandler(stderr)
+        logger.addHandler(EngineLogHandler(engine_address))

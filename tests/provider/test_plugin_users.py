@@ -161,7 +161,7 @@ def test_create_returns_the_apis_answer_in_camel_case_under_the_users_own_id(
     inputs, made = create(plugin, organizationId=org, email="Jane@Example.com")
     admin = roles(partner_api, org)["Admin"]
     outs = plain(made.properties)
-    assert {k: v for k, v in outs.items() if k != "__account"} == {
+    assert {k: v for k, v in outs.items() if not k.startswith("__")} == {
         "email": "jane@example.com",
         "organizationId": org,
         "role": "admin",
@@ -325,6 +325,61 @@ def test_importing_the_stacks_own_user_under_another_name_is_refused(
     other = URN.replace("::jane", "::jane-again")
     with pytest.raises(UserError, match=f"user {user_id} is claimed by two resources of this stack: {URN}"):
         run(plugin.read(rpc.ReadRequest(other, f"{org}/{user_id}", {}, {})))
+
+
+def test_removing_an_imported_twin_leaves_the_user_to_the_resource_that_keeps_it(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """A CLI `pulumi import` of a user the stack holds, under another name, diffs no holder, so it is not
+    refused: two resources hold one user. The next `up`, without the twin, diffs the holder (it keeps the
+    user) and deletes the twin: that delete must leave the user to the holder."""
+    inputs, made = create(plugin, organizationId=org, email="shared@example.com")
+    user_id, olds = made.resource_id or "", made.properties
+    twin_urn = URN.replace("::jane", "::twin")
+    importing = configured(emulator.url)  # `pulumi import polytomic:index:User twin <org>/<email>`
+    twin = run(importing.read(rpc.ReadRequest(twin_urn, f"{org}/shared@example.com", {}, {})))
+    assert twin.resource_id == user_id
+    removing = configured(emulator.url)  # `up` with the twin removed from the program
+    checked = check(removing, values(organizationId=org, email="shared@example.com"), olds=inputs).inputs
+    assert run(removing.diff(rpc.DiffRequest(URN, user_id, olds, checked or {}, []))).changes is False
+    run(removing.delete(rpc.DeleteRequest(twin_urn, user_id, twin.properties, 60)))
+    assert partner_api.get(f"/api/organizations/{org}/users/{user_id}").status_code == 200, "left to it"
+    later = configured(emulator.url)  # the holder lives on: a role change
+    news = check(later, values(organizationId=org, email="shared@example.com", role="Member"), olds=inputs)
+    request = rpc.UpdateRequest(URN, user_id, olds, news.inputs or {}, 60, [], False)
+    assert plain(run(later.update(request)).properties)["role"] == "user"
+
+
+@pytest.mark.parametrize("organization", ["known", "unknown"])
+def test_a_replacement_after_a_diff_that_kept_or_replaced_the_user_deletes_its_old_user(
+    plugin: PolytomicProvider,
+    org: str,
+    emulator: EmulatorProcess,
+    partner_api: httpx.Client,
+    organization: str,
+) -> None:
+    """The engine replaces what the diff kept (`replaceOnChanges: [role]` with `deleteBeforeReplace`), or
+    diffs a dependent of a delete-first replacement twice (its organization unknown, then as itself with
+    another email): either way the resource's own delete of its old user goes ahead."""
+    inputs, made = create(plugin, organizationId=org, email="forced@example.com")
+    user_id, olds = made.resource_id or "", made.properties
+    replacing = configured(emulator.url)
+
+    def diff(**news: Any) -> rpc.DiffResponse:
+        checked = check(replacing, values(**news), olds=inputs).inputs or {}
+        return run(replacing.diff(rpc.DiffRequest(URN, user_id, olds, checked, [])))
+
+    if organization == "known":
+        assert diff(organizationId=org, email="forced@example.com", role="Member").replaces == []
+    else:
+        unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown
+        assert diff(organizationId=unknown, email="forced@example.com").replaces == ["organizationId"]
+        assert diff(organizationId=org, email="moved@example.com").replaces == ["email"]
+    run(replacing.delete(rpc.DeleteRequest(URN, user_id, olds, 60)))
+    assert partner_api.get(f"/api/organizations/{org}/users/{user_id}").status_code == 404
+    again = check(replacing, values(organizationId=org, email="forced@example.com")).inputs or {}
+    remade = run(replacing.create(rpc.CreateRequest(URN, again, 60, False)))
+    assert remade.resource_id not in (None, user_id)
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,11 @@ RETRY_LOGGER = logging.getLogger("polytomic_provider.retry")
 
 @pytest.fixture
 def clean_retry_logger() -> Iterator[None]:
-    before = list(RETRY_LOGGER.handlers)
+    loggers = [logging.getLogger(name) for name in engine_log.FORWARDED]
+    before = [list(logger.handlers) for logger in loggers]
     yield
-    RETRY_LOGGER.handlers[:] = before
+    for logger, handlers in zip(loggers, before, strict=True):
+        logger.handlers[:] = handlers
 
 
 class RecordingHandler(EngineLogHandler):
