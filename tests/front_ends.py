@@ -62,6 +62,39 @@ def _adopt_by_import(harness: StackHarness, user: ExtraUser, organization_id: st
     )
 
 
+def _twin_by_targeted_adoption(
+    harness: StackHarness, user: ExtraUser, organization_id: str, user_id: str
+) -> None:
+    """`adopt_id` of a user another resource holds, applied by `pulumi up --target` of the adopter alone:
+    the run diffs no holder, so nothing refuses it."""
+    harness.set_config("extraUsers", auto.ConfigValue(json.dumps([{**user, "adopt_id": user_id}])))
+    holder = harness.state_resources(":User")[0]["urn"]
+    harness.cli(
+        "up", "--yes", "--skip-preview", "--target", f"{holder.rsplit('::', 1)[0]}::{user['resource']}"
+    )
+
+
+def _twin_by_import(harness: StackHarness, user: ExtraUser, organization_id: str, user_id: str) -> None:
+    """A CLI `pulumi import` of a user another resource holds, under another name, the program left as it
+    is: the import diffs no holder, so nothing refuses it."""
+    harness.cli(
+        "import",
+        "polytomic:index:User",
+        user["resource"],
+        f"{organization_id}/{user_id}",
+        "--yes",
+        "--protect=false",
+    )
+
+
+def _drop_from_config(harness: StackHarness, user: ExtraUser) -> None:
+    harness.set_config("extraUsers", auto.ConfigValue("[]"))
+
+
+def _drop_nothing(harness: StackHarness, user: ExtraUser) -> None:
+    """`pulumi import` wrote nothing into the program: the user is not declared there."""
+
+
 @dataclass(frozen=True)
 class FrontEnd:
     name: str
@@ -92,6 +125,12 @@ class FrontEnd:
     adopt_user: Callable[[StackHarness, ExtraUser, str, str], None]
     """Bring the existing user (organization id, user id) under the declared user, as a user of this front
     end does: the dynamic provider's `adopt_id` and an `up`, the plugin's `pulumi import`."""
+    twin_user: Callable[[StackHarness, ExtraUser, str, str], None]
+    """Make a second resource of the stack hold a user (organization id, user id) another one holds, the way
+    no run diffs the holder: the dynamic provider's adoption by `up --target`, the plugin's `pulumi import`
+    under another name."""
+    drop_user: Callable[[StackHarness, ExtraUser], None]
+    """Take that second resource out of the program (applied by the next command)."""
 
     def stack(self, make_stack: StackFactory, emulator: EmulatorProcess, **kwargs: Any) -> StackHarness:
         return make_stack(self.program, emulator=emulator, **kwargs)
@@ -114,6 +153,8 @@ DYNAMIC = FrontEnd(
     user_adopt_hint=lambda organization_id, user_id: f"add adopt_id={user_id!r} to its UserArgs",
     declare_user=_declare_in_config,
     adopt_user=_adopt_by_config,
+    twin_user=_twin_by_targeted_adoption,
+    drop_user=_drop_from_config,
 )
 PLUGIN = FrontEnd(
     name="plugin",
@@ -134,6 +175,8 @@ PLUGIN = FrontEnd(
     ),
     declare_user=_declare_in_yaml,
     adopt_user=_adopt_by_import,
+    twin_user=_twin_by_import,
+    drop_user=_drop_nothing,
 )
 
 
