@@ -132,6 +132,8 @@ def hold_in_stack(operation: ThisOperation, user_id: str, olds: dict[str, Any], 
     resource of this operation (one adopting the same id, or another of the stack's) holds it already."""
     email = olds.get("email")
     description = urn or (f"the stack's User {email!r}" if isinstance(email, str) else "the stack's User")
+    if not urn and olds.get(ADOPT_ID):
+        description += " that adopted it"  # the dynamic provider has no URN to tell two of them apart
     this = Holder(identity(user_id, olds, urn), description)
     other = operation.claimed.hold(user_id.lower(), this)
     if other is not None:

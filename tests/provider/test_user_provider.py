@@ -340,6 +340,10 @@ def test_two_stack_resources_holding_one_user_both_diffed_stop_the_run(users: Us
         users.diff(id_, twin_outs, users.check(twin_inputs, {**props, "adopt_id": id_}).inputs)
     message = str(failure.value)
     assert f"user {id_} is claimed by two resources of this stack" in message
+    assert (
+        "the stack's User 'twins@example.com' and the stack's User 'twins@example.com' that adopted it"
+        in message
+    )
     assert "pulumi state delete <urn>" in message
 
 
