@@ -125,7 +125,7 @@ def test_point_13_ordinary_text_with_entities_spaces_and_escapes_is_kept() -> No
 
 
 #: Decoding a 1 MiB adversarial text (the largest body the API accepts) within its entry's work: well under
-#: this on a loaded CI machine, whatever it holds.
+#: this many CPU seconds of the test's own process (time.process_time: a busy machine does not stretch it).
 DECODE_BOUND_S = 3.0
 
 
@@ -147,9 +147,9 @@ def test_point_13_decoding_a_1_mib_adversarial_text_is_bounded(name: str) -> Non
     text = adversarial_texts()[name]
     scrub = SecretSpellings([PARTNER_KEY, MINTED_BEFORE], marker="<redacted>")
     redactor = _Redactor(scrub, Budget(WORK_PER_ENTRY + WORK_PER_ENTRY_CHARACTER * len(text)))
-    began = time.monotonic()
+    began = time.process_time()
     redacted = redactor.text(text)
-    assert time.monotonic() - began < DECODE_BOUND_S
+    assert time.process_time() - began < DECODE_BOUND_S
     assert PARTNER_KEY not in redacted
 
 

@@ -1,4 +1,7 @@
-"""#27 F3: a non-JSON error body is scrubbed only in a bounded window before the 300-character cut."""
+"""#27 F3: a non-JSON error body is scrubbed only in a bounded window before the 300-character cut.
+
+The bounds are CPU seconds of the test process (time.process_time), which other processes cannot stretch.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +40,9 @@ class _Recording(Scrubber):
 def test_point_1_a_huge_error_body_is_scrubbed_in_a_bounded_window() -> None:
     body = ("x" * 1000 + KEY) * 4000  # ~4 MiB
     scrub = _Recording()
-    started = time.monotonic()
+    started = time.process_time()
     _, message = _error_details(_response(body), scrub)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     assert max(scrub.seen) <= 300 + 2 * scrub.longest
     assert len(message) <= 300 and KEY not in message
 
@@ -116,9 +119,9 @@ def test_point_3_a_huge_reason_phrase_is_windowed() -> None:
     request = httpx.Request("GET", "http://api.test/x")
     reason = (costly * 1200 + " " + KEY).encode()
     response = httpx.Response(401, request=request, extensions={"reason_phrase": reason})
-    started = time.monotonic()
+    started = time.process_time()
     _, message = _error_details(response, Scrubber([KEY]))
-    assert time.monotonic() - started < 0.3
+    assert time.process_time() - started < 0.3
     assert len(message) <= 300 and KEY not in message
 
 
@@ -129,7 +132,7 @@ def test_point_3_a_huge_transport_failure_is_windowed() -> None:
 
     costly = "&amp;amp;#65; %25252541 \\u005cu0041 \\u0026amp; %26amp%3B a+b &#37;2541 "
     error = httpx.RemoteProtocolError(f"illegal status line: {costly * 1200} {KEY}")
-    started = time.monotonic()
+    started = time.process_time()
     message = _transport_failure("GET", "/x", "http://api.test", error, Scrubber([KEY]))
-    assert time.monotonic() - started < 0.3
+    assert time.process_time() - started < 0.3
     assert len(message) < 500 and KEY not in message and "illegal status line" in message

@@ -272,9 +272,9 @@ def test_point_1_a_long_base64_run_is_scrubbed_in_linear_time() -> None:
 
     secret = "pk-test-0123456789abcdef"
     message = _every_byte_percent(secret) + " " + "A" * 2**20
-    started = time.perf_counter()
+    started = time.process_time()
     scrubbed = Scrubber([secret])(message)
-    assert time.perf_counter() - started < 5.0  # a generous bound: linear time takes well under a second
+    assert time.process_time() - started < 5.0  # a generous bound: linear time takes well under a second
     assert secret not in scrubbed and "%70%6B" not in scrubbed
 
 
@@ -339,6 +339,6 @@ def test_point_1_a_backslash_run_is_scrubbed_in_linear_time() -> None:
     import time
 
     scrubber = Scrubber(["pk_live_0123456789abcdef"])
-    began = time.perf_counter()
+    began = time.process_time()
     scrubber("\\" * 1_000_000 + "x")
-    assert time.perf_counter() - began < 2
+    assert time.process_time() - began < 2

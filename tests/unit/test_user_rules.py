@@ -204,10 +204,10 @@ def test_point_3_a_huge_role_list_from_the_server_gives_a_bounded_message_in_bou
 
     settings = Settings(partner_key=Secret(key), deployment_url="https://api.test", max_attempts=1)
     client = AsyncPolytomicClient(settings, transport=httpx.MockTransport(roles))
-    began = time.perf_counter()
+    began = time.process_time()
     with pytest.raises(RoleNotFound) as failure:
         bridge.run(resolve_role(client, ORG, "Member"))
-    took = time.perf_counter() - began
+    took = time.process_time() - began
     message = str(failure.value)
     bridge.run(client.aclose())
     assert took < 3, took
