@@ -9,19 +9,44 @@ plugin's runtimes each keep their own, and tests begin a new operation explicitl
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fields import CREATE_KEY
 from .frontend import shown_name
 
-__all__ = ["ClaimedThisRun", "FreshKeys", "Holder", "ThisOperation", "new_create_key"]
+__all__ = [
+    "ClaimedThisRun",
+    "FreshKeys",
+    "Holder",
+    "KeptThisRun",
+    "ThisOperation",
+    "new_create_key",
+    "stack_identity",
+]
+
+_log = logging.getLogger(__name__)
 
 
 def new_create_key() -> str:
     """A fresh Idempotency-Key (documented alphabet [A-Za-z0-9_-], 8-255 characters) for one create."""
     return f"pulumi-create-{uuid.uuid4().hex}"
+
+
+def stack_identity(kind: str, object_id: str, props: dict[str, Any], urn: str = "") -> str:
+    """Which resource of the stack holds the `kind` (`organization`, `user`) with this id, the same in its
+    diff and its delete within a run (both read the stored outputs), so that two resources holding one
+    object are told apart. The plugin's is its URN (a replacement keeps it); the dynamic provider's host
+    passes no URN, so its is the create key the outputs record. State written before the outputs recorded
+    it falls back to the object's id: one resource still yields one key, but two such twins cannot be told
+    apart."""
+    if urn:
+        return urn
+    key = props.get(CREATE_KEY)
+    return f"stack-{kind}:{key}" if isinstance(key, str) and key else f"stack-{kind}:{object_id.lower()}"
 
 
 class _SharedSet:
@@ -79,6 +104,21 @@ class KeptThisRun:
         delete-first replacement), and then its delete must go ahead."""
         with self._lock:
             return bool(self._kept.get(holder, set()) - {resource})
+
+    def spares(self, holder: str, resource: str, *, label: str, kind: str) -> bool:
+        """For a delete: whether it must leave `holder` (a `kind`'s id) to another resource of the stack
+        that keeps it in this run (`by_another`); says so in a warning. A targeted `up` or a CLI `pulumi
+        import` diffs no other resource, so two resources can come to hold one object; removing one of them
+        must not delete what the other holds."""
+        if not self.by_another(holder, resource):
+            return False
+        _log.warning(
+            "%s: not deleted: another resource of this stack holds this %s and keeps it in this run; "
+            "this resource only leaves the stack",
+            label,
+            kind,
+        )
+        return True
 
 
 class FreshKeys:
@@ -199,4 +239,4 @@ class ThisOperation:
     mint for one of them would revoke that key (user_api_key_operations.py)."""
     users_kept: KeptThisRun = field(default_factory=KeptThisRun)
     """The users that resources of the stack keep in this run, by user id and by the resource's identity
-    (user_operations.py): a delete of one resource spares a user another resource keeps."""
+    (`stack_identity`, user_operations.py): a delete of one resource spares a user another resource keeps."""
