@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fields import CREATE_KEY
+from .fields import ADOPT_ID, CREATE_KEY
 from .frontend import shown_name
 
 __all__ = [
@@ -74,8 +74,8 @@ class _SharedSet:
 
 
 class KeptThisRun:
-    """What resources of the stack keep in this run (a user, a user's API key), by what is kept and by
-    the resource that keeps it.
+    """What resources of the stack keep in this run (an organization, a user, a user's API key), by what is
+    kept and by the resource that keeps it.
 
     A diff that finds no replacement keeps it; a later diff of the same resource that replaces it lets it
     go (the engine may diff a resource twice in one run: as a dependent of a delete-first replacement,
@@ -206,13 +206,18 @@ class Holder:
     description: str
 
     @classmethod
-    def in_stack(cls, props: dict[str, Any], urn: str = "") -> Holder:
-        """A resource the stack holds (its stored outputs): the plugin knows its URN, the dynamic provider
-        only its organization's stored name (its host does not pass URNs)."""
+    def in_stack(cls, organization_id: str, props: dict[str, Any], urn: str = "") -> Holder:
+        """A resource the stack holds (its stored outputs), told apart by its `stack_identity`: the plugin
+        knows its URN; the dynamic provider's host passes none, so two of its resources for one
+        organization, both named as it is, are told apart by their create keys and whether they adopted
+        it."""
         if urn:
             return cls(urn, urn)
         name = shown_name(props.get("name"))
-        return cls(f"stack:{name}", f"the stack's resource for organization {name}")
+        description = f"the stack's resource for organization {name}"
+        if props.get(ADOPT_ID):
+            description += " that adopted it"
+        return cls(stack_identity("organization", organization_id, props), description)
 
     @classmethod
     def adopting(cls, news: dict[str, Any], urn: str = "") -> Holder:
@@ -240,3 +245,6 @@ class ThisOperation:
     users_kept: KeptThisRun = field(default_factory=KeptThisRun)
     """The users that resources of the stack keep in this run, by user id and by the resource's identity
     (`stack_identity`, user_operations.py): a delete of one resource spares a user another resource keeps."""
+    organizations_kept: KeptThisRun = field(default_factory=KeptThisRun)
+    """The organizations that resources of the stack keep in this run, by organization id and by the
+    resource's identity (`stack_identity`, operations.py), as `users_kept` keeps users."""
