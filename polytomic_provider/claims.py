@@ -26,6 +26,7 @@ __all__ = [
     "ThisOperation",
     "new_create_key",
     "stack_identity",
+    "with_import_identity",
 ]
 
 _log = logging.getLogger(__name__)
@@ -36,17 +37,23 @@ def new_create_key() -> str:
     return f"pulumi-create-{uuid.uuid4().hex}"
 
 
-def stack_identity(kind: str, object_id: str, props: dict[str, Any], urn: str = "") -> str:
+def stack_identity(kind: str, object_id: str, props: dict[str, Any]) -> str:
     """Which resource of the stack holds the `kind` (`organization`, `user`) with this id, the same in its
     diff and its delete within a run (both read the stored outputs), so that two resources holding one
-    object are told apart. The plugin's is its URN (a replacement keeps it); the dynamic provider's host
-    passes no URN, so its is the create key the outputs record. State written before the outputs recorded
-    it falls back to the object's id: one resource still yields one key, but two such twins cannot be told
+    object are told apart: the create key its outputs record (set at create, adoption or import, carried
+    through update and read), in both front ends. Not the plugin's URN: the engine diffs a renamed
+    resource (an alias) under its new URN and deletes its old self under the old one, so a forced
+    replacement's delete would pass for another resource's. State written before the outputs recorded a
+    key falls back to the object's id: one resource still yields one key, but two such twins cannot be told
     apart."""
-    if urn:
-        return urn
     key = props.get(CREATE_KEY)
     return f"stack-{kind}:{key}" if isinstance(key, str) and key else f"stack-{kind}:{object_id.lower()}"
+
+
+def with_import_identity(props: dict[str, Any]) -> dict[str, Any]:
+    """The stored properties of a resource an import takes into the stack, given an identity of its own
+    (`stack_identity`): a key drawn now, recorded in its outputs, never sent as an Idempotency-Key."""
+    return {**props, CREATE_KEY: new_create_key()}
 
 
 class _SharedSet:
@@ -207,10 +214,10 @@ class Holder:
 
     @classmethod
     def in_stack(cls, organization_id: str, props: dict[str, Any], urn: str = "") -> Holder:
-        """A resource the stack holds (its stored outputs), told apart by its `stack_identity`: the plugin
-        knows its URN; the dynamic provider's host passes none, so two of its resources for one
-        organization, both named as it is, are told apart by their create keys and whether they adopted
-        it."""
+        """A resource the stack holds (its stored outputs): the plugin knows its URN (every diff of one run
+        sees the current URNs); the dynamic provider's host passes none, so two of its resources for one
+        organization, both named as it is, are told apart by their `stack_identity` and whether they
+        adopted it."""
         if urn:
             return cls(urn, urn)
         name = shown_name(props.get("name"))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
-from .claims import Holder, ThisOperation, new_create_key, stack_identity
+from .claims import Holder, ThisOperation, new_create_key, stack_identity, with_import_identity
 from .errors import Conflict, Forbidden, NotFound, PolytomicError
 from .fields import (
     ACCOUNT,
@@ -353,7 +353,7 @@ async def verify_account(
     other = operation.claimed.hold(id_, this)
     if other is not None:
         raise OrganizationError(f"{label}: {_held_twice(id_, other, this)}")
-    operation.organizations_kept.note(id_.lower(), this.key, kept=True)
+    operation.organizations_kept.note(id_.lower(), stack_identity("organization", id_, olds), kept=True)
 
 
 # -- outputs -------------------------------------------------------------------------------------------------
@@ -580,6 +580,7 @@ def read_result(
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
         # delete of an old entry of the same organization in this operation must spare it.
         operation.claimed.add(live.id)
+        props = with_import_identity(props)
     outs = outputs_for(live, props, account)
     as_stored = props.get("name") is not None and all(
         outs.get(key) == props.get(key) for key in (*FIELDS, ACCOUNT)
@@ -594,17 +595,16 @@ async def delete(
     *,
     operation: ThisOperation,
     frontend: Frontend = DYNAMIC,
-    urn: str = "",
 ) -> None:
     """Delete the organization; one already gone counts as deleted, and one this run's create returned is
     the resource's own again, so it is kept (see ClaimedThisRun). One that another resource of the stack
     keeps in this run (its diff, `verify_account`) is left to it: this resource only leaves the stack. The
     resource's own diff never spares it (the engine may replace what its diff kept: `pulumi up --replace`,
-    `replace_on_changes` with a delete-first replacement). `urn`: the plugin's resource (`stack_identity`)."""
+    `replace_on_changes` with a delete-first replacement); resources are told apart by `stack_identity`."""
     label = _label(props, id_)
     if id_ in operation.claimed:
         return
-    this = stack_identity("organization", id_, props, urn)
+    this = stack_identity("organization", id_, props)
     if operation.organizations_kept.spares(id_.lower(), this, label=label, kind="organization"):
         return
     account = await _account(client, label, "delete")

@@ -289,7 +289,6 @@ class PolytomicProvider(rpc.Provider):
             props,
             operation=self._runtime.operation,
             frontend=PLUGIN,
-            urn=request.urn,
         )
 
     # -- the functions -------------------------------------------------------------------------------

@@ -417,17 +417,20 @@ def test_removing_an_imported_twin_leaves_the_organization_to_the_resource_that_
     assert partner_api.get(f"/api/organizations/{organization_id}").status_code == 404
 
 
+@pytest.mark.parametrize("renamed", [False, True], ids=["same name", "renamed with an alias"])
 def test_a_replacement_the_engine_forces_after_a_diff_that_kept_the_organization_deletes_it(
-    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client, renamed: bool
 ) -> None:
     """`pulumi up --replace <urn>` (or `replaceOnChanges`): the diff finds nothing to replace, the engine
-    replaces anyway, deleting first. The resource's own diff never spares its own delete."""
+    replaces anyway, deleting first. The resource's own diff never spares its own delete, even when it is
+    renamed with an alias: diffed under the new URN, its old self deleted under the old one."""
     checked = check(plugin, values(name="Forced")).inputs or {}
     made = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
     organization_id, olds = made.resource_id or "", made.properties
     replacing = configured(emulator.url)
     news = check(replacing, values(name="Forced"), olds=checked).inputs or {}
-    assert run(replacing.diff(rpc.DiffRequest(URN, organization_id, olds, news, []))).changes is False
+    diffed_as = URN.replace("::acme", "::acme-renamed") if renamed else URN
+    assert run(replacing.diff(rpc.DiffRequest(diffed_as, organization_id, olds, news, []))).changes is False
     run(replacing.delete(rpc.DeleteRequest(URN, organization_id, olds, 60)))
     assert partner_api.get(f"/api/organizations/{organization_id}").status_code == 404
     again = check(replacing, values(name="Forced")).inputs or {}
