@@ -9,19 +9,51 @@ plugin's runtimes each keep their own, and tests begin a new operation explicitl
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fields import ADOPT_ID, CREATE_KEY
 from .frontend import shown_name
 
-__all__ = ["ClaimedThisRun", "FreshKeys", "Holder", "ThisOperation", "new_create_key"]
+__all__ = [
+    "ClaimedThisRun",
+    "FreshKeys",
+    "Holder",
+    "KeptThisRun",
+    "ThisOperation",
+    "new_create_key",
+    "stack_identity",
+    "with_import_identity",
+]
+
+_log = logging.getLogger(__name__)
 
 
 def new_create_key() -> str:
     """A fresh Idempotency-Key (documented alphabet [A-Za-z0-9_-], 8-255 characters) for one create."""
     return f"pulumi-create-{uuid.uuid4().hex}"
+
+
+def stack_identity(kind: str, object_id: str, props: dict[str, Any]) -> str:
+    """Which resource of the stack holds the `kind` (`organization`, `user`) with this id, the same in its
+    diff and its delete within a run (both read the stored outputs), so that two resources holding one
+    object are told apart: the create key its outputs record (set at create, adoption or import, carried
+    through update and read), in both front ends. Not the plugin's URN: the engine diffs a renamed
+    resource (an alias) under its new URN and deletes its old self under the old one, so a forced
+    replacement's delete would pass for another resource's. State written before the outputs recorded a
+    key falls back to the object's id: one resource still yields one key, but two such twins cannot be told
+    apart."""
+    key = props.get(CREATE_KEY)
+    return f"stack-{kind}:{key}" if isinstance(key, str) and key else f"stack-{kind}:{object_id.lower()}"
+
+
+def with_import_identity(props: dict[str, Any]) -> dict[str, Any]:
+    """The stored properties of a resource an import takes into the stack, given an identity of its own
+    (`stack_identity`): a key drawn now, recorded in its outputs, never sent as an Idempotency-Key."""
+    return {**props, CREATE_KEY: new_create_key()}
 
 
 class _SharedSet:
@@ -49,8 +81,8 @@ class _SharedSet:
 
 
 class KeptThisRun:
-    """What resources of the stack keep in this run (a user, a user's API key), by what is kept and by
-    the resource that keeps it.
+    """What resources of the stack keep in this run (an organization, a user, a user's API key), by what is
+    kept and by the resource that keeps it.
 
     A diff that finds no replacement keeps it; a later diff of the same resource that replaces it lets it
     go (the engine may diff a resource twice in one run: as a dependent of a delete-first replacement,
@@ -79,6 +111,21 @@ class KeptThisRun:
         delete-first replacement), and then its delete must go ahead."""
         with self._lock:
             return bool(self._kept.get(holder, set()) - {resource})
+
+    def spares(self, holder: str, resource: str, *, label: str, kind: str) -> bool:
+        """For a delete: whether it must leave `holder` (a `kind`'s id) to another resource of the stack
+        that keeps it in this run (`by_another`); says so in a warning. A targeted `up` or a CLI `pulumi
+        import` diffs no other resource, so two resources can come to hold one object; removing one of them
+        must not delete what the other holds."""
+        if not self.by_another(holder, resource):
+            return False
+        _log.warning(
+            "%s: not deleted: another resource of this stack holds this %s and keeps it in this run; "
+            "this resource only leaves the stack",
+            label,
+            kind,
+        )
+        return True
 
 
 class FreshKeys:
@@ -166,13 +213,18 @@ class Holder:
     description: str
 
     @classmethod
-    def in_stack(cls, props: dict[str, Any], urn: str = "") -> Holder:
-        """A resource the stack holds (its stored outputs): the plugin knows its URN, the dynamic provider
-        only its organization's stored name (its host does not pass URNs)."""
+    def in_stack(cls, organization_id: str, props: dict[str, Any], urn: str = "") -> Holder:
+        """A resource the stack holds (its stored outputs): the plugin knows its URN (every diff of one run
+        sees the current URNs); the dynamic provider's host passes none, so two of its resources for one
+        organization, both named as it is, are told apart by their `stack_identity` and whether they
+        adopted it."""
         if urn:
             return cls(urn, urn)
         name = shown_name(props.get("name"))
-        return cls(f"stack:{name}", f"the stack's resource for organization {name}")
+        description = f"the stack's resource for organization {name}"
+        if props.get(ADOPT_ID):
+            description += " that adopted it"
+        return cls(stack_identity("organization", organization_id, props), description)
 
     @classmethod
     def adopting(cls, news: dict[str, Any], urn: str = "") -> Holder:
@@ -199,4 +251,7 @@ class ThisOperation:
     mint for one of them would revoke that key (user_api_key_operations.py)."""
     users_kept: KeptThisRun = field(default_factory=KeptThisRun)
     """The users that resources of the stack keep in this run, by user id and by the resource's identity
-    (user_operations.py): a delete of one resource spares a user another resource keeps."""
+    (`stack_identity`, user_operations.py): a delete of one resource spares a user another resource keeps."""
+    organizations_kept: KeptThisRun = field(default_factory=KeptThisRun)
+    """The organizations that resources of the stack keep in this run, by organization id and by the
+    resource's identity (`stack_identity`, operations.py), as `users_kept` keeps users."""

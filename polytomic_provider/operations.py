@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
-from .claims import Holder, ThisOperation, new_create_key
+from .claims import Holder, ThisOperation, new_create_key, stack_identity, with_import_identity
 from .errors import Conflict, Forbidden, NotFound, PolytomicError
 from .fields import (
     ACCOUNT,
@@ -332,6 +332,8 @@ async def verify_account(
     urn: str = "",
 ) -> None:
     """For `diff`: the organization is in the account the settings reach, and no other resource holds it.
+    The resource keeps it through this run (a diff never replaces an organization): a delete of another
+    resource of the stack that came to hold it too leaves it to this one (`delete`).
 
     A state of 0.2 or older records no account: the organization proves it by being visible (one list
     call serves the whole run), and `check` has recorded the account in the inputs the run writes."""
@@ -347,18 +349,20 @@ async def verify_account(
             raise OrganizationError(_unproven(label, account, frontend)) from None
         except PolytomicError as error:
             raise explain(error, label, "check", client.settings.deployment_url) from None
-    this = Holder.in_stack(olds, urn)
+    this = Holder.in_stack(id_, olds, urn)
     other = operation.claimed.hold(id_, this)
     if other is not None:
         raise OrganizationError(f"{label}: {_held_twice(id_, other, this)}")
+    operation.organizations_kept.note(id_.lower(), stack_identity("organization", id_, olds), kept=True)
 
 
 # -- outputs -------------------------------------------------------------------------------------------------
 
 
 def outputs_for(live: Organization, props: dict[str, Any], account: Account) -> dict[str, Any]:
-    """All outputs: readable fields as the API returned them, write-only ones as declared (or stored), and
-    the account that holds the organization."""
+    """All outputs: readable fields as the API returned them, write-only ones as declared (or stored), the
+    account that holds the organization, and the create key (hidden, as every `__` key is: it tells two
+    resources of the stack holding one organization apart, `stack_identity`)."""
     outs: dict[str, Any] = {field: props.get(field) for field in WRITE_ONLY_FIELDS}
     outs.update(live.readable())
     if props.get(ADOPT_ID) is not None:
@@ -366,6 +370,8 @@ def outputs_for(live: Organization, props: dict[str, Any], account: Account) -> 
     if props.get(NAME_SECRET):
         outs[NAME_SECRET] = True
     outs[ACCOUNT] = account.recorded
+    if isinstance(props.get(CREATE_KEY), str):
+        outs[CREATE_KEY] = props[CREATE_KEY]  # the dynamic provider's identity (`stack_identity`)
     return outs
 
 
@@ -487,6 +493,8 @@ async def update(
         raise OrganizationError(f"{label}: update failed: {message}") from None
     except PolytomicError as error:
         raise explain(error, label, "update", client.settings.deployment_url) from None
+    if CREATE_KEY not in news and isinstance((olds or {}).get(CREATE_KEY), str):
+        news = {**news, CREATE_KEY: (olds or {})[CREATE_KEY]}  # inputs a refresh rewrote: the identity stays
     return outputs_for(live, news, account)
 
 
@@ -500,6 +508,7 @@ async def read(
     began_after: int | None = None,
     frontend: Frontend = DYNAMIC,
     spare_named: bool = True,
+    urn: str = "",
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record, or None when a stored organization is gone.
 
@@ -510,7 +519,7 @@ async def read(
     `inputs`: the stored inputs, where the front end has them (another place the account is recorded).
     Only a 404 in the account that holds the organization removes it from the stack; one the settings
     do not reach, or one not recorded (a state of 0.2 or older) and not found, is an error.
-    `began_after`: see `OrganizationSnapshot.organization`. `spare_named`: see `read_result`.
+    `began_after`: see `OrganizationSnapshot.organization`. `spare_named`, `urn`: see `read_result`.
     """
     from .snapshot import snapshot_of
 
@@ -542,7 +551,7 @@ async def read(
         raise explain(found, label, "read", client.settings.deployment_url) from None
     if isinstance(found, BaseException):
         raise found
-    return read_result(found, props, account, operation=operation, spare_named=spare_named)
+    return read_result(found, props, account, operation=operation, spare_named=spare_named, urn=urn)
 
 
 def read_result(
@@ -552,17 +561,26 @@ def read_result(
     *,
     operation: ThisOperation,
     spare_named: bool = True,
+    urn: str = "",
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What `read` answers for the live organization, listed by `account` (no API call: a caller holding
     both already uses them). The caller has made sure that `props` record no other account.
 
     `spare_named`: a read of an id the user named takes the organization into the stack (`pulumi import`),
     so a delete of the same operation spares it; the dynamic provider's reads of a named id are only ever
-    `Organization.get` references, which take nothing over, and pass False."""
+    `Organization.get` references, which take nothing over, and pass False. The importing resource (`urn`)
+    holds it then: another resource of this operation holding it too (two imports of one id, or an
+    `import` option naming the organization of a resource the same `up` diffs) stops the run."""
     if props.get("name") is None and spare_named:
+        this = Holder.in_stack(live.id, props, urn)
+        other = operation.claimed.hold(live.id, this)
+        if other is not None:
+            label = _label({"name": live.name}, live.id)
+            raise OrganizationError(f"{label}: {_held_twice(live.id, other, this)}")
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
         # delete of an old entry of the same organization in this operation must spare it.
         operation.claimed.add(live.id)
+        props = with_import_identity(props)
     outs = outputs_for(live, props, account)
     as_stored = props.get("name") is not None and all(
         outs.get(key) == props.get(key) for key in (*FIELDS, ACCOUNT)
@@ -579,9 +597,15 @@ async def delete(
     frontend: Frontend = DYNAMIC,
 ) -> None:
     """Delete the organization; one already gone counts as deleted, and one this run's create returned is
-    the resource's own again, so it is kept (see ClaimedThisRun)."""
+    the resource's own again, so it is kept (see ClaimedThisRun). One that another resource of the stack
+    keeps in this run (its diff, `verify_account`) is left to it: this resource only leaves the stack. The
+    resource's own diff never spares it (the engine may replace what its diff kept: `pulumi up --replace`,
+    `replace_on_changes` with a delete-first replacement); resources are told apart by `stack_identity`."""
     label = _label(props, id_)
     if id_ in operation.claimed:
+        return
+    this = stack_identity("organization", id_, props)
+    if operation.organizations_kept.spares(id_.lower(), this, label=label, kind="organization"):
         return
     account = await _account(client, label, "delete")
     recorded = _refuse_other_account(props, account, label, frontend, "Nothing was deleted")

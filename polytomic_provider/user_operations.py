@@ -11,12 +11,11 @@ the diff compares ids with ids and every PUT sends the whole assignment.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
-from .claims import Holder, ThisOperation, new_create_key
+from .claims import Holder, ThisOperation, new_create_key, stack_identity, with_import_identity
 from .errors import Forbidden, NotFound, PolytomicError, Unauthorized, Unprocessable
 from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY
 from .frontend import DYNAMIC, Frontend
@@ -36,14 +35,11 @@ __all__ = [
     "delete",
     "diff",
     "hold_in_stack",
-    "identity",
     "import_target",
     "note_diff",
     "read",
     "update",
 ]
-
-_log = logging.getLogger(__name__)
 
 _ADOPT_FIX = "adopt_id must be the id of an existing user of the organization, a UUID"
 
@@ -115,18 +111,6 @@ def _adopting(checked: dict[str, Any], urn: str) -> Holder:
     return Holder(f"adopt-user:{uuid.uuid4().hex}", f"a new User adopting it{shown}")
 
 
-def identity(user_id: str, props: dict[str, Any], urn: str = "") -> str:
-    """Which resource of the stack holds the user, the same in its diff and its delete within a run (both
-    read the stored outputs), so that two resources holding one user are told apart. The plugin's is its
-    URN (a replacement keeps it); the dynamic provider's host passes no URN, so its is the create key the
-    outputs record. State written before the outputs recorded it falls back to the user id: one resource
-    still yields one key, but two such twins cannot be told apart."""
-    if urn:
-        return urn
-    key = props.get(CREATE_KEY)
-    return f"stack-user:{key}" if isinstance(key, str) and key else f"stack-user:{user_id.lower()}"
-
-
 def hold_in_stack(operation: ThisOperation, user_id: str, olds: dict[str, Any], urn: str = "") -> None:
     """For `diff`: note that the stack's resource for this user holds it, and refuse the run when another
     resource of this operation (one adopting the same id, or another of the stack's) holds it already."""
@@ -134,20 +118,18 @@ def hold_in_stack(operation: ThisOperation, user_id: str, olds: dict[str, Any], 
     description = urn or (f"the stack's User {email!r}" if isinstance(email, str) else "the stack's User")
     if not urn and olds.get(ADOPT_ID):
         description += " that adopted it"  # the dynamic provider has no URN to tell two of them apart
-    this = Holder(identity(user_id, olds, urn), description)
+    this = Holder(urn or stack_identity("user", user_id, olds), description)
     other = operation.claimed.hold(user_id.lower(), this)
     if other is not None:
         raise UserError(f"{_label(olds, user_id)}: {_held_twice(user_id.lower(), other, this)}")
 
 
-def note_diff(
-    operation: ThisOperation, user_id: str, olds: dict[str, Any], replaces: list[str], urn: str = ""
-) -> None:
+def note_diff(operation: ThisOperation, user_id: str, olds: dict[str, Any], replaces: list[str]) -> None:
     """For `diff`: a resource that is not replaced keeps its user through this run, and a later diff of it
     that replaces it lets the user go. A targeted `up` or a CLI `pulumi import` diffs no other resource,
     so two resources can come to hold one user; when one of them is removed, its delete must not take the
     user from the other (`delete`)."""
-    operation.users_kept.note(user_id.lower(), identity(user_id, olds, urn), kept=not replaces)
+    operation.users_kept.note(user_id.lower(), stack_identity("user", user_id, olds), kept=not replaces)
 
 
 # -- planning ------------------------------------------------------------------------------------------------
@@ -332,7 +314,7 @@ def _outputs(live: User, props: dict[str, Any], account: Account) -> dict[str, A
         outs[ADOPT_ID] = props[ADOPT_ID]
     outs[ACCOUNT] = account.recorded
     if isinstance(props.get(CREATE_KEY), str):
-        outs[CREATE_KEY] = props[CREATE_KEY]  # the resource's identity for the dynamic provider (`identity`)
+        outs[CREATE_KEY] = props[CREATE_KEY]  # the dynamic provider's identity (`stack_identity`)
     return outs
 
 
@@ -521,8 +503,9 @@ async def read(
         return None  # deleted outside Pulumi, confirmed in its own account: it leaves the stack
     except PolytomicError as error:
         raise _explain(error, label, "read", client.settings.deployment_url) from None
-    if props.get("email") is None:
+    if props.get("email") is None:  # an id the user named: `pulumi import` takes it into the stack
         operation.claimed.add(live.id)
+        props = with_import_identity(props)
     outs = _outputs(live, props, account)
     as_stored = (
         props.get("email") is not None
@@ -540,7 +523,7 @@ def _same(field: str, live: Any, stored: Any) -> bool:
 
 
 async def delete(
-    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, operation: ThisOperation, urn: str = ""
+    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, operation: ThisOperation
 ) -> None:
     """Delete the user at partner level; one already gone counts as deleted, and one this operation's
     create made or adopted is the resource's own again, so it is kept. A user that another resource of
@@ -549,12 +532,7 @@ async def delete(
     label = _label(props, id_)
     if id_ in operation.claimed:
         return
-    if operation.users_kept.by_another(id_.lower(), identity(id_, props, urn)):
-        _log.warning(
-            "%s: not deleted: another resource of this stack holds this user and keeps it in this run; "
-            "this resource only leaves the stack",
-            label,
-        )
+    if operation.users_kept.spares(id_.lower(), stack_identity("user", id_, props), label=label, kind="user"):
         return
     account = await _account(client, label, "delete")
     _refuse_other_account(props, account, label, "Nothing was deleted")

@@ -2,8 +2,8 @@
 
 The dynamic provider host's stderr reaches the CLI's output; a plugin's stderr reaches only the engine's
 log file. So the plugin forwards the lines of the core's loggers that speak to the user (`FORWARDED`: the
-retry reporter, retry.py, and a user's delete that leaves the user to another resource,
-user_operations.py) through the engine's Log call, tagged with the URN of the call that logged: each
+retry reporter, retry.py, and a delete that leaves its organization or user to another resource of
+the stack, claims.py) through the engine's Log call, tagged with the URN of the call that logged: each
 request of the server runs in a task of its own, and `CURRENT_URN` is set there by the provider method
 serving it.
 """
@@ -20,7 +20,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 __all__ = ["CURRENT_URN", "FORWARDED", "EngineLogHandler", "attach_loop", "forward_retries"]
 
-FORWARDED = ("polytomic_provider.retry", "polytomic_provider.user_operations")
+FORWARDED = ("polytomic_provider.retry", "polytomic_provider.claims")
 
 CURRENT_URN: contextvars.ContextVar[str] = contextvars.ContextVar("polytomic_current_urn", default="")
 
@@ -81,10 +81,10 @@ def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def forward_retries(engine_address: str) -> None:
-    """Send the `FORWARDED` loggers' lines (retries, a user left to another resource) to the engine, and to
-    stderr, the plugin's own log (the engine's log file). The stderr handler is explicit: Python's
-    last-resort handler writes to stderr only while a logger has no handler at all, so the engine's
-    handler alone would take the lines away from it."""
+    """Send the `FORWARDED` loggers' lines (retries, an organization or user left to another resource) to
+    the engine, and to stderr, the plugin's own log (the engine's log file). The stderr handler is
+    explicit: Python's last-resort handler writes to stderr only while a logger has no handler at all, so
+    the engine's handler alone would take the lines away from it."""
     for name in FORWARDED:
         logger = logging.getLogger(name)
         stderr = logging.StreamHandler(sys.stderr)

@@ -247,6 +247,7 @@ class PolytomicProvider(rpc.Provider):
             operation=self._runtime.operation,
             inputs=from_engine(request.inputs),
             frontend=PLUGIN,
+            urn=request.urn,
         )
         if found is None:
             return rpc.ReadResponse(resource_id=None, properties={}, inputs={})

@@ -125,7 +125,7 @@ def diff(request: rpc.DiffRequest, runtime: ProviderRuntime) -> rpc.DiffResponse
     changed, replaces = without_ignored(
         *user_operations.diff(olds, news, unknown=is_unknown), USER_FIELDS, request.ignore_changes
     )
-    user_operations.note_diff(runtime.operation, request.resource_id, olds, replaces, request.urn)
+    user_operations.note_diff(runtime.operation, request.resource_id, olds, replaces)
     return diff_response(changed, replaces, lambda field: _diff_kind(olds, news, field, field in replaces))
 
 
@@ -171,13 +171,9 @@ async def update(request: rpc.UpdateRequest, client: ClientOf) -> rpc.UpdateResp
 
 async def delete(request: rpc.DeleteRequest, runtime: ProviderRuntime, client: ClientOf) -> None:
     """Partner-level DELETE; a user this operation made or imported, or another resource keeps, is spared
-    (the core's claims; the URN tells this resource from the one that keeps it)."""
+    (the core's claims; the create key the outputs record tells this resource from the one that keeps it)."""
     await user_operations.delete(
-        await client(),
-        request.resource_id,
-        _props(request.properties),
-        operation=runtime.operation,
-        urn=request.urn,
+        await client(), request.resource_id, _props(request.properties), operation=runtime.operation
     )
 
 

@@ -231,3 +231,49 @@ def test_drift_found_by_refresh_is_marked_on_the_next_preview(
     harness.preview()
 
     assert "[diff: ~name]" in "\n".join(harness.output)
+
+
+def test_removing_a_second_resource_holding_an_organization_leaves_it_to_the_first(
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd, partner_api: httpx.Client
+) -> None:
+    """A run that diffs no holder (an `up --target` adoption, a CLI `pulumi import` under another name)
+    lets a second resource hold the organization; the next `up` without it diffs the first (kept) and only
+    drops the second from the stack: the organization stays, and the stack previews clean."""
+    harness = front_end.stack(make_stack, emulator)
+    deploy(harness, PLAIN)
+    org_id = state_ids(harness)["Plain Org"]
+    holder = harness.state_resources(":Organization")[0]["urn"]
+    if front_end is PLUGIN:
+        harness.cli("import", "polytomic:index:Organization", "twin", org_id, "--yes", "--protect=false")
+    else:
+        harness.set_organizations([PLAIN, {**PLAIN, "resource": "twin", "adopt_id": org_id}])
+        harness.cli("up", "--yes", "--skip-preview", "--target", f"{holder.rsplit('::', 1)[0]}::twin")
+        harness.set_organizations([PLAIN])
+    assert sorted(r["urn"].rsplit("::", 1)[1] for r in harness.state_resources(":Organization")) == [
+        "plain",
+        "twin",
+    ]
+    since = last_seq(emulator)
+    done = harness.up()
+    assert [r["urn"] for r in harness.state_resources(":Organization")] == [holder]
+    assert partner_api.get(f"/api/organizations/{org_id}").status_code == 200
+    assert writes(emulator, since) == [], "nothing deleted"
+    assert "not deleted: another resource of this stack holds this organization" in done.stdout + done.stderr
+    assert "__create_key" not in harness.preview(diff=True, expect_no_changes=True).stdout
+
+
+@pytest.mark.parametrize("front_end", [PLUGIN], ids=["plugin"])  # the dynamic one adopts: check refuses it
+def test_an_import_option_naming_the_stacks_organization_is_refused_and_its_removal_deletes_nothing(
+    make_stack: StackFactory, emulator: EmulatorProcess, front_end: FrontEnd, partner_api: httpx.Client
+) -> None:
+    """An `import` option under another name in a full `up`: the run stops naming both resources, at the
+    import or at the holder's diff, whichever the engine reaches second (the import may be in the stack
+    by then); once the option is taken out again, the organization stays with the first resource."""
+    harness = front_end.stack(make_stack, emulator)
+    deploy(harness, PLAIN)
+    org_id = state_ids(harness)["Plain Org"]
+    harness.set_organizations([PLAIN, {**PLAIN, "resource": "twin", "import": org_id}])
+    assert "is claimed by two resources of this stack" in failed_up(harness)
+    deploy(harness, PLAIN)
+    assert [r["urn"].rsplit("::", 1)[1] for r in harness.state_resources(":Organization")] == ["plain"]
+    assert partner_api.get(f"/api/organizations/{org_id}").status_code == 200

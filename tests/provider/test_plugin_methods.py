@@ -389,3 +389,67 @@ def test_an_imported_organization_is_spared_by_the_same_operations_delete_of_its
     run(plugin.read(rpc.ReadRequest(URN, existing, {}, {})))
     run(plugin.delete(rpc.DeleteRequest(URN, existing, values(name="Moved"), 60)))
     assert existing in {o["id"] for o in emulator.admin.organizations()}
+
+
+# -- two resources holding one organization -----------------------------------------------------------------
+
+
+def test_removing_an_imported_twin_leaves_the_organization_to_the_resource_that_keeps_it(
+    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """A CLI `pulumi import` of an organization the stack holds, under another name, diffs no holder, so it
+    is not refused: two resources hold one organization. The next `up`, without the twin, diffs the holder
+    (it keeps the organization) and deletes the twin: that delete must leave the organization to it."""
+    checked = check(plugin, values(name="Shared")).inputs or {}
+    made = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
+    organization_id, olds = made.resource_id or "", made.properties
+    twin_urn = URN.replace("::acme", "::twin")
+    importing = configured(emulator.url)  # `pulumi import polytomic:index:Organization twin <id>`
+    twin = run(importing.read(rpc.ReadRequest(twin_urn, organization_id, {}, {})))
+    assert twin.resource_id == organization_id
+    removing = configured(emulator.url)  # `up` with the twin removed from the program
+    news = check(removing, values(name="Shared"), olds=checked).inputs or {}
+    assert run(removing.diff(rpc.DiffRequest(URN, organization_id, olds, news, []))).changes is False
+    run(removing.delete(rpc.DeleteRequest(twin_urn, organization_id, twin.properties, 60)))
+    assert partner_api.get(f"/api/organizations/{organization_id}").status_code == 200, "left to it"
+    destroying = configured(emulator.url)  # the holder is still the stack's to delete
+    run(destroying.delete(rpc.DeleteRequest(URN, organization_id, olds, 60)))
+    assert partner_api.get(f"/api/organizations/{organization_id}").status_code == 404
+
+
+@pytest.mark.parametrize("renamed", [False, True], ids=["same name", "renamed with an alias"])
+def test_a_replacement_the_engine_forces_after_a_diff_that_kept_the_organization_deletes_it(
+    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client, renamed: bool
+) -> None:
+    """`pulumi up --replace <urn>` (or `replaceOnChanges`): the diff finds nothing to replace, the engine
+    replaces anyway, deleting first. The resource's own diff never spares its own delete, even when it is
+    renamed with an alias: diffed under the new URN, its old self deleted under the old one."""
+    checked = check(plugin, values(name="Forced")).inputs or {}
+    made = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
+    organization_id, olds = made.resource_id or "", made.properties
+    replacing = configured(emulator.url)
+    news = check(replacing, values(name="Forced"), olds=checked).inputs or {}
+    diffed_as = URN.replace("::acme", "::acme-renamed") if renamed else URN
+    assert run(replacing.diff(rpc.DiffRequest(diffed_as, organization_id, olds, news, []))).changes is False
+    run(replacing.delete(rpc.DeleteRequest(URN, organization_id, olds, 60)))
+    assert partner_api.get(f"/api/organizations/{organization_id}").status_code == 404
+    again = check(replacing, values(name="Forced")).inputs or {}
+    remade = run(replacing.create(rpc.CreateRequest(URN, again, 60, False)))
+    assert remade.resource_id not in (None, organization_id)
+
+
+def test_importing_the_stacks_own_organization_under_another_name_is_refused(
+    plugin: PolytomicProvider, emulator: EmulatorProcess
+) -> None:
+    """An `import` resource option in a full `up` naming the organization the stack's resource holds (and
+    diffs in the same run): the import read stops, naming both resources."""
+    checked = check(plugin, values(name="Held")).inputs or {}
+    made = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
+    organization_id, olds = made.resource_id or "", made.properties
+    upping = configured(emulator.url)
+    news = check(upping, values(name="Held"), olds=checked).inputs or {}
+    run(upping.diff(rpc.DiffRequest(URN, organization_id, olds, news, [])))
+    other = URN.replace("::acme", "::other")
+    with pytest.raises(Exception, match="claimed by two resources") as failure:
+        run(upping.read(rpc.ReadRequest(other, organization_id, {}, {})))
+    assert URN in str(failure.value) and other in str(failure.value)

@@ -350,7 +350,7 @@ def test_removing_an_imported_twin_leaves_the_user_to_the_resource_that_keeps_it
     assert plain(run(later.update(request)).properties)["role"] == "user"
 
 
-@pytest.mark.parametrize("organization", ["known", "unknown"])
+@pytest.mark.parametrize("organization", ["known", "unknown", "known, renamed with an alias"])
 def test_a_replacement_after_a_diff_that_kept_or_replaced_the_user_deletes_its_old_user(
     plugin: PolytomicProvider,
     org: str,
@@ -360,16 +360,18 @@ def test_a_replacement_after_a_diff_that_kept_or_replaced_the_user_deletes_its_o
 ) -> None:
     """The engine replaces what the diff kept (`replaceOnChanges: [role]` with `deleteBeforeReplace`), or
     diffs a dependent of a delete-first replacement twice (its organization unknown, then as itself with
-    another email): either way the resource's own delete of its old user goes ahead."""
+    another email): either way the resource's own delete of its old user goes ahead. Renamed with an alias,
+    the resource is diffed under its new URN and its old self deleted under the old one (review of #26)."""
     inputs, made = create(plugin, organizationId=org, email="forced@example.com")
     user_id, olds = made.resource_id or "", made.properties
     replacing = configured(emulator.url)
+    diffed_as = URN.replace("::jane", "::jane-renamed") if "alias" in organization else URN
 
     def diff(**news: Any) -> rpc.DiffResponse:
         checked = check(replacing, values(**news), olds=inputs).inputs or {}
-        return run(replacing.diff(rpc.DiffRequest(URN, user_id, olds, checked, [])))
+        return run(replacing.diff(rpc.DiffRequest(diffed_as, user_id, olds, checked, [])))
 
-    if organization == "known":
+    if organization != "unknown":
         assert diff(organizationId=org, email="forced@example.com", role="Member").replaces == []
     else:
         unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown

@@ -508,6 +508,78 @@ def test_an_adopt_id_the_stack_already_holds_fails_naming_both(
     assert "'Acme'" in failures[0].reason and "'Again'" in failures[0].reason
 
 
+# -- two resources holding one organization -----------------------------------------------------------------
+
+
+def _made(
+    provider: OrganizationProvider, props: dict[str, Any]
+) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """Check then create: the recorded inputs, the id and the outputs (the next run's olds)."""
+    inputs = provider.check({}, props).inputs
+    made = provider.create(inputs)
+    return inputs, made.id or "", dict(made.outs or {})
+
+
+def test_removing_a_twin_that_adopted_a_held_organization_leaves_it_to_the_other(
+    provider: OrganizationProvider, partner_api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`up --target <twin>` checks only the twin, so its adoption of an organization another resource holds
+    is not refused: two resources hold one organization. The next `up`, without the twin, diffs the holder
+    (it keeps the organization) and deletes the twin: that delete must leave the organization to it."""
+    props = {"name": "Shared"}
+    inputs, id_, outs = _made(provider, props)
+    RUNTIME.new_operation()  # `up --target <twin>`
+    _, twin_id, twin_outs = _made(provider, {**props, "adopt_id": id_})
+    assert twin_id == id_
+    RUNTIME.new_operation()  # `up` with the twin removed from the program
+    assert provider.diff(id_, outs, provider.check(inputs, props).inputs).changes is False
+    provider.delete(twin_id, twin_outs)
+    assert partner_api.get(f"/api/organizations/{id_}").status_code == 200, "left to the holder"
+    assert "not deleted: another resource of this stack holds this organization" in caplog.text
+    RUNTIME.new_operation()  # the holder lives on: a rename, then `destroy`
+    news = provider.check(inputs, {"name": "Renamed"}).inputs
+    assert provider.diff(id_, outs, news).changes is None
+    outs = dict(provider.update(id_, outs, news).outs or {})
+    assert outs["name"] == "Renamed"
+    assert outs[CREATE_KEY] == (provider.read(id_, outs).outs or {})[CREATE_KEY] == inputs[CREATE_KEY]
+    RUNTIME.new_operation()
+    provider.delete(id_, outs)
+    assert partner_api.get(f"/api/organizations/{id_}").status_code == 404
+
+
+def test_a_replacement_the_engine_forces_after_a_diff_that_kept_the_organization_deletes_it(
+    provider: OrganizationProvider, partner_api: Any
+) -> None:
+    """`pulumi up --replace <urn>` (or `replace_on_changes`): our diff finds nothing to replace, the engine
+    replaces anyway, deleting first. The resource's own diff never spares its own delete."""
+    props = {"name": "Forced"}
+    inputs, id_, outs = _made(provider, props)
+    RUNTIME.new_operation()
+    assert provider.diff(id_, outs, provider.check(inputs, props).inputs).changes is False
+    provider.delete(id_, outs)  # the engine's delete-first replacement
+    assert partner_api.get(f"/api/organizations/{id_}").status_code == 404
+    replacement = provider.create(provider.check({}, props).inputs)  # checked as a new resource
+    assert replacement.id != id_
+
+
+def test_two_stack_resources_holding_one_organization_both_diffed_stop_the_run(
+    provider: OrganizationProvider,
+) -> None:
+    """Twins from an `up --target` adoption, both in the program of one `up`: the second diff names both
+    and the way out (each is told apart by the create key its outputs record, not by its name)."""
+    props = {"name": "Twins"}
+    inputs, id_, outs = _made(provider, props)
+    RUNTIME.new_operation()  # `up --target <twin>`
+    twin_inputs, _, twin_outs = _made(provider, {**props, "adopt_id": id_})
+    RUNTIME.new_operation()  # `up` of both
+    assert provider.diff(id_, outs, provider.check(inputs, props).inputs).changes is False
+    with pytest.raises(OrganizationError) as failure:
+        provider.diff(id_, twin_outs, provider.check(twin_inputs, {**props, "adopt_id": id_}).inputs)
+    message = str(failure.value)
+    assert f"organization {id_} is claimed by two resources of this stack" in message
+    assert "that adopted it" in message and "pulumi state delete <urn>" in message
+
+
 # -- accounts: the engine's orders of calls ---------------------------------------------------------------
 
 
