@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# One pytest worker per core (pytest-xdist); the packaging tests share one worker (their xdist_group).
+# One pytest worker per core, plus one (pytest-xdist; tests/conftest.py says why); the packaging tests share
+# one worker (their xdist_group).
 PARALLEL ?= -n auto --dist loadgroup
 
 .PHONY: demo demo-yaml demo-destroy test lint unit cli bench bench-scale outputs clean schema sdks plugin-archive

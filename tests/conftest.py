@@ -3,6 +3,7 @@ reset before each."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +14,14 @@ from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY, SECOND_PARTNER_KEY
 
 # The Pulumi CLI fixtures (make_stack, pulumi_bin_dir) serve the e2e and reliability suites alike.
 pytest_plugins = ["tests.pulumi_harness"]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one pytest worker more than this process may use cores. A CLI-driving test waits on
+    the processes each command starts and stops, so with one worker per core the cores idle part of the
+    time: on 2 cores, 3 workers took the suite from 392 s to 338 s (1.6 to 1.9 cores busy)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + 1
 
 
 #: Which shared emulator: the partner account's key, and whether it also seeds an organization-scoped key.
