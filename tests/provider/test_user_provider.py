@@ -259,54 +259,6 @@ def _made(users: UserProvider, props: dict[str, Any]) -> tuple[dict[str, Any], s
     return inputs, made.id, made.outs
 
 
-def test_removing_a_twin_that_adopted_a_held_user_leaves_the_user_to_the_other(
-    users: UserProvider, org: str, partner_api: httpx.Client, caplog: pytest.LogCaptureFixture
-) -> None:
-    """`up --target <twin>` checks only the twin, so its adoption of a user another resource holds is not
-    refused: two resources hold one user. The next `up`, without the twin, diffs the holder (it keeps the
-    user) and deletes the twin: that delete must leave the user to the holder."""
-    from polytomic_provider.runtime import RUNTIME
-
-    props = {"organization_id": org, "email": "shared@example.com"}
-    inputs, id_, outs = _made(users, props)
-    RUNTIME.new_operation()  # `up --target <twin>`
-    _, twin_id, twin_outs = _made(users, {**props, "adopt_id": id_})
-    assert twin_id == id_
-    RUNTIME.new_operation()  # `up` with the twin removed from the program
-    assert users.diff(id_, outs, users.check(inputs, props).inputs).changes is False
-    users.delete(twin_id, twin_outs)
-    assert partner_api.get(f"/api/organizations/{org}/users/{id_}").status_code == 200, "left to the holder"
-    assert "not deleted: another resource of this stack holds this user" in caplog.text
-    RUNTIME.new_operation()  # the holder lives on: a role change, then `destroy`
-    news = users.check(inputs, {**props, "role": "Member"}).inputs
-    assert users.diff(id_, outs, news).replaces == []
-    outs = users.update(id_, outs, news).outs
-    assert outs["role"] == "user"
-    assert outs[CREATE_KEY] == users.read(id_, outs).outs[CREATE_KEY] == inputs[CREATE_KEY], "identity kept"
-    RUNTIME.new_operation()
-    users.delete(id_, outs)
-    assert partner_api.get(f"/api/organizations/{org}/users/{id_}").status_code == 404
-
-
-def test_a_replacement_the_engine_forces_after_a_diff_that_kept_the_user_deletes_it(
-    users: UserProvider, org: str, partner_api: httpx.Client
-) -> None:
-    """`replace_on_changes=["role"]` with `delete_before_replace=True`: our diff says update, the engine
-    replaces anyway, deleting the old user first. The resource's own diff never spares its own delete."""
-    from polytomic_provider.runtime import RUNTIME
-
-    props = {"organization_id": org, "email": "forced@example.com"}
-    inputs, id_, outs = _made(users, props)
-    RUNTIME.new_operation()
-    news = users.check(inputs, {**props, "role": "Member"}).inputs
-    diffed = users.diff(id_, outs, news)
-    assert diffed.changes is None and diffed.replaces == []
-    users.delete(id_, outs)  # the engine's delete-first replacement
-    assert partner_api.get(f"/api/organizations/{org}/users/{id_}").status_code == 404
-    replacement = users.create(users.check({}, {**props, "role": "Member"}).inputs)  # checked as new
-    assert replacement.id != id_ and replacement.outs["email"] == "forced@example.com"
-
-
 def test_a_dependent_diffed_twice_then_replaced_deletes_its_old_user(
     users: UserProvider, org: str, partner_api: httpx.Client
 ) -> None:
@@ -323,28 +275,6 @@ def test_a_dependent_diffed_twice_then_replaced_deletes_its_old_user(
     assert users.diff(id_, outs, itself).replaces == ["email"]
     users.delete(id_, outs)
     assert partner_api.get(f"/api/organizations/{org}/users/{id_}").status_code == 404
-
-
-def test_two_stack_resources_holding_one_user_both_diffed_stop_the_run(users: UserProvider, org: str) -> None:
-    """Twins from an `up --target` adoption, both in the program of one `up`: the second diff names both
-    and the way out (each is told apart by the create key its outputs record)."""
-    from polytomic_provider.runtime import RUNTIME
-
-    props = {"organization_id": org, "email": "twins@example.com"}
-    inputs, id_, outs = _made(users, props)
-    RUNTIME.new_operation()  # `up --target <twin>`
-    twin_inputs, _, twin_outs = _made(users, {**props, "adopt_id": id_})
-    RUNTIME.new_operation()  # `up` of both
-    assert users.diff(id_, outs, users.check(inputs, props).inputs).changes is False
-    with pytest.raises(UserError) as failure:
-        users.diff(id_, twin_outs, users.check(twin_inputs, {**props, "adopt_id": id_}).inputs)
-    message = str(failure.value)
-    assert f"user {id_} is claimed by two resources of this stack" in message
-    assert (
-        "the stack's User 'twins@example.com' and the stack's User 'twins@example.com' that adopted it"
-        in message
-    )
-    assert "pulumi state delete <urn>" in message
 
 
 # -- diff and update ---------------------------------------------------------------------------------------
