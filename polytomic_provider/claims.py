@@ -9,6 +9,7 @@ plugin's runtimes each keep their own, and tests begin a new operation explicitl
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import uuid
@@ -50,10 +51,17 @@ def stack_identity(kind: str, object_id: str, props: dict[str, Any]) -> str:
     return f"stack-{kind}:{key}" if isinstance(key, str) and key else f"stack-{kind}:{object_id.lower()}"
 
 
-def with_import_identity(props: dict[str, Any]) -> dict[str, Any]:
-    """The stored properties of a resource an import takes into the stack, given an identity of its own
-    (`stack_identity`): a key drawn now, recorded in its outputs, never sent as an Idempotency-Key."""
-    return {**props, CREATE_KEY: new_create_key()}
+def with_import_identity(props: dict[str, Any], urn: str) -> dict[str, Any]:
+    """The stored properties of a resource the plugin reads by an id the user named (`pulumi import`, an
+    `import` option, or a `get` reference: the engine sends all three alike), given an identity of its own
+    (`stack_identity`) recorded in its outputs and never sent as an Idempotency-Key. Made from the URN,
+    so a `get` read on every run records the same key (a new one each run would rewrite the state); once
+    recorded, it stays with the resource, renamed or not. The dynamic provider's named reads are `get`
+    references only (its import is `adopt_id`), which are never deleted and need none."""
+    if not urn:
+        return props
+    digest = hashlib.sha256(urn.encode()).hexdigest()[:32]
+    return {**props, CREATE_KEY: f"pulumi-import-{digest}"}
 
 
 class _SharedSet:

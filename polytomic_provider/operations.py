@@ -568,19 +568,15 @@ def read_result(
 
     `spare_named`: a read of an id the user named takes the organization into the stack (`pulumi import`),
     so a delete of the same operation spares it; the dynamic provider's reads of a named id are only ever
-    `Organization.get` references, which take nothing over, and pass False. The importing resource (`urn`)
-    holds it then: another resource of this operation holding it too (two imports of one id, or an
-    `import` option naming the organization of a resource the same `up` diffs) stops the run."""
+    `Organization.get` references, which take nothing over, and pass False. The read holds nothing: the
+    engine reads a plugin's `get` reference like an import, and a `get` of the stack's own organization
+    is no second holder. An import that is one is stopped at its diff (`verify_account`), which the
+    engine runs for every import, under the importing resource's URN (`urn` gives it its identity)."""
     if props.get("name") is None and spare_named:
-        this = Holder.in_stack(live.id, props, urn)
-        other = operation.claimed.hold(live.id, this)
-        if other is not None:
-            label = _label({"name": live.name}, live.id)
-            raise OrganizationError(f"{label}: {_held_twice(live.id, other, this)}")
         # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
         # delete of an old entry of the same organization in this operation must spare it.
         operation.claimed.add(live.id)
-        props = with_import_identity(props)
+        props = with_import_identity(props, urn)
     outs = outputs_for(live, props, account)
     as_stored = props.get("name") is not None and all(
         outs.get(key) == props.get(key) for key in (*FIELDS, ACCOUNT)

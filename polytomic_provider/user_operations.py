@@ -474,7 +474,7 @@ async def import_target(client: AsyncPolytomicClient, import_id: str) -> tuple[s
 
 
 async def read(
-    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, operation: ThisOperation
+    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, operation: ThisOperation, urn: str = ""
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record (None when as stored), or None when a stored user is gone.
 
@@ -505,7 +505,7 @@ async def read(
         raise _explain(error, label, "read", client.settings.deployment_url) from None
     if props.get("email") is None:  # an id the user named: `pulumi import` takes it into the stack
         operation.claimed.add(live.id)
-        props = with_import_identity(props)
+        props = with_import_identity(props, urn)
     outs = _outputs(live, props, account)
     as_stored = (
         props.get("email") is not None

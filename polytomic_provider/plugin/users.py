@@ -141,15 +141,16 @@ async def create(
 
 async def read(request: rpc.ReadRequest, runtime: ProviderRuntime, client: ClientOf) -> rpc.ReadResponse:
     """Refresh (the stored outputs come along) or import (nothing but the id the user named, which
-    names the organization too; the user is then stored under its own id)."""
+    names the organization too; the user is then stored under its own id). The read holds nothing: the
+    engine reads a `get` reference like an import, and a `get` of the stack's own user is no second
+    holder; an import that is one is stopped at its diff (`hold_in_stack`), which the engine runs for
+    every import, under the importing resource's URN."""
     built = await client()
     props, user_id = _props(request.properties), request.resource_id
     if not request.properties:
         organization_id, user_id = await user_operations.import_target(built, request.resource_id)
         props = {"organization_id": organization_id}
-        # Two resources importing one user (or importing the stack's user) would both manage it.
-        user_operations.hold_in_stack(runtime.operation, user_id, props, request.urn)
-    found = await user_operations.read(built, user_id, props, operation=runtime.operation)
+    found = await user_operations.read(built, user_id, props, operation=runtime.operation, urn=request.urn)
     if found is None:
         return rpc.ReadResponse(resource_id=None, properties={}, inputs={})
     outs, inputs = found

@@ -91,9 +91,14 @@ def run(harness: StackHarness, operation: str, **kwargs: Any) -> Any:
     return result
 
 
+def managed(harness: StackHarness) -> list[dict[str, Any]]:
+    """The organizations the stack manages: its state's, `get` references (external) aside."""
+    return [r for r in harness.state_resources(ORGANIZATION) if not r.get("external")]
+
+
 def stored_inputs(harness: StackHarness, name: str) -> dict[str, Any]:
     """The inputs the state holds for the organization named `name`."""
-    (resource,) = [r for r in harness.state_resources(ORGANIZATION) if r["outputs"]["name"] == name]
+    (resource,) = [r for r in managed(harness) if r["outputs"]["name"] == name]
     inputs: dict[str, Any] = resource["inputs"]
     return inputs
 
@@ -150,6 +155,7 @@ def assert_organization_lifecycle(
     assert up.outputs["oidcId"].value == orgs["OIDC Org"]["id"]
     assert up.outputs["plainId"].value == orgs["Plain Org"]["id"]
     assert up.outputs["oidcSsoDomain"].value == "oidc.example.com"
+    assert up.outputs["plainRefName"].value == "Plain Org"  # the `get` reference (plainRef)
 
     run(harness, "preview", expect_no_changes=True)
     plain_inputs = stored_inputs(harness, "Plain Org")
@@ -188,7 +194,7 @@ def assert_organization_lifecycle(
     since = last_seq(emulator)
     run(harness, "refresh")
     assert writes(emulator, since) == [], "refresh must not write"
-    state = {r["outputs"]["name"] for r in harness.state_resources(ORGANIZATION)}
+    state = {r["outputs"]["name"] for r in managed(harness)}
     assert state == {"Renamed By Hand", "OIDC Org"}
     assert run(harness, "preview").change_summary.get("update") == 1
     run(harness, "up")
@@ -214,7 +220,7 @@ def assert_organization_lifecycle(
         f"/api/organizations/{id_}" for id_ in (plain_id, orgs["OIDC Org"]["id"])
     )
     assert children(emulator) == {}
-    assert harness.state_resources(ORGANIZATION) == []
+    assert managed(harness) == []
 
 
 def test_organization_lifecycle(

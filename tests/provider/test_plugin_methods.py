@@ -450,6 +450,28 @@ def test_importing_the_stacks_own_organization_under_another_name_is_refused(
     news = check(upping, values(name="Held"), olds=checked).inputs or {}
     run(upping.diff(rpc.DiffRequest(URN, organization_id, olds, news, [])))
     other = URN.replace("::acme", "::other")
+    read = run(upping.read(rpc.ReadRequest(other, organization_id, {}, {})))  # a `get` reads alike
+    imported = run(upping.check(rpc.CheckRequest(other, read.inputs, read.inputs, b""))).inputs or {}
     with pytest.raises(Exception, match="claimed by two resources") as failure:
-        run(upping.read(rpc.ReadRequest(other, organization_id, {}, {})))
+        run(upping.diff(rpc.DiffRequest(other, organization_id, read.properties, imported, [])))
     assert URN in str(failure.value) and other in str(failure.value)
+
+
+def test_a_get_reference_to_the_stacks_own_organization_reads_it_with_the_same_key_every_run(
+    plugin: PolytomicProvider, emulator: EmulatorProcess
+) -> None:
+    """The engine reads a `get` reference as it reads an import (no properties): a `get` of the
+    organization a resource of the stack holds is no second holder (every preview failed, review of
+    #26), and its outputs record the same key on every run (a new one each run would rewrite the state)."""
+    checked = check(plugin, values(name="Referenced")).inputs or {}
+    made = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
+    organization_id, olds = made.resource_id or "", made.properties
+    keys = []
+    for _ in range(2):
+        upping = configured(emulator.url)  # an `up`: the holder is diffed, the reference read
+        news = check(upping, values(name="Referenced"), olds=checked).inputs or {}
+        assert run(upping.diff(rpc.DiffRequest(URN, organization_id, olds, news, []))).changes is False
+        ref = run(upping.read(rpc.ReadRequest(URN.replace("::acme", "::ref"), organization_id, {}, {})))
+        assert ref.resource_id == organization_id
+        keys.append(ref.properties[CREATE_KEY].value)
+    assert keys[0] == keys[1] != olds[CREATE_KEY].value

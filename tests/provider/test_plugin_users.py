@@ -302,15 +302,24 @@ def test_import_by_organization_and_id_or_email_is_stored_under_the_users_id(
     assert writes(emulator) == []
 
 
+def imported(plugin: PolytomicProvider, urn: str, import_id: str) -> tuple[str, rpc.DiffResponse]:
+    """An import as the engine runs it: the read of the id the user named, then the check and the diff of
+    the inputs it answered (which stop an import of a user another resource of the run holds)."""
+    read = run(plugin.read(rpc.ReadRequest(urn, import_id, {}, {})))
+    user_id = read.resource_id or ""
+    checked = run(plugin.check(rpc.CheckRequest(urn, read.inputs, read.inputs, b""))).inputs or {}
+    return user_id, run(plugin.diff(rpc.DiffRequest(urn, user_id, read.properties, checked, [])))
+
+
 def test_two_resources_importing_one_user_are_refused_naming_both(
     plugin: PolytomicProvider, org: str, partner_api: httpx.Client
 ) -> None:
     made = partner_api.post(f"/api/organizations/{org}/users", json={"email": "twice@example.com"})
     user_id = made.json()["data"]["id"]
-    run(plugin.read(rpc.ReadRequest(URN, f"{org}/{user_id}", {}, {})))
+    assert imported(plugin, URN, f"{org}/{user_id}")[1].changes is False
     other = URN.replace("::jane", "::jane-again")
     with pytest.raises(UserError) as failure:
-        run(plugin.read(rpc.ReadRequest(other, f"{org}/twice@example.com", {}, {})))
+        imported(plugin, other, f"{org}/twice@example.com")
     message = str(failure.value)
     assert f"user {user_id} is claimed by two resources of this stack: {URN} and {other}" in message
 
@@ -324,7 +333,26 @@ def test_importing_the_stacks_own_user_under_another_name_is_refused(
     run(plugin.diff(rpc.DiffRequest(URN, user_id, made.properties, inputs, [])))
     other = URN.replace("::jane", "::jane-again")
     with pytest.raises(UserError, match=f"user {user_id} is claimed by two resources of this stack: {URN}"):
-        run(plugin.read(rpc.ReadRequest(other, f"{org}/{user_id}", {}, {})))
+        imported(plugin, other, f"{org}/{user_id}")
+
+
+def test_a_get_reference_to_the_stacks_own_user_reads_it_with_the_same_key_every_run(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess
+) -> None:
+    """The engine reads a `get` reference as it reads an import (no properties): a `get` of the user a
+    resource of the stack holds is no second holder (every preview failed, review of #26), and its
+    outputs record the same key on every run (a new one each run would rewrite the state)."""
+    inputs, made = create(plugin, organizationId=org, email="referenced@example.com")
+    user_id = made.resource_id or ""
+    keys = []
+    for _ in range(2):
+        upping = configured(emulator.url)  # an `up`: the holder is diffed, the reference read
+        assert run(upping.diff(rpc.DiffRequest(URN, user_id, made.properties, inputs, []))).changes is False
+        reference = URN.replace("::jane", "::reference")
+        ref = run(upping.read(rpc.ReadRequest(reference, f"{org}/{user_id}", {}, {})))
+        assert ref.resource_id == user_id
+        keys.append(plain(ref.properties)[CREATE_KEY])
+    assert keys[0] == keys[1] != plain(made.properties)[CREATE_KEY]
 
 
 def test_removing_an_imported_twin_leaves_the_user_to_the_resource_that_keeps_it(
