@@ -503,11 +503,9 @@ async def read(
     id_: str,
     props: dict[str, Any],
     *,
-    operation: ThisOperation,
     inputs: dict[str, Any] | None = None,
     began_after: int | None = None,
     frontend: Frontend = DYNAMIC,
-    spare_named: bool = True,
     urn: str = "",
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record, or None when a stored organization is gone.
@@ -519,7 +517,7 @@ async def read(
     `inputs`: the stored inputs, where the front end has them (another place the account is recorded).
     Only a 404 in the account that holds the organization removes it from the stack; one the settings
     do not reach, or one not recorded (a state of 0.2 or older) and not found, is an error.
-    `began_after`: see `OrganizationSnapshot.organization`. `spare_named`, `urn`: see `read_result`.
+    `began_after`: see `OrganizationSnapshot.organization`. `urn`: see `read_result`.
     """
     from .snapshot import snapshot_of
 
@@ -551,7 +549,7 @@ async def read(
         raise explain(found, label, "read", client.settings.deployment_url) from None
     if isinstance(found, BaseException):
         raise found
-    return read_result(found, props, account, operation=operation, spare_named=spare_named, urn=urn)
+    return read_result(found, props, account, urn=urn)
 
 
 def read_result(
@@ -559,28 +557,24 @@ def read_result(
     props: dict[str, Any],
     account: Account,
     *,
-    operation: ThisOperation,
-    spare_named: bool = True,
     urn: str = "",
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What `read` answers for the live organization, listed by `account` (no API call: a caller holding
     both already uses them). The caller has made sure that `props` record no other account.
 
-    `spare_named`: a read of an id the user named takes the organization into the stack (`pulumi import`),
-    so a delete of the same operation spares it; the dynamic provider's reads of a named id are only ever
-    `Organization.get` references, which take nothing over, and pass False. The read holds nothing: the
-    engine reads a plugin's `get` reference like an import, and a `get` of the stack's own organization
-    is no second holder. An import that is one is stopped at its diff (`verify_account`), which the
-    engine runs for every import, under the importing resource's URN (`urn` gives it its identity)."""
-    if props.get("name") is None and spare_named:
-        # The user named this id (`pulumi import`, `Organization.get`): it is this operation's now, and a
-        # delete of an old entry of the same organization in this operation must spare it.
-        operation.claimed.add(live.id)
-        props = with_import_identity(props, urn)
+    A read of an id the user named (`props` without a name) claims and holds nothing: the engine reads a
+    plugin's `get` reference exactly as an import, and a `get` owns nothing (a claim spared the delete of
+    the organization it read, and a hold failed every run of a `get` of the stack's own). An `import`
+    option is diffed after its read (`verify_account` holds it, under the importing resource's URN, and
+    keeps it, so the delete of an old entry of the same organization leaves it to the import); a CLI
+    `pulumi import` runs no diff and no delete. `urn` gives the imported resource its identity."""
+    if props.get("name") is None:
+        # The engine checks an import's inputs, and `check` refuses a bookkeeping key from a program;
+        # it records the account itself.
+        outs = outputs_for(live, with_import_identity(props, urn), account)
+        return outs, {key: value for key, value in inputs_for(outs).items() if key != ACCOUNT}
     outs = outputs_for(live, props, account)
-    as_stored = props.get("name") is not None and all(
-        outs.get(key) == props.get(key) for key in (*FIELDS, ACCOUNT)
-    )
+    as_stored = all(outs.get(key) == props.get(key) for key in (*FIELDS, ACCOUNT))
     return outs, None if as_stored else inputs_for(outs)
 
 

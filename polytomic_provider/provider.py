@@ -172,7 +172,7 @@ class OrganizationProvider(ResourceProvider):
         from . import bridge, models, operations  # noqa: F401 - models: loaded during that round trip
 
         found = (
-            operations.read_result(live, props, account, operation=RUNTIME.operation, spare_named=False)
+            operations.read_result(live, props, account)
             if live is not None and account is not None
             else bridge.run(
                 _named(
@@ -181,9 +181,7 @@ class OrganizationProvider(ResourceProvider):
                         client,
                         id_,
                         props,
-                        operation=RUNTIME.operation,
                         began_after=began_after,
-                        spare_named=False,
                     ),
                 )
             )

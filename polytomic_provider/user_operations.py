@@ -474,7 +474,7 @@ async def import_target(client: AsyncPolytomicClient, import_id: str) -> tuple[s
 
 
 async def read(
-    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, operation: ThisOperation, urn: str = ""
+    client: AsyncPolytomicClient, id_: str, props: dict[str, Any], *, urn: str = ""
 ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """The live outputs and the inputs to record (None when as stored), or None when a stored user is gone.
 
@@ -503,15 +503,14 @@ async def read(
         return None  # deleted outside Pulumi, confirmed in its own account: it leaves the stack
     except PolytomicError as error:
         raise _explain(error, label, "read", client.settings.deployment_url) from None
-    if props.get("email") is None:  # an id the user named: `pulumi import` takes it into the stack
-        operation.claimed.add(live.id)
-        props = with_import_identity(props, urn)
+    if props.get("email") is None:  # an id the user named: an import, or a `get` (claims nothing)
+        outs = _outputs(live, with_import_identity(props, urn), account)
+        # The engine checks an import's inputs, and `check` refuses a bookkeeping key from a program;
+        # it records the account itself.
+        return outs, {key: outs[key] for key in READ_FIELDS}
     outs = _outputs(live, props, account)
-    as_stored = (
-        props.get("email") is not None
-        and all(_same(field, outs.get(field), props.get(field)) for field in READ_FIELDS)
-        and props.get(ACCOUNT) == outs[ACCOUNT]
-    )
+    as_stored = all(_same(field, outs.get(field), props.get(field)) for field in READ_FIELDS)
+    as_stored = as_stored and props.get(ACCOUNT) == outs[ACCOUNT]
     inputs = {key: outs[key] for key in (*READ_FIELDS, ACCOUNT)}
     return outs, None if as_stored else inputs
 

@@ -72,7 +72,7 @@ class UserProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from . import bridge, user_operations
 
-        found = bridge.run(user_operations.read(RUNTIME.client(), id_, props, operation=RUNTIME.operation))
+        found = bridge.run(user_operations.read(RUNTIME.client(), id_, props))
         if found is None:
             return ReadResult(None, {})  # deleted outside Pulumi: it leaves the stack
         outs, inputs = found

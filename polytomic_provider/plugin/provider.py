@@ -236,7 +236,7 @@ class PolytomicProvider(rpc.Provider):
         """Refresh (the stored outputs come along) or import (nothing but the id the user named)."""
         _serving(request.urn, request.properties, request.inputs)
         if request.type == users.USER:
-            return await users.read(request, self._runtime, self._client)
+            return await users.read(request, self._client)
         if request.type == user_api_keys.USER_API_KEY:
             return await user_api_keys.read(request, self._client)
         props = from_engine(request.properties)
@@ -244,7 +244,6 @@ class PolytomicProvider(rpc.Provider):
             await self._client(),
             request.resource_id,
             props,
-            operation=self._runtime.operation,
             inputs=from_engine(request.inputs),
             frontend=PLUGIN,
             urn=request.urn,

@@ -139,18 +139,18 @@ async def create(
     return rpc.CreateResponse(user_id, _engine(outs, request.properties))
 
 
-async def read(request: rpc.ReadRequest, runtime: ProviderRuntime, client: ClientOf) -> rpc.ReadResponse:
+async def read(request: rpc.ReadRequest, client: ClientOf) -> rpc.ReadResponse:
     """Refresh (the stored outputs come along) or import (nothing but the id the user named, which
-    names the organization too; the user is then stored under its own id). The read holds nothing: the
-    engine reads a `get` reference like an import, and a `get` of the stack's own user is no second
-    holder; an import that is one is stopped at its diff (`hold_in_stack`), which the engine runs for
-    every import, under the importing resource's URN."""
+    names the organization too; the user is then stored under its own id). The read claims and holds
+    nothing: the engine reads a `get` reference exactly as an import, and a `get` owns nothing. An
+    `import` option is diffed after its read (`hold_in_stack`, under the importing resource's URN); a CLI
+    `pulumi import` runs no diff and no delete."""
     built = await client()
     props, user_id = _props(request.properties), request.resource_id
     if not request.properties:
         organization_id, user_id = await user_operations.import_target(built, request.resource_id)
         props = {"organization_id": organization_id}
-    found = await user_operations.read(built, user_id, props, operation=runtime.operation, urn=request.urn)
+    found = await user_operations.read(built, user_id, props, urn=request.urn)
     if found is None:
         return rpc.ReadResponse(resource_id=None, properties={}, inputs={})
     outs, inputs = found

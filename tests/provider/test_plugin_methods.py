@@ -183,11 +183,16 @@ def test_read_for_import_returns_the_live_inputs_and_a_missing_id_fails_naming_i
     organization_id = made.json()["data"]["id"]
     imported = run(plugin.read(rpc.ReadRequest(URN, organization_id, {}, {})))
     assert imported.resource_id == organization_id
+    # No bookkeeping key in the inputs: the engine checks an import's inputs, and check refuses one
+    # ("One or more imported inputs failed to validate"); the account is in the outputs, and check
+    # records it in the inputs.
     assert {k: v.value for k, v in imported.inputs.items()} == {
         "name": "Outside",
         "ssoDomain": "o.example.com",
-        "__account": account,
     }
+    assert imported.properties["__account"].value == account
+    checked = run(plugin.check(rpc.CheckRequest(URN, imported.inputs, imported.inputs, b"")))
+    assert not checked.failures and (checked.inputs or {})["__account"].value == account
     missing = "00000000-0000-4000-8000-000000000000"
     with pytest.raises(Exception, match=f"no organization with id '{missing}'"):
         run(plugin.read(rpc.ReadRequest(URN, missing, {}, {})))
@@ -383,12 +388,32 @@ def test_ignore_changes_in_another_spelling_does_not_hide_a_change(
 def test_an_imported_organization_is_spared_by_the_same_operations_delete_of_its_old_entry(
     plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client
 ) -> None:
-    """`import:` of the organization a removed resource held: the engine imports it under the new name,
-    then deletes the old entry, the same organization."""
+    """`import:` of the organization a removed resource held: the engine imports it under the new name
+    (a read, then the diff that keeps it), then deletes the old entry, the same organization."""
     existing = partner_api.post("/api/organizations", json={"name": "Moved"}).json()["data"]["id"]
-    run(plugin.read(rpc.ReadRequest(URN, existing, {}, {})))
+    new_urn = URN.replace("::acme", "::moved")
+    read = run(plugin.read(rpc.ReadRequest(new_urn, existing, {}, {})))
+    checked = run(plugin.check(rpc.CheckRequest(new_urn, read.inputs, read.inputs, b"")))
+    assert not checked.failures, [f.reason for f in checked.failures]  # no bookkeeping key refused
+    diffed = run(plugin.diff(rpc.DiffRequest(new_urn, existing, read.properties, checked.inputs or {}, [])))
+    assert diffed.changes is False
     run(plugin.delete(rpc.DeleteRequest(URN, existing, values(name="Moved"), 60)))
     assert existing in {o["id"] for o in emulator.admin.organizations()}
+
+
+def test_a_get_reference_spares_no_delete_of_the_organization_it_reads(
+    plugin: PolytomicProvider, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """A program removes an organization's resource and keeps a `get` of it: the engine reads the `get` as
+    it reads an import, and the delete goes ahead (a claim of the read spared it silently, leaving the
+    organization behind: review of #26)."""
+    checked = check(plugin, values(name="Removed")).inputs or {}
+    made = run(plugin.create(rpc.CreateRequest(URN, checked, 60, False)))
+    organization_id = made.resource_id or ""
+    removing = configured(emulator.url)
+    run(removing.read(rpc.ReadRequest(URN.replace("::acme", "::ref"), organization_id, {}, {})))
+    run(removing.delete(rpc.DeleteRequest(URN, organization_id, made.properties, 60)))
+    assert partner_api.get(f"/api/organizations/{organization_id}").status_code == 404
 
 
 # -- two resources holding one organization -----------------------------------------------------------------

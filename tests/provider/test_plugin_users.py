@@ -288,18 +288,35 @@ def test_import_by_organization_and_id_or_email_is_stored_under_the_users_id(
     user_id = made.json()["data"]["id"]
     emulator.admin.clear_journal()
     import_id = f"{org}/{user_id}" if form == "id" else f"{org}/OUTSIDE@Example.com"
-    imported = run(plugin.read(rpc.ReadRequest(URN, import_id, {}, {})))
-    assert imported.resource_id == user_id
-    inputs = plain(imported.inputs)
-    assert {k: v for k, v in inputs.items() if k != "__account"} == {
+    read = run(plugin.read(rpc.ReadRequest(URN, import_id, {}, {})))
+    assert read.resource_id == user_id
+    assert plain(read.inputs) == {  # no bookkeeping key: the import's check would refuse it
         "organizationId": org,
         "email": "outside@example.com",
         "roleIds": [roles(partner_api, org)["Admin"]],
     }
     assert writes(emulator) == [], "import must not write"
-    # The same operation's delete of an old entry for that user spares it (the import claimed it).
-    run(plugin.delete(rpc.DeleteRequest(URN, user_id, imported.properties, 60)))
+    # An `import` option of the user a removed resource held: the engine diffs the import, which keeps
+    # the user, then deletes the old entry (another resource, another key), which leaves it to the import.
+    new_urn = URN.replace("::jane", "::jane-imported")
+    assert imported(plugin, new_urn, import_id)[1].changes is False
+    old_entry = {**read.properties, CREATE_KEY: PropertyValue("pulumi-create-old-entry")}
+    run(plugin.delete(rpc.DeleteRequest(URN, user_id, old_entry, 60)))
     assert writes(emulator) == []
+
+
+def test_a_get_reference_spares_no_delete_of_the_user_it_reads(
+    plugin: PolytomicProvider, org: str, emulator: EmulatorProcess, partner_api: httpx.Client
+) -> None:
+    """A program removes a user's resource and keeps a `get` of that user: the engine reads the `get` as
+    it reads an import, and the delete goes ahead (a claim of the read spared it silently, leaving the
+    user behind: review of #26)."""
+    _, made = create(plugin, organizationId=org, email="removed@example.com")
+    user_id = made.resource_id or ""
+    removing = configured(emulator.url)
+    run(removing.read(rpc.ReadRequest(URN.replace("::jane", "::ref"), f"{org}/{user_id}", {}, {})))
+    run(removing.delete(rpc.DeleteRequest(URN, user_id, made.properties, 60)))
+    assert partner_api.get(f"/api/organizations/{org}/users/{user_id}").status_code == 404
 
 
 def imported(plugin: PolytomicProvider, urn: str, import_id: str) -> tuple[str, rpc.DiffResponse]:
