@@ -94,8 +94,8 @@ class KeptThisRun:
 
     A diff that finds no replacement keeps it; a later diff of the same resource that replaces it lets it
     go (the engine may diff a resource twice in one run: as a dependent of a delete-first replacement,
-    then as itself). The resource is told apart by a key of the front end's choosing (a resource id, a
-    URN, a create key), the same in its diff and its delete."""
+    then as itself). The resource is told apart by a key the same in its diff and its delete: its
+    `stack_identity` for organizations and users, its resource id for API keys."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -371,7 +371,7 @@ def outputs_for(live: Organization, props: dict[str, Any], account: Account) -> 
         outs[NAME_SECRET] = True
     outs[ACCOUNT] = account.recorded
     if isinstance(props.get(CREATE_KEY), str):
-        outs[CREATE_KEY] = props[CREATE_KEY]  # the dynamic provider's identity (`stack_identity`)
+        outs[CREATE_KEY] = props[CREATE_KEY]  # the resource's identity (`stack_identity`)
     return outs
 
 

@@ -314,7 +314,7 @@ def _outputs(live: User, props: dict[str, Any], account: Account) -> dict[str, A
         outs[ADOPT_ID] = props[ADOPT_ID]
     outs[ACCOUNT] = account.recorded
     if isinstance(props.get(CREATE_KEY), str):
-        outs[CREATE_KEY] = props[CREATE_KEY]  # the dynamic provider's identity (`stack_identity`)
+        outs[CREATE_KEY] = props[CREATE_KEY]  # the resource's identity (`stack_identity`)
     return outs
 
 

@@ -171,7 +171,7 @@ async def update(request: rpc.UpdateRequest, client: ClientOf) -> rpc.UpdateResp
 
 
 async def delete(request: rpc.DeleteRequest, runtime: ProviderRuntime, client: ClientOf) -> None:
-    """Partner-level DELETE; a user this operation made or imported, or another resource keeps, is spared
+    """Partner-level DELETE; a user this operation made or adopted, or another resource keeps, is spared
     (the core's claims; the create key the outputs record tells this resource from the one that keeps it)."""
     await user_operations.delete(
         await client(), request.resource_id, _props(request.properties), operation=runtime.operation
