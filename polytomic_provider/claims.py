@@ -27,6 +27,7 @@ __all__ = [
     "ThisOperation",
     "new_create_key",
     "stack_identity",
+    "with_identity_kept",
     "with_import_identity",
 ]
 
@@ -49,6 +50,13 @@ def stack_identity(kind: str, object_id: str, props: dict[str, Any]) -> str:
     apart."""
     key = props.get(CREATE_KEY)
     return f"stack-{kind}:{key}" if isinstance(key, str) and key else f"stack-{kind}:{object_id.lower()}"
+
+
+def with_identity_kept(news: dict[str, Any], olds: dict[str, Any] | None) -> dict[str, Any]:
+    """An update's inputs with the identity its stored outputs record (`stack_identity`), when the inputs
+    lack it: a refresh rewrites the inputs from the live object, and the identity must stay."""
+    key = (olds or {}).get(CREATE_KEY)
+    return {**news, CREATE_KEY: key} if CREATE_KEY not in news and isinstance(key, str) else news
 
 
 def with_import_identity(props: dict[str, Any], urn: str) -> dict[str, Any]:

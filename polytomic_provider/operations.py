@@ -20,7 +20,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
-from .claims import Holder, ThisOperation, new_create_key, stack_identity, with_import_identity
+from .claims import (
+    Holder,
+    ThisOperation,
+    new_create_key,
+    stack_identity,
+    with_identity_kept,
+    with_import_identity,
+)
 from .errors import Conflict, Forbidden, NotFound, PolytomicError
 from .fields import (
     ACCOUNT,
@@ -493,9 +500,7 @@ async def update(
         raise OrganizationError(f"{label}: update failed: {message}") from None
     except PolytomicError as error:
         raise explain(error, label, "update", client.settings.deployment_url) from None
-    if CREATE_KEY not in news and isinstance((olds or {}).get(CREATE_KEY), str):
-        news = {**news, CREATE_KEY: (olds or {})[CREATE_KEY]}  # inputs a refresh rewrote: the identity stays
-    return outputs_for(live, news, account)
+    return outputs_for(live, with_identity_kept(news, olds), account)
 
 
 async def read(

@@ -15,7 +15,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, account_of, recorded_account
-from .claims import Holder, ThisOperation, new_create_key, stack_identity, with_import_identity
+from .claims import (
+    Holder,
+    ThisOperation,
+    new_create_key,
+    stack_identity,
+    with_identity_kept,
+    with_import_identity,
+)
 from .errors import Forbidden, NotFound, PolytomicError, Unauthorized, Unprocessable
 from .fields import ACCOUNT, ADOPT_ID, CREATE_KEY
 from .frontend import DYNAMIC, Frontend
@@ -432,9 +439,7 @@ async def update(
         ) from None
     except PolytomicError as error:
         raise _explain(error, label, "update", client.settings.deployment_url) from None
-    if CREATE_KEY not in news and isinstance(olds.get(CREATE_KEY), str):
-        news = {**news, CREATE_KEY: olds[CREATE_KEY]}  # inputs a refresh rewrote: the identity stays
-    return _outputs(live, news, account)
+    return _outputs(live, with_identity_kept(news, olds), account)
 
 
 IMPORT_ID_FORMS = "<organization id>/<user id> or <organization id>/<email>"
