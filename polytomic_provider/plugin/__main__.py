@@ -17,7 +17,7 @@ def engine_address(arguments: list[str]) -> str | None:
 
 
 def main() -> None:
-    from .engine_log import forward_retries
+    from .engine_log import forward_warnings
     from .provider import PolytomicProvider
     from .server import serve
 
@@ -25,7 +25,7 @@ def main() -> None:
     if engine is None:
         sys.exit("pulumi-resource-polytomic is a Pulumi provider plugin: the Pulumi engine starts it")
     start_engine_watchdog(engine)  # a killed CLI leaves no plugin process behind
-    forward_retries(engine)
+    forward_warnings(engine)
     serve(engine, __version__, PolytomicProvider())
 
 

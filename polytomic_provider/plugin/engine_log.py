@@ -18,7 +18,7 @@ import sys
 import grpc.aio
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-__all__ = ["CURRENT_URN", "FORWARDED", "EngineLogHandler", "attach_loop", "forward_retries"]
+__all__ = ["CURRENT_URN", "FORWARDED", "EngineLogHandler", "attach_loop", "forward_warnings"]
 
 FORWARDED = ("polytomic_provider.retry", "polytomic_provider.claims")
 
@@ -80,7 +80,7 @@ def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
                 handler.attach(loop)
 
 
-def forward_retries(engine_address: str) -> None:
+def forward_warnings(engine_address: str) -> None:
     """Send the `FORWARDED` loggers' lines (retries, an organization or user left to another resource) to
     the engine, and to stderr, the plugin's own log (the engine's log file). The stderr handler is
     explicit: Python's last-resort handler writes to stderr only while a logger has no handler at all, so

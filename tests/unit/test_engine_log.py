@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from polytomic_provider.plugin import engine_log
-from polytomic_provider.plugin.engine_log import CURRENT_URN, EngineLogHandler, forward_retries
+from polytomic_provider.plugin.engine_log import CURRENT_URN, EngineLogHandler, forward_warnings
 
 RETRY_LOGGER = logging.getLogger("polytomic_provider.retry")
 
@@ -40,7 +40,7 @@ class RecordingHandler(EngineLogHandler):
 def test_retry_lines_still_reach_stderr_once_the_engine_handler_is_attached(
     clean_retry_logger: None, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    forward_retries("127.0.0.1:1")  # no loop is running: nothing is sent, stderr still gets the line
+    forward_warnings("127.0.0.1:1")  # no loop is running: nothing is sent, stderr still gets the line
     RETRY_LOGGER.warning("polytomic: GET /api/organizations: attempt 1 failed (503); retrying in 0.5 s")
     assert "attempt 1 failed (503)" in capfd.readouterr().err
     assert any(isinstance(h, engine_log.EngineLogHandler) for h in RETRY_LOGGER.handlers)
