@@ -1,7 +1,8 @@
 """End-to-end fixtures: the real Pulumi CLI driven through the Automation API.
 
-Each test gets a temporary Pulumi home, a `file://` backend and a project directory of its own, with a
-passphrase secrets provider. Python programs run in this virtualenv (the `virtualenv` runtime option) through
+Each test gets a temporary Pulumi home, a `file://` backend and a project directory of its own. Its stacks
+keep their data key with a loopback stand-in for Vault's transit engine (tests/vault_stand_in.py says why),
+not the passphrase provider. Python programs run in this virtualenv (the `virtualenv` runtime option) through
 Pulumi's Python language host; a program folder with a Pulumi.yaml of its own (YAML, TypeScript) is a whole
 project, used as it is.
 """
@@ -28,10 +29,10 @@ from pulumi import automation as auto
 from polytomic_emulator.launcher import EmulatorProcess
 from tests.pulumi_cli import find_pulumi_bin_dir
 from tests.support import PARTNER_KEY
+from tests.vault_stand_in import SECRETS_PROVIDER, vault_stand_in
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAMS = Path(__file__).resolve().parent / "e2e" / "programs"
-PASSPHRASE = "e2e-test-passphrase"
 MIN_CLI_VERSION = (3, 139)
 
 
@@ -291,6 +292,7 @@ class StackTemplates:
 
     root: Path
     bin_dir: Path
+    vault_env: dict[str, str]
     made: dict[tuple[str, str, str | None], Path] = field(default_factory=dict)
     ciphertexts: dict[tuple[Path, str], str] = field(default_factory=dict)
 
@@ -330,7 +332,7 @@ class StackTemplates:
         (folder / "project").mkdir(parents=True)
         (folder / "state").mkdir()
         (folder / "project" / "Pulumi.yaml").write_text(json.dumps({"name": project, "runtime": "python"}))
-        self._pulumi(folder, ["stack", "init", stack_name])
+        self._pulumi(folder, ["stack", "init", stack_name, "--secrets-provider", SECRETS_PROVIDER])
         if partner_key is not None:
             self._pulumi(folder, ["config", "set", "--secret", "polytomic:partnerKey"], partner_key)
         return folder
@@ -341,8 +343,8 @@ class StackTemplates:
             **os.environ,
             "PULUMI_HOME": str(template / "pulumi-home"),
             "PULUMI_BACKEND_URL": (template / "state").as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "1",
+            **self.vault_env,
         }
         subprocess.run(
             [str(self.bin_dir / "pulumi"), "--non-interactive", *command],
@@ -356,8 +358,17 @@ class StackTemplates:
 
 
 @pytest.fixture(scope="session")
-def stack_templates(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path) -> StackTemplates:
-    return StackTemplates(tmp_path_factory.mktemp("stack-templates"), pulumi_bin_dir)
+def vault_env() -> Iterator[dict[str, str]]:
+    """The environment that points the CLI at this pytest process's Vault stand-in."""
+    with vault_stand_in() as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+def stack_templates(
+    tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path, vault_env: dict[str, str]
+) -> StackTemplates:
+    return StackTemplates(tmp_path_factory.mktemp("stack-templates"), pulumi_bin_dir, vault_env)
 
 
 @pytest.fixture
@@ -366,6 +377,7 @@ def make_stack(
     pulumi_command: auto.PulumiCommand,
     pulumi_bin_dir: Path,
     stack_templates: StackTemplates,
+    vault_env: dict[str, str],
 ) -> Iterator[StackFactory]:
     """Create stacks of a test program (a folder under tests/e2e/programs) in temporary directories."""
     created: list[StackHarness] = []
@@ -397,10 +409,10 @@ def make_stack(
                 [str(pulumi_bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]
             ),
             "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "1",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",
             "PYTHONPATH": str(REPO),
+            **vault_env,
             **(extra_env or {}),
         }
         # The provider must see only what the test configures, not the developer's own environment.
@@ -422,6 +434,8 @@ def make_stack(
             options.work_dir = str(work_dir)
             stack: auto.Stack = _ExistingStack(stack_name, auto.LocalWorkspace(**options.__dict__))
         else:
+            if not own_secrets:
+                options.secrets_provider = SECRETS_PROVIDER
             try:  # one CLI process (create_or_select_stack tries `stack select` first: two for a new stack)
                 stack = auto.create_stack(stack_name, work_dir=str(work_dir), opts=options)
             except auto.StackAlreadyExistsError:
