@@ -109,9 +109,7 @@ class AsyncPolytomicClient:
             timeout=httpx.Timeout(settings.timeout, connect=min(CONNECT_TIMEOUT_SECONDS, settings.timeout)),
             limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
             verify=(
-                tls.default_context()
-                if settings.deployment_url.lower().startswith("https://")
-                else tls.plain_http_context()
+                tls.default_context() if tls.verifies(settings.deployment_url) else tls.plain_http_context()
             ),
             transport=transport,
         )

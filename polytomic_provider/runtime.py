@@ -107,11 +107,13 @@ class ProviderRuntime:
                 return current.client
             from . import tls
 
-            tls.start_building()  # loads the CA bundle beside the import of httpx, not after it
+            settings = _settings_of(current)
+            if tls.verifies(settings.deployment_url):
+                tls.start_building()  # loads the CA bundle beside the import of httpx, not after it
             from .client import AsyncPolytomicClient  # httpx is loaded only once a call needs the API
 
             # Built outside the lock (it takes tens of milliseconds), so concurrent first calls do not queue.
-            fresh = AsyncPolytomicClient(_settings_of(current))
+            fresh = AsyncPolytomicClient(settings)
             with self._lock:
                 if self._current is current:
                     self._current = replace(current, client=fresh)

@@ -19,7 +19,7 @@ import threading
 
 from .errors import ConfigurationError
 
-__all__ = ["default_context", "plain_http_context", "start_building"]
+__all__ = ["default_context", "plain_http_context", "start_building", "verifies"]
 
 _lock = threading.Lock()
 _building: concurrent.futures.Future[ssl.SSLContext] | None = None
@@ -72,6 +72,12 @@ def _check_kind(variable: str, location: str) -> None:
         f"the environment variable {variable} names {location}, which {problem}: {fix}, or unset it to "
         "use the bundled CA certificates"
     )
+
+
+def verifies(url: str) -> bool:
+    """Whether requests to `url` verify the server's certificate (https://), so need the CA bundle: a
+    deployment reached over http:// (the emulator on loopback) never loads it."""
+    return url.lower().startswith("https://")
 
 
 def plain_http_context() -> ssl.SSLContext:

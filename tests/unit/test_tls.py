@@ -93,6 +93,20 @@ def test_a_plain_http_deployment_needs_no_ca_bundle(monkeypatch: pytest.MonkeyPa
         AsyncPolytomicClient(secure)
 
 
+def test_a_runtime_for_a_plain_http_deployment_never_loads_the_ca_bundle() -> None:
+    """The CA bundle costs tens of milliseconds of CPU in every provider process; one serving an http://
+    deployment (the emulator) does not start building it, one serving https:// does."""
+    from polytomic_provider.runtime import ProviderRuntime
+
+    runtime = ProviderRuntime()
+    runtime.configure(Settings(partner_key=Secret("pk-0123456789"), deployment_url="http://127.0.0.1:9"))
+    assert runtime.client().settings.deployment_url == "http://127.0.0.1:9"
+    assert tls._building is None, "a plain-http client started loading the CA bundle"
+    runtime.configure(Settings(partner_key=Secret("pk-0123456789"), deployment_url="https://127.0.0.1:9"))
+    runtime.client()
+    assert tls._building is not None
+
+
 def test_point_7_ssl_cert_file_naming_a_fifo_is_refused_without_blocking(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
