@@ -109,7 +109,7 @@ class StackHarness:
         """Write the config set since the last command, before any command runs: plain values straight
         into the stack's settings file, `Pulumi.<stack>.yaml` (as a user edits it; the CLI reads it on
         every command), and, when a secret is among them, all of them in one CLI process (each `pulumi
-        config set` is one, and a secret costs a key derivation in each)."""
+        config set` is one)."""
         if not self.pending_config:
             return
         encrypt = self.encrypt
@@ -200,8 +200,8 @@ class StackHarness:
         return [r for r in resources if r["type"].endswith(type_suffix)]
 
     # The engine's own files in the file:// backend, read directly: the CLI commands that print them
-    # (`stack export`, `stack output`, `stack history`) cost a process each, and with --show-secrets a
-    # passphrase key derivation each. A missing file falls back to the CLI.
+    # (`stack export`, `stack output`, `stack history`) cost a process each. A missing file falls back to
+    # the CLI.
 
     @property
     def _backend_files(self) -> Path:
@@ -286,9 +286,9 @@ class StackTemplates:
     """Empty stacks made once per pytest process with the CLI, `pulumi stack init` and, when the test
     configures one, the partner key set with `pulumi config set --secret`, then copied for each test
     that wants the same project, stack name and key: their backend files (`.pulumi/` of the file://
-    backend) and their settings file (`Pulumi.<stack>.yaml`, which holds the passphrase's salt and the
-    encrypted key). Each copy is a stack of its own with the same salt: two CLI processes and two key
-    derivations saved per test; what a test configures besides is written before its first command."""
+    backend) and their settings file (`Pulumi.<stack>.yaml`, which holds the secrets provider, the wrapped
+    data key and the encrypted partner key). Each copy is a stack of its own with the same data key: two CLI
+    processes saved per test; what a test configures besides is written before its first command."""
 
     root: Path
     bin_dir: Path
@@ -426,16 +426,12 @@ def make_stack(
             settings["polytomic:deploymentUrl"] = auto.ConfigValue(emulator.url)
         project = str(yaml.safe_load((work_dir / "Pulumi.yaml").read_text())["name"])
         backend = Path(urlparse(env["PULUMI_BACKEND_URL"]).path)
-        own_secrets = "PULUMI_CONFIG_PASSPHRASE" in (extra_env or {})
-        encrypt = None
-        if not own_secrets:
-            encrypt = stack_templates.copy_into(project, stack_name, partner_key, backend, work_dir)
+        encrypt = stack_templates.copy_into(project, stack_name, partner_key, backend, work_dir)
         if encrypt is not None:
             options.work_dir = str(work_dir)
             stack: auto.Stack = _ExistingStack(stack_name, auto.LocalWorkspace(**options.__dict__))
         else:
-            if not own_secrets:
-                options.secrets_provider = SECRETS_PROVIDER
+            options.secrets_provider = SECRETS_PROVIDER
             try:  # one CLI process (create_or_select_stack tries `stack select` first: two for a new stack)
                 stack = auto.create_stack(stack_name, work_dir=str(work_dir), opts=options)
             except auto.StackAlreadyExistsError:

@@ -47,6 +47,16 @@ def answer(request: Received) -> Answer:
 
 @contextmanager
 def vault_stand_in() -> Iterator[dict[str, str]]:
-    """Serve the stand-in on loopback; yields the environment that points the CLI at it."""
+    """Serve the stand-in on loopback; yields the environment that points the CLI at it. The variables that
+    would win over VAULT_ADDR and VAULT_TOKEN, or send the CLI elsewhere, are emptied (the Vault client and
+    Pulumi ignore an empty one): a developer's or a CI's own Vault settings must not reach a real Vault."""
     with local_server(answer) as (url, _):
-        yield {"VAULT_ADDR": url, "VAULT_TOKEN": TOKEN}
+        yield {
+            "VAULT_ADDR": url,
+            "VAULT_TOKEN": TOKEN,
+            "VAULT_SERVER_URL": "",
+            "VAULT_SERVER_TOKEN": "",
+            "VAULT_NAMESPACE": "",
+            "VAULT_HEADERS": "",
+            "PULUMI_CLOUD_SECRET_OVERRIDE": "",
+        }

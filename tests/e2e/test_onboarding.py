@@ -36,8 +36,8 @@ def writes(emulator: EmulatorProcess, since: int) -> list[tuple[str, str]]:
 
 
 def plain_outputs(harness: StackHarness) -> dict[str, Any]:
-    """The stack's outputs as its state holds them, read from the backend's file: no CLI process (nor a
-    passphrase key derivation) when no secret output is wanted."""
+    """The stack's outputs as its state holds them, read from the backend's file: no CLI process when no
+    secret output is wanted."""
     resources = harness.deployment().get("resources") or []
     return next(r for r in resources if r["type"] == "pulumi:pulumi:Stack").get("outputs") or {}
 
