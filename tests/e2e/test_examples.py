@@ -9,11 +9,14 @@ the virtualenv Pulumi made for it.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +34,9 @@ EXAMPLES = REPO / "examples"
 SOURCE_FILES = ("pyproject.toml", "README.md", "polytomic_provider", "provider")
 
 
-@pytest.fixture(scope="session")
-def source_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of what a checkout holds for the plugin, once per worker: Pulumi makes the plugin's
-    virtualenv in its provider/ folder, and builds in it, which tests in parallel must not share."""
-    root = tmp_path_factory.mktemp("checkout")
+def copy_checkout(root: Path) -> Path:
+    """Copy what a checkout holds for the plugin into `root` (made here)."""
+    root.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "venv", "*.egg-info", "build")
     for name in SOURCE_FILES:
         source = REPO / name
@@ -43,6 +44,33 @@ def source_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(source, root / name, ignore=ignore)
         else:
             shutil.copy(source, root / name)
+    return root
+
+
+@contextlib.contextmanager
+def held(lock_file: Path) -> Iterator[None]:
+    """An exclusive lock across the run's pytest processes, released when the block ends."""
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def source_checkout(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """One copy of the checkout for the whole run, shared by the workers: the first `pulumi package add`
+    makes the plugin's virtualenv in its provider/ folder (pip installing the provider and its
+    dependencies, ~15 s of CPU) and every later one reuses it. `package_add` serializes the commands that
+    may make it: pip builds in the checkout, which two at once must not share."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # xdist: the run's folder above each worker's
+    root = shared / "checkout"
+    with held(shared / "checkout.lock"):
+        if not (shared / "checkout.copied").exists():
+            copy_checkout(root)
+            (shared / "checkout.copied").touch()
     return root
 
 
@@ -129,34 +157,29 @@ class Example:
         return outputs
 
 
-# The first `pulumi package add` on a worker makes the plugin's virtualenv in that worker's copy of the
-# checkout (pip installing the provider and its dependencies, ~15 s of CPU); a test on the same worker reuses
-# it. TypeScript, the longest, runs beside the other two, which share one worker and one virtualenv: one more
-# virtualenv than a single worker for all, and about half the time on the longest worker.
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param("typescript", marks=pytest.mark.xdist_group("examples-typescript")),
-        pytest.param("python", marks=pytest.mark.xdist_group("examples-python-go")),
-        pytest.param("go", marks=pytest.mark.xdist_group("examples-python-go")),
-    ],
-)
+@pytest.mark.parametrize("language", ["typescript", "python", "go"])
 def test_example_with_its_typed_sdk_from_package_add(
     language: str, source_checkout: Path, emulator: EmulatorProcess, pulumi_bin_dir: Path, tmp_path: Path
 ) -> None:
     example = Example(language, tmp_path, pulumi_bin_dir)
-    example.pulumi("package", "add", str(source_checkout / "provider"))
+    plugin_python = source_checkout / "provider" / "venv" / "bin" / "python"
+    with held(source_checkout.parent / "package-add.lock"):
+        made_by_this_test = not plugin_python.exists()
+        if made_by_this_test:  # the first: Pulumi makes the plugin's virtualenv, no other may meanwhile
+            example.pulumi("package", "add", str(source_checkout / "provider"))
+    if not made_by_this_test:  # the others only read it, side by side
+        example.pulumi("package", "add", str(source_checkout / "provider"))
     assert "Added package" in example.output[-1], example.output[-1]
     assert (example.dir / "sdks" / "polytomic").is_dir()
-    assert (source_checkout / "provider" / "venv" / "bin" / "python").exists(), (
-        "Pulumi made the plugin's venv"
-    )
+    assert plugin_python.exists(), "Pulumi made the plugin's venv"
     example.lifecycle(emulator)
 
 
 def test_yaml_example_with_the_plugin_archive_alone(
-    source_checkout: Path, emulator: EmulatorProcess, pulumi_bin_dir: Path, tmp_path: Path
+    emulator: EmulatorProcess, pulumi_bin_dir: Path, tmp_path: Path
 ) -> None:
+    # A copy of its own: building the wheel writes into the checkout, as pip does in the shared one.
+    source_checkout = copy_checkout(tmp_path / "checkout")
     built = subprocess.run(
         [
             sys.executable,
