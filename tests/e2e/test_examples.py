@@ -9,14 +9,11 @@ the virtualenv Pulumi made for it.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +21,7 @@ import pytest
 
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.version import __version__
+from tests.run_wide import held, made_once
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
 pytestmark = pytest.mark.e2e
@@ -47,31 +45,13 @@ def copy_checkout(root: Path) -> Path:
     return root
 
 
-@contextlib.contextmanager
-def held(lock_file: Path) -> Iterator[None]:
-    """An exclusive lock across the run's pytest processes, released when the block ends."""
-    with lock_file.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 @pytest.fixture(scope="session")
-def source_checkout(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def source_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy of the checkout for the whole run, shared by the workers: the first `pulumi package add`
     makes the plugin's virtualenv in its provider/ folder (pip installing the provider and its
-    dependencies, ~15 s of CPU) and every later one reuses it. `package_add` serializes the commands that
-    may make it: pip builds in the checkout, which two at once must not share."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent  # xdist: the run's folder above each worker's
-    root = shared / "checkout"
-    with held(shared / "checkout.lock"):
-        if not (shared / "checkout.copied").exists():
-            copy_checkout(root)
-            (shared / "checkout.copied").touch()
-    return root
+    dependencies, ~15 s of CPU) and every later one reuses it. The test serializes the command that may
+    make it: pip builds in the checkout, which two at once must not share."""
+    return made_once(tmp_path_factory, "checkout", copy_checkout)
 
 
 def user_env(pulumi_bin_dir: Path, home: Path, state: Path) -> dict[str, str]:

@@ -27,6 +27,7 @@ from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.plugin.schema import build_schema
 from polytomic_provider.version import __version__
 from tests.pulumi_harness import REPO, SECRET_MARK, SECRET_SIG, StackFactory, StackHarness
+from tests.run_wide import made_once
 from tests.support import CLIENT_SECRET, PARTNER_KEY, SECOND_PARTNER_KEY
 
 pytestmark = pytest.mark.e2e
@@ -415,29 +416,38 @@ def test_python_sdk_generates_and_compiles(pulumi_bin_dir: Path, tmp_path: Path)
 
 @pytest.fixture(scope="session")
 def typescript_compiler(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`tsc`, from npm (its cache first), once per session."""
+    """`tsc`, from npm (its cache first), once per run (tests/run_wide.py)."""
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail("building the Node.js SDK needs npm on PATH: install Node.js (https://nodejs.org)")
-    folder = tmp_path_factory.mktemp("typescript-compiler")
-    (folder / "package.json").write_text(json.dumps({"private": True}))
-    installed = subprocess.run(
-        [
-            npm,
-            "install",
-            "--prefer-offline",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            f"typescript@{TYPESCRIPT_VERSION}",
-        ],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=600,
+
+    def install(folder: Path) -> None:
+        folder.mkdir()
+        (folder / "package.json").write_text(json.dumps({"private": True}))
+        installed = subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefer-offline",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                f"typescript@{TYPESCRIPT_VERSION}",
+            ],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert installed.returncode == 0, f"npm install typescript failed:\n{installed.stderr[-3000:]}"
+
+    return (
+        made_once(tmp_path_factory, "typescript-compiler", install)
+        / "node_modules"
+        / "typescript"
+        / "bin"
+        / "tsc"
     )
-    assert installed.returncode == 0, f"npm install typescript failed:\n{installed.stderr[-3000:]}"
-    return folder / "node_modules" / "typescript" / "bin" / "tsc"
 
 
 def test_nodejs_sdk_generates_and_builds(
