@@ -16,8 +16,8 @@ from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY, SECOND_PARTNER_KEY
 pytest_plugins = ["tests.pulumi_harness"]
 
 # The Go processes the suite starts (the CLI, the language hosts, `go build` of the Go programs) live a few
-# seconds each: their garbage collection is work thrown away at exit. Off, with a ceiling per process that
-# collects only past 2 GiB (the largest measured was 0.8 GiB), they took 9 to 11% less CPU in the CLI tests
+# seconds each: their garbage collection is work thrown away at exit. Off, with a ceiling per process past
+# which it resumes (2 GiB; the largest measured was 0.8 GiB), a no-change preview took 5% less CPU
 # (docs/testing.md). Set here, before any worker or CLI starts, so every subprocess inherits it; a value in
 # the shell wins.
 os.environ.setdefault("GOGC", "off")
