@@ -3,6 +3,7 @@ reads the port it prints."""
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from ..version import __version__
@@ -17,9 +18,16 @@ def engine_address(arguments: list[str]) -> str | None:
 
 
 def main() -> None:
-    from .engine_log import forward_warnings
-    from .provider import PolytomicProvider
-    from .server import serve
+    # What startup imports and builds all lives until exit: collecting it is wasted work (50 to 70 ms of
+    # a start's 0.4 s of CPU). Frozen, later collections do not walk it again.
+    gc.disable()
+    try:
+        from .engine_log import forward_warnings
+        from .provider import PolytomicProvider
+        from .server import serve
+    finally:
+        gc.freeze()
+        gc.enable()
 
     engine = engine_address(sys.argv[1:])
     if engine is None:
