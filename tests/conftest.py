@@ -17,7 +17,7 @@ pytest_plugins = ["tests.pulumi_harness"]
 
 # The Go processes the suite starts (the CLI, the language hosts, `go build` of the Go programs) live a few
 # seconds each: their garbage collection is work thrown away at exit. Off, with a ceiling per process past
-# which it resumes (2 GiB; the largest measured was 0.8 GiB), a no-change preview took 5% less CPU
+# which it resumes (2 GiB; the largest sampled, a CLI, held 0.14 GiB), a no-change preview took 5% less CPU
 # (docs/testing.md). Set here, before any worker or CLI starts, so every subprocess inherits it; a value in
 # the shell wins.
 os.environ.setdefault("GOGC", "off")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,9 +18,12 @@ import pytest
 
 
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The temporary folder of the whole run: above each worker's under xdist, the session's without it."""
+    """The temporary folder of the whole run: above each worker's (`<run>/popen-gw0`) under xdist, the
+    session's without it. Other kinds of xdist worker (ssh, socket) have no run folder above theirs, only the
+    user's folder of every run, where an earlier run's folders would be taken for this one's: each keeps
+    its own."""
     base = tmp_path_factory.getbasetemp()
-    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+    return base.parent if base.name.startswith("popen-") else base
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ import pytest
 
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.version import __version__
-from tests.run_wide import held, made_once
+from tests.run_wide import made_once
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
 pytestmark = pytest.mark.e2e
@@ -46,12 +46,32 @@ def copy_checkout(root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def source_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One copy of the checkout for the whole run, shared by the workers: the first `pulumi package add`
-    makes the plugin's virtualenv in its provider/ folder (pip installing the provider and its
-    dependencies, ~15 s of CPU) and every later one reuses it. The test serializes the command that may
-    make it: pip builds in the checkout, which two at once must not share."""
-    return made_once(tmp_path_factory, "checkout", copy_checkout)
+def made_checkout(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path) -> Path:
+    """A checkout whose provider/ holds the virtualenv Pulumi made for the plugin: made once per run
+    (tests/run_wide.py) by `pulumi package get-schema <checkout>/provider`, which installs the plugin as
+    `package add` does, with no project. That pip-installs the provider and its dependencies (~20 s of
+    CPU); each test works in a copy of it."""
+
+    def make(folder: Path) -> None:
+        copy_checkout(folder / "checkout")
+        (folder / "state").mkdir()
+        schema = subprocess.run(
+            [str(pulumi_bin_dir / "pulumi"), "package", "get-schema", str(folder / "checkout" / "provider")],
+            cwd=folder,
+            env=user_env(pulumi_bin_dir, folder / "home", folder / "state"),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert schema.returncode == 0, (
+            f"pulumi package get-schema:\n{schema.stdout[-3000:]}{schema.stderr[-3000:]}"
+        )
+        assert json.loads(schema.stdout)["name"] == "polytomic"
+        assert (folder / "checkout" / "provider" / "venv" / "bin" / "python").exists(), (
+            "Pulumi made the plugin's venv"
+        )
+
+    return made_once(tmp_path_factory, "made-checkout", make) / "checkout"
 
 
 def user_env(pulumi_bin_dir: Path, home: Path, state: Path) -> dict[str, str]:
@@ -139,26 +159,25 @@ class Example:
 
 @pytest.mark.parametrize("language", ["typescript", "python", "go"])
 def test_example_with_its_typed_sdk_from_package_add(
-    language: str, source_checkout: Path, emulator: EmulatorProcess, pulumi_bin_dir: Path, tmp_path: Path
+    language: str, made_checkout: Path, emulator: EmulatorProcess, pulumi_bin_dir: Path, tmp_path: Path
 ) -> None:
+    # A copy of its own: every `package add` runs pip in the checkout (requirements.txt installs `..`), which
+    # rebuilds the provider there and reinstalls it into the plugin's virtualenv.
+    checkout = tmp_path / "checkout"
+    shutil.copytree(made_checkout, checkout, symlinks=True)
     example = Example(language, tmp_path, pulumi_bin_dir)
-    plugin_python = source_checkout / "provider" / "venv" / "bin" / "python"
-    with held(source_checkout.parent / "package-add.lock"):
-        made_by_this_test = not plugin_python.exists()
-        if made_by_this_test:  # the first: Pulumi makes the plugin's virtualenv, no other may meanwhile
-            example.pulumi("package", "add", str(source_checkout / "provider"))
-    if not made_by_this_test:  # the others only read it, side by side
-        example.pulumi("package", "add", str(source_checkout / "provider"))
+    example.pulumi("package", "add", str(checkout / "provider"))
     assert "Added package" in example.output[-1], example.output[-1]
     assert (example.dir / "sdks" / "polytomic").is_dir()
-    assert plugin_python.exists(), "Pulumi made the plugin's venv"
+    plugin_site = next((checkout / "provider" / "venv" / "lib").glob("python3*/site-packages"))
+    assert (plugin_site / "polytomic_provider").is_dir(), "the plugin runs the provider from its venv"
     example.lifecycle(emulator)
 
 
 def test_yaml_example_with_the_plugin_archive_alone(
     emulator: EmulatorProcess, pulumi_bin_dir: Path, tmp_path: Path
 ) -> None:
-    # A copy of its own: building the wheel writes into the checkout, as pip does in the shared one.
+    # A copy of its own: building the wheel writes into the checkout.
     source_checkout = copy_checkout(tmp_path / "checkout")
     built = subprocess.run(
         [
