@@ -2,8 +2,8 @@
 make (npm installs, a plugin's virtualenv) and is only read once made.
 
 A session fixture is once per worker: with three workers, three npm installs of the same packages. These
-folders live in the run's temporary folder, above each worker's, and the first worker to need one makes it
-under a lock while the others wait for it.
+folders live in the run's temporary folder, above each worker's (popen workers), and the first worker to need
+one makes it under a lock while the others wait for it.
 """
 
 from __future__ import annotations
