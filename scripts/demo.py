@@ -159,7 +159,12 @@ def main() -> int:
         run(bin_dir, env, "preview", "--stack", STACK, cwd=cwd)
         run(bin_dir, env, "up", "--yes", "--skip-preview", "--stack", STACK, cwd=cwd)
         show_outputs(bin_dir, env, args.program)
-        print("Delete the demo's organizations and its stack with:  make demo-destroy")
+        destroy = (
+            "make demo-destroy"
+            if args.program == "python"
+            else f"{sys.executable} scripts/demo.py --program {args.program} --destroy"
+        )
+        print(f"Delete the demo's organizations and its stack with:  {destroy}")
     return 0
 
 
