@@ -112,15 +112,18 @@ def configure_stack(bin_dir: Path, env: dict[str, str], url: str, cwd: Path = RE
     pulumi("config", "set", "--secret", "acmeClientSecret", stdin=DEMO_CLIENT_SECRET)
 
 
+def again(program: str, make_target: str, flag: str) -> str:
+    """The command that runs the demo of `program` again with `flag`: the Makefile's target for the Python
+    demo, this script for the others (they have no target)."""
+    if program == "python":
+        return f"make {make_target}"
+    return f"{sys.executable} scripts/demo.py --program {program} {flag}"
+
+
 def show_outputs(bin_dir: Path, env: dict[str, str], program: str = "python") -> None:
     run(bin_dir, env, "stack", "output", "--stack", STACK, cwd=PROGRAMS[program])
-    again = (
-        "make outputs"
-        if program == "python"
-        else f"{sys.executable} scripts/demo.py --program yaml --outputs"
-    )
     print(
-        f"\nSee these outputs again with:  {again}\n"
+        f"\nSee these outputs again with:  {again(program, 'outputs', '--outputs')}\n"
         f"(or: PULUMI_BACKEND_URL={env['PULUMI_BACKEND_URL']} PULUMI_CONFIG_PASSPHRASE=<demo passphrase> "
         f"{bin_dir / 'pulumi'} stack output --stack {STACK})"
     )
@@ -159,11 +162,7 @@ def main() -> int:
         run(bin_dir, env, "preview", "--stack", STACK, cwd=cwd)
         run(bin_dir, env, "up", "--yes", "--skip-preview", "--stack", STACK, cwd=cwd)
         show_outputs(bin_dir, env, args.program)
-        destroy = (
-            "make demo-destroy"
-            if args.program == "python"
-            else f"{sys.executable} scripts/demo.py --program {args.program} --destroy"
-        )
+        destroy = again(args.program, "demo-destroy", "--destroy")
         print(f"Delete the demo's organizations and its stack with:  {destroy}")
     return 0
 
