@@ -55,17 +55,7 @@ def made_checkout(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path
 
     def make(folder: Path) -> None:
         copy_checkout(folder / "checkout")
-        shutil.copytree(EXAMPLES / "go", folder / "scratch")
-        (folder / "state").mkdir()
-        added = subprocess.run(
-            [str(pulumi_bin_dir / "pulumi"), "package", "add", str(folder / "checkout" / "provider")],
-            cwd=folder / "scratch",
-            env=user_env(pulumi_bin_dir, folder / "home", folder / "state"),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert added.returncode == 0, f"pulumi package add:\n{added.stdout[-3000:]}{added.stderr[-3000:]}"
+        Example("go", folder, pulumi_bin_dir).pulumi("package", "add", str(folder / "checkout" / "provider"))
         assert (folder / "checkout" / "provider" / "venv" / "bin" / "python").exists(), (
             "Pulumi made the plugin's venv"
         )
