@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from pulumi import automation as auto
 
 from polytomic_emulator.launcher import EmulatorProcess
 from tests.front_ends import front_end  # noqa: F401 - the fixture, for this suite's tests
+from tests.npm import npm_install
 from tests.pulumi_harness import PROGRAMS, StackFactory, StackHarness
 from tests.run_wide import made_once
 from tests.support import PARTNER_KEY, SECOND_PARTNER_KEY
@@ -33,11 +33,7 @@ def two_accounts_stack(
 @pytest.fixture(scope="session")
 def typescript_node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The TypeScript program's dependencies (`@pulumi/pulumi` from npm), installed once per run and
-    shared by the workers (tests/run_wide.py); tests link to it and never write into it.
-
-    npm keeps what it downloads in its own cache (~/.npm), and --prefer-offline serves them from there
-    without asking the registry again, so only the first run on a machine downloads anything.
-    """
+    shared by the workers (tests/run_wide.py); tests link to it and never write into it."""
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         pytest.fail(
@@ -47,13 +43,6 @@ def typescript_node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def install(folder: Path) -> None:
         folder.mkdir()
         shutil.copy(PROGRAMS / "hello-typescript" / "package.json", folder)
-        installed = subprocess.run(
-            [npm, "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert installed.returncode == 0, f"npm install failed:\n{installed.stderr[-3000:]}"
+        npm_install(npm, folder)
 
     return made_once(tmp_path_factory, "typescript-dependencies", install) / "node_modules"

@@ -26,6 +26,7 @@ from polytomic_provider import file_backend
 from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.plugin.schema import build_schema
 from polytomic_provider.version import __version__
+from tests.npm import npm_install
 from tests.pulumi_harness import REPO, SECRET_MARK, SECRET_SIG, StackFactory, StackHarness
 from tests.run_wide import made_once
 from tests.support import CLIENT_SECRET, PARTNER_KEY, SECOND_PARTNER_KEY
@@ -424,30 +425,10 @@ def typescript_compiler(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def install(folder: Path) -> None:
         folder.mkdir()
         (folder / "package.json").write_text(json.dumps({"private": True}))
-        installed = subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefer-offline",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                f"typescript@{TYPESCRIPT_VERSION}",
-            ],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert installed.returncode == 0, f"npm install typescript failed:\n{installed.stderr[-3000:]}"
+        npm_install(npm, folder, f"typescript@{TYPESCRIPT_VERSION}")
 
-    return (
-        made_once(tmp_path_factory, "typescript-compiler", install)
-        / "node_modules"
-        / "typescript"
-        / "bin"
-        / "tsc"
-    )
+    folder = made_once(tmp_path_factory, "typescript-compiler", install)
+    return folder / "node_modules" / "typescript" / "bin" / "tsc"
 
 
 def test_nodejs_sdk_generates_and_builds(
