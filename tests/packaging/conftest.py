@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_project import clean_env
-from tests.packaging.distributions import CleanVenv, Distributions
+from tests.packaging.distributions import CleanVenv, Distributions, install_into_new_venv
 
 REPO = Path(__file__).resolve().parents[2]
 OURS = {"polytomic-pulumi", "polytomic-emulator"}
@@ -55,13 +54,7 @@ def constraints_file(folder: Path) -> Path:
 def clean_venv(tmp_path_factory: pytest.TempPathFactory, distributions: Distributions) -> CleanVenv:
     root = tmp_path_factory.mktemp("wheel-venv")
     venv = CleanVenv(root / "venv")
-    subprocess.run([sys.executable, "-m", "venv", str(venv.root)], check=True, cwd=root)
-    constraints = constraints_file(root)
-    env = {**clean_env(), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    install = [str(venv.bin / "python"), "-m", "pip", "install", "--quiet", str(distributions.wheel)]
-    result = subprocess.run(
-        [*install, "--constraint", str(constraints)], cwd=root, env=env, capture_output=True, text=True
-    )
+    result = install_into_new_venv(venv.root, distributions.wheel, constraints_file(root))
     if result.returncode != 0:
         pytest.fail(f"pip install of the wheel failed:\n{result.stdout}{result.stderr}")
     assert os.path.commonpath([venv.root, REPO]) != str(REPO)

@@ -14,8 +14,8 @@ from packaging.requirements import Requirement
 
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_emulator.version import __version__
-from tests.cli_project import clean_env
 from tests.packaging.conftest import REPO, constraints_file
+from tests.packaging.distributions import install_into_new_venv
 
 pytestmark = pytest.mark.xdist_group("packaging")
 
@@ -62,12 +62,7 @@ def test_emulator_serves_from_a_virtualenv_without_the_provider(
     emulator_wheel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    env = {**clean_env(), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    install = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(emulator_wheel)]
-    result = subprocess.run(
-        [*install, "--constraint", str(constraints_file(tmp_path))], env=env, capture_output=True, text=True
-    )
+    result = install_into_new_venv(venv, emulator_wheel, constraints_file(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     monkeypatch.chdir(tmp_path)  # away from the checkout, whose folder would make the provider importable
     monkeypatch.delenv("PYTHONPATH", raising=False)

@@ -69,7 +69,8 @@ def test_no_emulator_code_in_the_provider_distributions(distributions: Distribut
 
 
 def test_clean_install_has_no_server_package(clean_venv: CleanVenv, tmp_path: Path) -> None:
-    listing = clean_venv.run("python", "-m", "pip", "list", "--format", "json", cwd=tmp_path)
+    listing = clean_venv.installed(cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
     installed = {package["name"].lower(): package for package in json.loads(listing.stdout)}
     assert installed["polytomic-pulumi"]["version"] == __version__
     assert "editable_project_location" not in installed["polytomic-pulumi"]
