@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.distributions import CleanVenv, Distributions, install_into_new_venv
+from tests.packaging.distributions import CleanVenv, Distributions
 
 REPO = Path(__file__).resolve().parents[2]
 OURS = {"polytomic-pulumi", "polytomic-emulator"}
@@ -53,8 +53,7 @@ def constraints_file(folder: Path) -> Path:
 @pytest.fixture(scope="session")
 def clean_venv(tmp_path_factory: pytest.TempPathFactory, distributions: Distributions) -> CleanVenv:
     root = tmp_path_factory.mktemp("wheel-venv")
-    venv = CleanVenv(root / "venv")
-    result = install_into_new_venv(venv.root, distributions.wheel, constraints_file(root))
+    venv, result = CleanVenv.create(root / "venv", distributions.wheel, constraints_file(root))
     if result.returncode != 0:
         pytest.fail(f"pip install of the wheel failed:\n{result.stdout}{result.stderr}")
     assert os.path.commonpath([venv.root, REPO]) != str(REPO)

@@ -26,44 +26,51 @@ class Distributions:
         return Parser().parsestr(text)
 
 
-def install_into_new_venv(venv: Path, wheel: Path, constraints: Path) -> subprocess.CompletedProcess[str]:
-    """Make a virtualenv at `venv` holding `wheel` and what it requires, pinned by `constraints`.
-
-    The virtualenv is made without pip (`venv --without-pip`) and filled by this virtualenv's pip through
-    `pip --python`: ensurepip would install the older pip bundled with Python, which then installs the same
-    packages. Measured on the 2-core machine: 9 s of CPU, against 26 s for `venv` and its own pip."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    env = {**clean_env(), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
+def _outer_pip(python: Path, *args: str, cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run this virtualenv's pip on the interpreter `python` (`pip --python`, pip 22.3 or later; `make`
+    upgrades pip): pip's own code comes from here, the packages it sees and installs are the target's."""
     return subprocess.run(
-        [*pip, "install", "--quiet", str(wheel), "--constraint", str(constraints)],
-        cwd=venv.parent,
-        env=env,
+        [sys.executable, "-m", "pip", "--python", str(python), *args],
+        cwd=cwd,
+        env={**clean_env(), "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
         capture_output=True,
         text=True,
+        timeout=timeout,
     )
 
 
 @dataclass(frozen=True)
 class CleanVenv:
-    """A virtualenv holding the wheel and what it requires, nothing else."""
+    """A virtualenv holding a wheel and what it requires, nothing else: no pip or setuptools either."""
 
     root: Path
+
+    @classmethod
+    def create(
+        cls, root: Path, wheel: Path, constraints: Path
+    ) -> tuple[CleanVenv, subprocess.CompletedProcess[str]]:
+        """Make one at `root` holding `wheel`, its requirements pinned by `constraints`; pip's result is
+        returned for the caller to report.
+
+        Made with `venv --without-pip` and filled by this virtualenv's pip: plain `venv` would install the
+        older pip and setuptools bundled with Python, and that pip installs the same packages more slowly
+        (measured on the 2-core machine: 9 s of CPU, against 26 s)."""
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=120)
+        venv = cls(root)
+        command = ("install", "--quiet", str(wheel), "--constraint", str(constraints))
+        return venv, _outer_pip(venv.python, *command, cwd=root.parent, timeout=600)
 
     @property
     def bin(self) -> Path:
         return self.root / "bin"
 
+    @property
+    def python(self) -> Path:
+        return self.bin / "python"
+
     def installed(self, cwd: Path) -> subprocess.CompletedProcess[str]:
-        """`pip list --format json` of the virtualenv (which holds no pip: this virtualenv's lists it)."""
-        return subprocess.run(
-            [sys.executable, "-m", "pip", "--python", str(self.bin / "python"), "list", "--format", "json"],
-            cwd=cwd,
-            env={**clean_env(), "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        """`pip list --format json` of the virtualenv, by this virtualenv's pip."""
+        return _outer_pip(self.python, "list", "--format", "json", cwd=cwd, timeout=60)
 
     def run(self, *command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         """Run one of its programs from `cwd` (outside the checkout), with no PYTHONPATH.

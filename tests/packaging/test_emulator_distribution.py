@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_emulator.version import __version__
 from tests.packaging.conftest import REPO, constraints_file
-from tests.packaging.distributions import install_into_new_venv
+from tests.packaging.distributions import CleanVenv
 
 pytestmark = pytest.mark.xdist_group("packaging")
 
@@ -61,18 +61,17 @@ def test_emulator_wheel_holds_only_the_emulator(emulator_wheel: Path) -> None:
 def test_emulator_serves_from_a_virtualenv_without_the_provider(
     emulator_wheel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    venv = tmp_path / "venv"
-    result = install_into_new_venv(venv, emulator_wheel, constraints_file(tmp_path))
+    venv, result = CleanVenv.create(tmp_path / "venv", emulator_wheel, constraints_file(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     monkeypatch.chdir(tmp_path)  # away from the checkout, whose folder would make the provider importable
     monkeypatch.delenv("PYTHONPATH", raising=False)
     probe = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import polytomic_provider"], capture_output=True, text=True
+        [str(venv.python), "-c", "import polytomic_provider"], capture_output=True, text=True
     )
     assert probe.returncode == 1 and "No module named 'polytomic_provider'" in probe.stderr
 
     # The launcher runs `<python> -m polytomic_emulator`: point it at the clean virtualenv's Python.
-    emulator = EmulatorProcess(partner_key="emulator-alone-partner-key", python=str(venv / "bin" / "python"))
+    emulator = EmulatorProcess(partner_key="emulator-alone-partner-key", python=str(venv.python))
     with emulator:
         assert emulator.admin.health()
         owner = emulator.admin.organizations()
