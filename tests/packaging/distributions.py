@@ -26,7 +26,9 @@ class Distributions:
         return Parser().parsestr(text)
 
 
-def _outer_pip(python: Path, *args: str, cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def _outer_pip(
+    python: Path, *args: str, cwd: Path, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run this virtualenv's pip on the interpreter `python` (`pip --python`, pip 22.3 or later; `make`
     upgrades pip): pip's own code comes from here, the packages it sees and installs are the target's."""
     return subprocess.run(
@@ -41,7 +43,7 @@ def _outer_pip(python: Path, *args: str, cwd: Path, timeout: float) -> subproces
 
 @dataclass(frozen=True)
 class CleanVenv:
-    """A virtualenv holding a wheel and what it requires, nothing else: no pip or setuptools either."""
+    """A virtualenv holding a wheel and what it requires, nothing else: no pip (or setuptools) either."""
 
     root: Path
 
@@ -53,12 +55,13 @@ class CleanVenv:
         returned for the caller to report.
 
         Made with `venv --without-pip` and filled by this virtualenv's pip: plain `venv` would install the
-        older pip and setuptools bundled with Python, and that pip installs the same packages more slowly
-        (measured on the 2-core machine: 9 s of CPU, against 26 s)."""
+        older pip bundled with Python (and, on 3.11, setuptools), and that pip installs the same packages
+        more slowly (measured on the 2-core machine: 9 s of CPU, against 26 s). pip has no timeout of its
+        own: pytest-timeout's (pyproject.toml) bounds the test, and reports where it hung."""
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=120)
         venv = cls(root)
         command = ("install", "--quiet", str(wheel), "--constraint", str(constraints))
-        return venv, _outer_pip(venv.python, *command, cwd=root.parent, timeout=600)
+        return venv, _outer_pip(venv.python, *command, cwd=root.parent)
 
     @property
     def bin(self) -> Path:

@@ -66,7 +66,7 @@ def test_emulator_serves_from_a_virtualenv_without_the_provider(
     monkeypatch.chdir(tmp_path)  # away from the checkout, whose folder would make the provider importable
     monkeypatch.delenv("PYTHONPATH", raising=False)
     probe = subprocess.run(
-        [str(venv.python), "-c", "import polytomic_provider"], capture_output=True, text=True
+        [str(venv.python), "-c", "import polytomic_provider"], capture_output=True, text=True, timeout=60
     )
     assert probe.returncode == 1 and "No module named 'polytomic_provider'" in probe.stderr
 
