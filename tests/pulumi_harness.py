@@ -4,7 +4,8 @@ Each test gets a temporary Pulumi home, a `file://` backend and a project direct
 keep their data key with a loopback stand-in for Vault's transit engine (tests/vault_stand_in.py says why),
 not the passphrase provider. Python programs run in this virtualenv (the `virtualenv` runtime option) through
 Pulumi's Python language host; a program folder with a Pulumi.yaml of its own (YAML, TypeScript) is a whole
-project, used as it is.
+project, used as it is. The provider plugin is installed in each test's Pulumi home, as the README installs
+it (`installed_plugin`), not found on PATH.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import yaml
 from pulumi import automation as auto
 
 from polytomic_emulator.launcher import EmulatorProcess
+from polytomic_provider.version import __version__
 from tests.pulumi_cli import find_pulumi_bin_dir
 from tests.support import PARTNER_KEY
 from tests.vault_stand_in import SECRETS_PROVIDER, vault_stand_in
@@ -371,6 +373,45 @@ def stack_templates(
     return StackTemplates(tmp_path_factory.mktemp("stack-templates"), pulumi_bin_dir, vault_env)
 
 
+@pytest.fixture(scope="session")
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path) -> Path:
+    """The `plugins` folder of a Pulumi home into which `pulumi plugin install resource polytomic <version>
+    --file` put this virtualenv's `pulumi-resource-polytomic` (the README's way), made once per pytest
+    process and copied into each test's home.
+
+    Why not the plugin on PATH: the engine gives a plugin found there no version, and a YAML program's command
+    then starts it twice, once more for the schema the YAML host asks for (0.25 to 0.35 s of CPU, about 70
+    commands of the suite); an installed plugin is started once per command."""
+    home = tmp_path_factory.mktemp("plugin-home")
+    subprocess.run(
+        [
+            str(pulumi_bin_dir / "pulumi"),
+            "plugin",
+            "install",
+            "resource",
+            "polytomic",
+            __version__,
+            "--file",
+            str(Path(sys.prefix) / "bin" / "pulumi-resource-polytomic"),
+            "--non-interactive",
+        ],
+        env={**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "1"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    plugins = home / "plugins"
+    assert (plugins / f"resource-polytomic-v{__version__}" / "pulumi-resource-polytomic").exists()
+    return plugins
+
+
+def without_this_virtualenv(path: str) -> str:
+    """PATH without this virtualenv's scripts (an activated virtualenv puts them first): the engine would run
+    the plugin found there, unversioned, rather than the installed one."""
+    ours = {str(Path(sys.prefix) / "bin"), str(Path(sys.executable).parent)}
+    return os.pathsep.join(entry for entry in path.split(os.pathsep) if entry not in ours)
+
+
 @pytest.fixture
 def make_stack(
     tmp_path: Path,
@@ -378,6 +419,7 @@ def make_stack(
     pulumi_bin_dir: Path,
     stack_templates: StackTemplates,
     vault_env: dict[str, str],
+    installed_plugin: Path,
 ) -> Iterator[StackFactory]:
     """Create stacks of a test program (a folder under tests/e2e/programs) in temporary directories."""
     created: list[StackHarness] = []
@@ -403,10 +445,10 @@ def make_stack(
             }
             (work_dir / "Pulumi.yaml").write_text(json.dumps(settings_of_project))
         (tmp_path / "state").mkdir(exist_ok=True)
+        shutil.copytree(installed_plugin, tmp_path / "pulumi-home" / "plugins", dirs_exist_ok=True)
         env = {
-            # The CLI, then this virtualenv's scripts: the engine finds pulumi-resource-polytomic on PATH.
             "PATH": os.pathsep.join(
-                [str(pulumi_bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]
+                [str(pulumi_bin_dir), without_this_virtualenv(os.environ.get("PATH", ""))]
             ),
             "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
             "PULUMI_SKIP_UPDATE_CHECK": "1",
