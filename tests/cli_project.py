@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +20,13 @@ from pathlib import Path
 def clean_env() -> dict[str, str]:
     """This process's environment without what could point Python or the provider at other code or keys."""
     return {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("POLYTOMIC_")}
+
+
+def without_this_virtualenv(path: str) -> str:
+    """PATH without this virtualenv's scripts (an activated virtualenv puts them first): no program, plugin
+    or provider of ours is found there."""
+    ours = {str(Path(sys.prefix) / "bin"), str(Path(sys.executable).parent)}
+    return os.pathsep.join(entry for entry in path.split(os.pathsep) if entry not in ours)
 
 
 class CliProject:

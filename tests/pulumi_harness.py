@@ -4,8 +4,9 @@ Each test gets a temporary Pulumi home, a `file://` backend and a project direct
 keep their data key with a loopback stand-in for Vault's transit engine (tests/vault_stand_in.py says why),
 not the passphrase provider. Python programs run in this virtualenv (the `virtualenv` runtime option) through
 Pulumi's Python language host; a program folder with a Pulumi.yaml of its own (YAML, TypeScript) is a whole
-project, used as it is. The provider plugin is installed in each test's Pulumi home, as the README installs
-it (`installed_plugin`), not found on PATH.
+project, used as it is. The provider plugin is installed in each test's Pulumi home, as `make demo-yaml`
+installs it (`installed_plugin`), and the engine looks for no plugin on PATH; one test asks for the plugin on
+PATH instead (`plugin_on_path`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pulumi import automation as auto
 
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.version import __version__
+from tests.cli_project import without_this_virtualenv
 from tests.pulumi_cli import find_pulumi_bin_dir
 from tests.support import PARTNER_KEY
 from tests.vault_stand_in import SECRETS_PROVIDER, vault_stand_in
@@ -376,40 +378,26 @@ def stack_templates(
 @pytest.fixture(scope="session")
 def installed_plugin(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path) -> Path:
     """The `plugins` folder of a Pulumi home into which `pulumi plugin install resource polytomic <version>
-    --file` put this virtualenv's `pulumi-resource-polytomic` (the README's way), made once per pytest
-    process and copied into each test's home.
+    --file` put this virtualenv's `pulumi-resource-polytomic` (as `make demo-yaml` installs it), made once
+    per pytest process and copied into each test's home.
 
     Why not the plugin on PATH: the engine gives a plugin found there no version, and a YAML program's command
     then starts it twice, once more for the schema the YAML host asks for (0.25 to 0.35 s of CPU, about 70
     commands of the suite); an installed plugin is started once per command."""
     home = tmp_path_factory.mktemp("plugin-home")
-    subprocess.run(
-        [
-            str(pulumi_bin_dir / "pulumi"),
-            "plugin",
-            "install",
-            "resource",
-            "polytomic",
-            __version__,
-            "--file",
-            str(Path(sys.prefix) / "bin" / "pulumi-resource-polytomic"),
-            "--non-interactive",
-        ],
+    plugin = Path(sys.prefix) / "bin" / "pulumi-resource-polytomic"
+    install = ["plugin", "install", "resource", "polytomic", __version__, "--file", str(plugin)]
+    result = subprocess.run(
+        [str(pulumi_bin_dir / "pulumi"), *install, "--non-interactive"],
         env={**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "1"},
-        check=True,
         capture_output=True,
         text=True,
     )
+    if result.returncode != 0:
+        pytest.fail(f"pulumi {' '.join(install)} exited {result.returncode}:\n{result.stdout}{result.stderr}")
     plugins = home / "plugins"
     assert (plugins / f"resource-polytomic-v{__version__}" / "pulumi-resource-polytomic").exists()
     return plugins
-
-
-def without_this_virtualenv(path: str) -> str:
-    """PATH without this virtualenv's scripts (an activated virtualenv puts them first): the engine would run
-    the plugin found there, unversioned, rather than the installed one."""
-    ours = {str(Path(sys.prefix) / "bin"), str(Path(sys.executable).parent)}
-    return os.pathsep.join(entry for entry in path.split(os.pathsep) if entry not in ours)
 
 
 @pytest.fixture
@@ -431,6 +419,7 @@ def make_stack(
         partner_key: str | None = PARTNER_KEY,
         stack_name: str = "test",
         extra_env: dict[str, str] | None = None,
+        plugin_on_path: bool = False,
     ) -> StackHarness:
         work_dir = tmp_path / f"project-{len(created)}"
         work_dir.mkdir()
@@ -445,11 +434,21 @@ def make_stack(
             }
             (work_dir / "Pulumi.yaml").write_text(json.dumps(settings_of_project))
         (tmp_path / "state").mkdir(exist_ok=True)
-        shutil.copytree(installed_plugin, tmp_path / "pulumi-home" / "plugins", dirs_exist_ok=True)
+        if plugin_on_path:
+            # This virtualenv's scripts after the CLI: the engine finds pulumi-resource-polytomic there.
+            path = [str(pulumi_bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]
+            plugin_lookup: dict[str, str] = {}
+        else:
+            plugins = tmp_path / "pulumi-home" / "plugins"
+            if not plugins.exists():
+                shutil.copytree(installed_plugin, plugins)
+            path = [str(pulumi_bin_dir), without_this_virtualenv(os.environ.get("PATH", ""))]
+            # Nor anywhere else on PATH (another virtualenv, ~/.local/bin): only the installed one. The
+            # language hosts are still found beside the CLI.
+            plugin_lookup = {"PULUMI_IGNORE_AMBIENT_PLUGINS": "true"}
         env = {
-            "PATH": os.pathsep.join(
-                [str(pulumi_bin_dir), without_this_virtualenv(os.environ.get("PATH", ""))]
-            ),
+            "PATH": os.pathsep.join(path),
+            **plugin_lookup,
             "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
             "PULUMI_SKIP_UPDATE_CHECK": "1",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",

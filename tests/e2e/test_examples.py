@@ -21,6 +21,7 @@ import pytest
 
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_provider.version import __version__
+from tests.cli_project import without_this_virtualenv
 from tests.run_wide import made_once
 from tests.support import CLIENT_SECRET, PARTNER_KEY
 
@@ -65,15 +66,13 @@ def made_checkout(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: Path
 
 def user_env(pulumi_bin_dir: Path, home: Path, state: Path) -> dict[str, str]:
     """A user's shell: the CLI and the system's tools on PATH, no virtualenv or PYTHONPATH of ours."""
-    ours = {str(Path(sys.prefix) / "bin"), str(Path(sys.executable).parent)}
-    path = [str(pulumi_bin_dir), *(p for p in os.environ.get("PATH", "").split(os.pathsep) if p not in ours)]
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PULUMI_HOME") and not k.startswith("POLYTOMIC_")
     }
     env.update(
-        PATH=os.pathsep.join(path),
+        PATH=os.pathsep.join([str(pulumi_bin_dir), without_this_virtualenv(os.environ.get("PATH", ""))]),
         PULUMI_HOME=str(home),
         PULUMI_BACKEND_URL=state.as_uri(),
         PULUMI_CONFIG_PASSPHRASE="examples-passphrase",

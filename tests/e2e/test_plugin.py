@@ -1,8 +1,9 @@
 """The provider plugin `pulumi-resource-polytomic` under the real CLI, against emulators on loopback.
 
-The engine finds the plugin on PATH (this virtualenv's bin folder, where the package installs it). The same
-lifecycle runs for a YAML program and a TypeScript one; then `pulumi import`, two partner accounts through
-explicit providers, bad input, and the schema the plugin serves with the SDKs generated from it.
+The harness installs the plugin into each test's Pulumi home (`installed_plugin` in tests/pulumi_harness.py);
+one test runs it from PATH instead (this virtualenv's bin folder, where the package installs it). The
+lifecycle of a YAML program; then `pulumi import`, two partner accounts through explicit providers, bad
+input, and the schema the plugin serves with the SDKs generated from it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class PluginStackFactory(Protocol):
 
 @pytest.fixture
 def make_plugin_stack(make_stack: StackFactory, pulumi_bin_dir: Path) -> PluginStackFactory:
-    """`make_stack`, once the plugin is known to be where the harness's PATH lets the engine find it."""
+    """`make_stack`, once the plugin the harness installs (this virtualenv's script) is known to exist."""
     if not PLUGIN.is_file():
         pytest.fail(f"{PLUGIN} is missing: install the package into this virtualenv (pip install -e .)")
 
@@ -234,6 +235,20 @@ def test_organization_lifecycle(
     assert_organization_lifecycle(harness, emulator, partner_api)
 
 
+def test_a_yaml_program_runs_the_plugin_found_on_path(
+    make_stack: StackFactory, emulator: EmulatorProcess
+) -> None:
+    """How a pip install serves the plugin: its virtualenv's bin folder on PATH, nothing installed in the
+    Pulumi home (automatic plugin downloads are off, so nothing else could serve it)."""
+    harness = make_stack("plugin-yaml", emulator=emulator, plugin_on_path=True)
+    harness.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
+    harness.set_secret("clientSecret", CLIENT_SECRET)
+
+    assert run(harness, "preview").change_summary.get("create") == 3  # the stack and two organizations
+    assert not (harness.pulumi_home / "plugins" / f"resource-polytomic-v{__version__}").exists()
+    assert writes(emulator) == []
+
+
 # -- import, two accounts, bad input ------------------------------------------------------------------
 
 
@@ -297,7 +312,7 @@ def test_two_explicit_providers_each_manage_their_own_account(
     second_emulator: EmulatorProcess,
 ) -> None:
     # No default provider is configured (no polytomic:* config, POLYTOMIC_* blanked by the harness).
-    # (make_plugin_stack: the plugin is where the engine finds it.)
+    # (make_plugin_stack: the plugin is installed where the engine finds it.)
     harness = two_accounts_stack
 
     assert run(harness, "preview").change_summary.get("create") == 5  # stack, 2 providers, 2 orgs
