@@ -84,6 +84,9 @@ def pulumi_env(bin_dir: Path) -> dict[str, str]:
         PULUMI_SKIP_UPDATE_CHECK="1",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="1",
         PULUMI_HOME=str(DEMO_DIR / "pulumi-home"),
+        # The plugin the YAML demo installs, even with this virtualenv activated (whose bin/ holds another,
+        # which the engine would take first and, having no version, start twice a command).
+        PULUMI_IGNORE_AMBIENT_PLUGINS="true",
     )
     return env
 

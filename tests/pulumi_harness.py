@@ -437,11 +437,11 @@ def make_stack(
         if plugin_on_path:
             # This virtualenv's scripts after the CLI: the engine finds pulumi-resource-polytomic there.
             path = [str(pulumi_bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]
-            plugin_lookup: dict[str, str] = {}
+            plugin_lookup = {"PULUMI_IGNORE_AMBIENT_PLUGINS": "false"}  # whatever the shell says
         else:
             plugins = tmp_path / "pulumi-home" / "plugins"
-            if not plugins.exists():
-                shutil.copytree(installed_plugin, plugins)
+            if not (plugins / f"resource-polytomic-v{__version__}").exists():
+                shutil.copytree(installed_plugin, plugins, dirs_exist_ok=True)
             path = [str(pulumi_bin_dir), without_this_virtualenv(os.environ.get("PATH", ""))]
             # Nor anywhere else on PATH (another virtualenv, ~/.local/bin): only the installed one. The
             # language hosts are still found beside the CLI.
