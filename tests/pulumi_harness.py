@@ -38,6 +38,17 @@ from tests.vault_stand_in import SECRETS_PROVIDER, vault_stand_in
 REPO = Path(__file__).resolve().parents[1]
 PROGRAMS = Path(__file__).resolve().parent / "e2e" / "programs"
 MIN_CLI_VERSION = (3, 139)
+#: The provider plugin's command, which the package installs into this virtualenv's bin folder.
+PLUGIN_SCRIPT = Path(sys.executable).parent / "pulumi-resource-polytomic"
+
+
+def require_plugin_script() -> Path:
+    """PLUGIN_SCRIPT, or the test fails saying how to get it."""
+    if not PLUGIN_SCRIPT.is_file():
+        pytest.fail(
+            f"{PLUGIN_SCRIPT} is missing: install the package into this virtualenv (pip install -e .)"
+        )
+    return PLUGIN_SCRIPT
 
 
 @pytest.fixture(scope="session")
@@ -385,7 +396,7 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory, pulumi_bin_dir: P
     then starts it twice, once more for the schema the YAML host asks for (0.25 to 0.35 s of CPU, about 70
     commands of the suite); an installed plugin is started once per command."""
     home = tmp_path_factory.mktemp("plugin-home")
-    plugin = Path(sys.prefix) / "bin" / "pulumi-resource-polytomic"
+    plugin = require_plugin_script()
     install = ["plugin", "install", "resource", "polytomic", __version__, "--file", str(plugin)]
     result = subprocess.run(
         [str(pulumi_bin_dir / "pulumi"), *install, "--non-interactive"],
@@ -436,7 +447,7 @@ def make_stack(
         (tmp_path / "state").mkdir(exist_ok=True)
         if plugin_on_path:
             # This virtualenv's scripts after the CLI: the engine finds pulumi-resource-polytomic there.
-            path = [str(pulumi_bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]
+            path = [str(pulumi_bin_dir), str(PLUGIN_SCRIPT.parent), os.environ.get("PATH", "")]
             plugin_lookup = {"PULUMI_IGNORE_AMBIENT_PLUGINS": "false"}  # whatever the shell says
         else:
             plugins = tmp_path / "pulumi-home" / "plugins"

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import pytest
@@ -28,38 +28,25 @@ from polytomic_provider.fields import CREATE_KEY
 from polytomic_provider.plugin.schema import build_schema
 from polytomic_provider.version import __version__
 from tests.npm import npm_install
-from tests.pulumi_harness import REPO, SECRET_MARK, SECRET_SIG, StackFactory, StackHarness
+from tests.pulumi_harness import (
+    PLUGIN_SCRIPT,
+    REPO,
+    SECRET_MARK,
+    SECRET_SIG,
+    StackFactory,
+    StackHarness,
+    require_plugin_script,
+)
 from tests.run_wide import made_once
 from tests.support import CLIENT_SECRET, PARTNER_KEY, SECOND_PARTNER_KEY
 
 pytestmark = pytest.mark.e2e
 
-PLUGIN = Path(sys.executable).parent / "pulumi-resource-polytomic"
 SCHEMA = REPO / "polytomic_provider" / "plugin" / "schema.json"
 ORGANIZATION = "polytomic:index:Organization"
 PROVIDER = "pulumi:providers:polytomic"
 TYPESCRIPT_VERSION = "5.9.3"  # compiles the generated Node.js SDK (its package.json asks for ^4.7 or newer)
 WRITES = ("POST", "PUT", "DELETE")
-
-
-class PluginStackFactory(Protocol):
-    def __call__(
-        self, program: str, *, emulator: EmulatorProcess | None = None, partner_key: str | None = PARTNER_KEY
-    ) -> StackHarness: ...
-
-
-@pytest.fixture
-def make_plugin_stack(make_stack: StackFactory, pulumi_bin_dir: Path) -> PluginStackFactory:
-    """`make_stack`, once the plugin the harness installs (this virtualenv's script) is known to exist."""
-    if not PLUGIN.is_file():
-        pytest.fail(f"{PLUGIN} is missing: install the package into this virtualenv (pip install -e .)")
-
-    def factory(
-        program: str, *, emulator: EmulatorProcess | None = None, partner_key: str | None = PARTNER_KEY
-    ) -> StackHarness:
-        return make_stack(program, emulator=emulator, partner_key=partner_key)
-
-    return factory
 
 
 def children(emulator: EmulatorProcess) -> dict[str, dict[str, Any]]:
@@ -227,11 +214,11 @@ def assert_organization_lifecycle(
 
 
 def test_organization_lifecycle(
-    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
 ) -> None:
     """The YAML program; TypeScript, Python and Go programs run the plugin through their typed SDKs in
     test_examples.py."""
-    harness = make_plugin_stack("plugin-yaml", emulator=emulator)
+    harness = make_stack("plugin-yaml", emulator=emulator)
     assert_organization_lifecycle(harness, emulator, partner_api)
 
 
@@ -253,7 +240,7 @@ def test_a_yaml_program_runs_the_plugin_found_on_path(
 
 
 def test_import_adopts_an_existing_organization(
-    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
+    make_stack: StackFactory, emulator: EmulatorProcess, partner_api: httpx.Client
 ) -> None:
     made = partner_api.post(
         "/api/organizations",
@@ -261,7 +248,7 @@ def test_import_adopts_an_existing_organization(
     )
     made.raise_for_status()
     org_id = made.json()["data"]["id"]
-    harness = make_plugin_stack("plugin-import", emulator=emulator)
+    harness = make_stack("plugin-import", emulator=emulator)
     code = harness.work_dir.parent / "imported-code.yaml"  # outside the project: not part of the program
     since = last_seq(emulator)
 
@@ -306,13 +293,12 @@ def test_import_adopts_an_existing_organization(
 
 
 def test_two_explicit_providers_each_manage_their_own_account(
-    make_plugin_stack: PluginStackFactory,
+    make_stack: StackFactory,
     two_accounts_stack: StackHarness,
     emulator: EmulatorProcess,
     second_emulator: EmulatorProcess,
 ) -> None:
     # No default provider is configured (no polytomic:* config, POLYTOMIC_* blanked by the harness).
-    # (make_plugin_stack: the plugin is installed where the engine finds it.)
     harness = two_accounts_stack
 
     assert run(harness, "preview").change_summary.get("create") == 5  # stack, 2 providers, 2 orgs
@@ -337,9 +323,9 @@ def test_two_explicit_providers_each_manage_their_own_account(
 
 
 def test_bad_input_fails_preview_per_property_before_any_request(
-    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess
 ) -> None:
-    harness = make_plugin_stack("plugin-yaml", emulator=emulator)
+    harness = make_stack("plugin-yaml", emulator=emulator)
     harness.set_config("ssoDomain", auto.ConfigValue("https://oidc.example.com/"))
     harness.set_config("issuer", auto.ConfigValue("http://login.oidc.example.com"))
     harness.set_secret("clientSecret", CLIENT_SECRET)
@@ -373,7 +359,7 @@ def cli(pulumi_bin_dir: Path, home: Path, *args: str, cwd: Path | None = None) -
     """The CLI outside any project, with a Pulumi home of its own and the plugin on PATH."""
     env = {
         **os.environ,
-        "PATH": os.pathsep.join([str(pulumi_bin_dir), str(PLUGIN.parent), os.environ.get("PATH", "")]),
+        "PATH": os.pathsep.join([str(pulumi_bin_dir), str(PLUGIN_SCRIPT.parent), os.environ.get("PATH", "")]),
         "PULUMI_HOME": str(home),
         "PULUMI_SKIP_UPDATE_CHECK": "1",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",
@@ -387,9 +373,8 @@ def cli(pulumi_bin_dir: Path, home: Path, *args: str, cwd: Path | None = None) -
 
 def test_served_schema_is_schema_json(pulumi_bin_dir: Path, tmp_path: Path) -> None:
     """What the plugin serves, the checked-in file and the schema written from the core are one schema."""
-    if not PLUGIN.is_file():
-        pytest.fail(f"{PLUGIN} is missing: install the package into this virtualenv (pip install -e .)")
-    served = json.loads(cli(pulumi_bin_dir, tmp_path / "home", "package", "get-schema", str(PLUGIN)))
+    plugin = require_plugin_script()
+    served = json.loads(cli(pulumi_bin_dir, tmp_path / "home", "package", "get-schema", str(plugin)))
     assert served["version"] == __version__
     assert served == json.loads(SCHEMA.read_text()) == build_schema()
 
@@ -465,11 +450,11 @@ def test_nodejs_sdk_generates_and_builds(
 
 
 def test_retries_are_reported_in_the_run_output_under_the_resource(
-    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess
 ) -> None:
     """The plugin's stderr reaches only the engine's log, so it reports each retry through the engine:
     the same line as the dynamic provider's, shown with the resource that retried."""
-    harness = make_plugin_stack("plugin-yaml", emulator=emulator)
+    harness = make_stack("plugin-yaml", emulator=emulator)
     harness.set_config("ssoDomain", auto.ConfigValue("oidc.example.com"))
     harness.set_secret("clientSecret", CLIENT_SECRET)
     emulator.admin.set_faults(fail_next=2, fail_status=503, methods=["POST"])
@@ -529,7 +514,7 @@ def recover_stack(harness: StackHarness) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("provider_name", ["defaultEu", "accountB"])
 def test_recover_settles_a_create_under_an_explicit_provider_in_its_own_account(
-    make_plugin_stack: PluginStackFactory,
+    make_stack: StackFactory,
     emulator: EmulatorProcess,
     second_emulator: EmulatorProcess,
     provider_name: str,
@@ -537,7 +522,7 @@ def test_recover_settles_a_create_under_an_explicit_provider_in_its_own_account(
     """A pending create under an explicit provider is replayed with that provider's own settings (from the
     state) in its own account, never with the default provider's: `defaultEu` only looks like the engine's
     name for a default provider (`default`, `default_0_2_0`)."""
-    harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
+    harness = make_stack("plugin-recover-accounts", emulator=emulator)
     program = harness.work_dir / "Pulumi.yaml"
     text = program.read_text().replace("  other:\n", f"  {provider_name}:\n")
     program.write_text(text.replace("${other}", "${" + provider_name + "}"))
@@ -564,11 +549,11 @@ def test_recover_settles_a_create_under_an_explicit_provider_in_its_own_account(
 
 
 def test_recover_leaves_a_create_pending_when_its_provider_is_unknown(
-    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
 ) -> None:
     """Nothing says which account a create went to when its provider is not in the state: recover names it
     and stops before any request or write, so the pending create (and its key) stays in the state."""
-    harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
+    harness = make_stack("plugin-recover-accounts", emulator=emulator)
     harness.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
     harness.set_secret("otherKey", SECOND_PARTNER_KEY)
     run(harness, "up")
@@ -591,12 +576,12 @@ def test_recover_leaves_a_create_pending_when_its_provider_is_unknown(
 
 
 def test_recover_replays_a_default_provider_create_with_the_settings_of_the_run_not_todays_config(
-    make_plugin_stack: PluginStackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
+    make_stack: StackFactory, emulator: EmulatorProcess, second_emulator: EmulatorProcess
 ) -> None:
     """The stack's config changed after the kill (a pipeline variable now names another account): the
     default provider's create is replayed in the account the run sent it to, as the provider's inputs in the
     state record it; a replay elsewhere would prove nothing and make a second organization."""
-    harness = make_plugin_stack("plugin-recover-accounts", emulator=emulator)
+    harness = make_stack("plugin-recover-accounts", emulator=emulator)
     harness.set_config("otherUrl", auto.ConfigValue(second_emulator.url))
     harness.set_secret("otherKey", SECOND_PARTNER_KEY)
     run(harness, "up")
