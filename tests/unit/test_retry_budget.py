@@ -1,7 +1,9 @@
 """The retry budget is exact: no attempt starts after it, and a wait that would cross it ends the call.
 
-These tests wait for real (about a second each), since the budget is about wall-clock time: stamina's
-testing mode, which the other retry tests use, turns every wait into zero.
+The decision itself is tested with a fake clock, to the microsecond. The end-to-end tests wait for real
+(about a second each), since the budget is about wall-clock time: stamina's testing mode, which the other
+retry tests use, turns every wait into zero. A real sleep ends a little after it was asked to (the OS
+schedules the thread back late, more so on a busy 2-core machine), so those tests allow `SLEEP_OVERSHOOT`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import pytest
 from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
 from polytomic_provider.errors import RateLimited, ServerError
+from polytomic_provider.retry import CallBudget
 
 BUDGET = 1.0
+SLEEP_OVERSHOOT = 0.1  # how late a real sleep may end on a loaded machine; not the code's to control
 
 
 class Clocked:
@@ -54,12 +58,37 @@ def test_a_retry_after_beyond_the_budget_ends_the_call_at_once() -> None:
 
 def test_no_attempt_starts_after_the_budget_with_exponential_backoff() -> None:
     transport = Clocked((503, {}))
-    started = time.monotonic()
+    client = client_for(transport)
+    started = transport.t0 = time.monotonic()
     with pytest.raises(ServerError):
-        client_for(transport).get_organization("x")
+        client.get_organization("x")
     assert len(transport.started) >= 2  # the first wait (0.5-1.0 s) fits in the budget
-    assert all(at <= BUDGET for at in transport.started), f"attempts started at {transport.started}"
+    assert all(at <= BUDGET + SLEEP_OVERSHOOT for at in transport.started), f"started at {transport.started}"
     assert time.monotonic() - started <= BUDGET + 0.25
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_wait_that_ends_exactly_at_the_budget_is_taken_and_one_past_it_ends_the_call() -> None:
+    clock = FakeClock()
+    budget = CallBudget(budget=BUDGET, initial=0.4, maximum=10.0, jitter=0.0, clock=clock)
+    failure = httpx.ConnectError("refused")
+    assert budget(failure) == 0.4  # at 0 s: the next attempt would start at 0.4 s
+    clock.now += 0.4
+    clock.now += 0.2  # the attempt itself took 0.2 s; the next wait (0.8 s) would end at 1.4 s
+    assert budget(failure) is False
+    budget = CallBudget(budget=BUDGET, initial=0.5, maximum=10.0, jitter=0.0, clock=clock)
+    assert budget(failure) == 0.5
+    clock.now += 0.5
+    assert budget(failure) is False  # 0.5 s spent + 1.0 s
+    budget = CallBudget(budget=BUDGET, initial=1.0, maximum=10.0, jitter=0.0, clock=clock)
+    assert budget(failure) == 1.0  # ends exactly at the budget: allowed
 
 
 def test_a_retry_after_of_nan_is_waited_out_as_ordinary_backoff() -> None:
