@@ -3,7 +3,6 @@ a query, a form, one inside another, hex digits in either case), the journal nev
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import html
 import json
@@ -15,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from polytomic_emulator.spellings import SHORTEST_REDACTED, SecretSpellings
+from tests.support import python_literal
 
 MARKER = "<redacted>"
 # Each way a client writes text into a request, with its inverse (what a reader of the journal would learn).
@@ -24,7 +24,7 @@ ESCAPES: list[tuple[Callable[[str], str], Callable[[str], str]]] = [
     # Go's encoding/json (Polytomic's Terraform provider): <, > and & as \u escapes.
     (lambda t: json.dumps(t, ensure_ascii=False)[1:-1].translate(GO_JSON), lambda t: json.loads(f'"{t}"')),
     (lambda t: html.escape(t, quote=True), html.unescape),
-    (lambda t: repr(t)[1:-1], lambda t: ast.literal_eval(f"'{t}'")),
+    (lambda t: repr(t)[1:-1], lambda t: python_literal(f"'{t}'")),
     (lambda t: json.dumps(t)[1:-1], lambda t: json.loads(f'"{t}"')),
     (lambda t: json.dumps(t, ensure_ascii=False)[1:-1], lambda t: json.loads(f'"{t}"')),
     (lambda t: quote(t, safe=""), unquote),

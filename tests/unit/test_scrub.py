@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import base64
 import contextlib
 import html
@@ -17,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polytomic_provider.scrub import MIN_EMBEDDED_LENGTH, REDACTED, Scrubber
-from tests.support import base64_readable
+from tests.support import base64_readable, python_literal
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,8 @@ ENCODINGS = [
     Encoding("raw", str, str),
     Encoding("json", json.dumps, json.loads),
     Encoding("json-unicode", lambda t: json.dumps(t, ensure_ascii=False), json.loads),
-    Encoding("repr", repr, ast.literal_eval),  # repr picks its quote from the whole text
-    Encoding("bytes-repr", lambda t: repr(t.encode()), lambda t: bytes(ast.literal_eval(t)).decode()),
+    Encoding("repr", repr, python_literal),  # repr picks its quote from the whole text
+    Encoding("bytes-repr", lambda t: repr(t.encode()), lambda t: bytes(python_literal(t)).decode()),
     Encoding("percent", lambda t: quote(t, safe=""), unquote),
     Encoding("percent-path", quote, unquote),
     Encoding("form", lambda t: quote_plus(t, safe=""), unquote_plus),
