@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from polytomic_emulator.launcher import EmulatorProcess
 from tests.support import ADMIN_TOKEN, API_KEY, PARTNER_KEY, SECOND_PARTNER_KEY
@@ -22,6 +23,12 @@ pytest_plugins = ["tests.pulumi_harness"]
 # the shell wins.
 os.environ.setdefault("GOGC", "off")
 os.environ.setdefault("GOMEMLIMIT", "2GiB")
+
+# No per-example wall-clock deadline for Hypothesis (its default is 200 ms): on a busy 2-core machine an
+# example may wait that long for a core, which says nothing about the code. Tests that bound a cost do so
+# themselves, in CPU time or with a stated margin.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -17,15 +17,17 @@ def count_named(live: EmulatorProcess, name: str) -> int:
 
 
 def test_latency_applies_to_api_but_not_to_control_routes(live: EmulatorProcess, http: httpx.Client) -> None:
-    live.admin.set_faults(latency_ms=300)
+    # A latency far above what a health check costs on a busy machine, so that a control route held by it
+    # fails the test and one merely slow to answer does not.
+    live.admin.set_faults(latency_ms=2000)
     began = time.perf_counter()
     assert http.get("/api/organizations").status_code == 200
-    assert time.perf_counter() - began >= 0.3
+    assert time.perf_counter() - began >= 2.0
     began = time.perf_counter()
     assert live.admin.health()
-    assert time.perf_counter() - began < 0.25
+    assert time.perf_counter() - began < 1.0
     entry = live.admin.journal()[-1]
-    assert entry["fault"] == "latency" and entry["latency_ms"] == 300
+    assert entry["fault"] == "latency" and entry["latency_ms"] == 2000
 
 
 def test_error_rate_is_reproducible_with_a_seed(live: EmulatorProcess, http: httpx.Client) -> None:

@@ -108,7 +108,10 @@ def test_up_killed_mid_run_then_recovered_converges(
     harness.set_organizations(wanted)
     harness.up()
     harness.destroy()
-    emulator.admin.set_faults(latency_ms=150)  # keep the run going long enough to be killed mid-way
+    # Each API call held for a second: a create is in flight for that long, so the kill below lands while
+    # one is, however late this loop's polls and sleeps wake on a busy machine (at 150 ms the plugin's run had
+    # less than one round of creates left when the kill landed).
+    emulator.admin.set_faults(latency_ms=1000)
 
     started = time.monotonic()
     run = subprocess.Popen(
@@ -121,13 +124,15 @@ def test_up_killed_mid_run_then_recovered_converges(
     )
     try:
         deadline = time.monotonic() + 120
-        while len(emulator.admin.organizations()) < 9 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        # One organization made (besides the partner's own): the run is mid-way, its provider running.
+        while len(emulator.admin.organizations()) < 2 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         running = session_commands(run.pid)
         # Kill while a create is in flight: its pending create is on disk before the provider is called,
         # and the emulator holds each POST for the latency, so the kill lands before the answer.
-        while not pending_creates_on_disk(harness) and time.monotonic() < deadline:
+        while not pending_creates_on_disk(harness) and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
+        assert run.poll() is None, "the run ended before it could be killed mid-way"
     finally:
         # SIGKILL the CLI's process group (Pulumi gives each plugin a group of its own).
         os.killpg(run.pid, signal.SIGKILL)
@@ -251,7 +256,9 @@ def test_up_killed_while_users_are_created_then_recovered_invites_each_user_once
     create again with its own key, so the API replays the user it made or makes it now: afterwards each
     user exists once and was invited once, `up` converges and a second preview has nothing to change."""
     harness = make_users_stack(make_stack, emulator)
-    latency_s = 0.6
+    # Long enough that the POSTs reach the API and wait there, the kill landing before their answers, however
+    # late this test's polls and sleeps wake on a busy machine (0.6 s left about 0.3 s of slack).
+    latency_s = 2.0
     emulator.admin.set_faults(latency_ms=int(latency_s * 1000))
     run = subprocess.Popen(
         harness.cli_command("up", "--yes", "--skip-preview"),
