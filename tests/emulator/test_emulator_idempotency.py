@@ -128,7 +128,7 @@ def test_records_expire_after_24_hours(client: TestClient, kit: Any, clock: Any)
 
 def test_concurrent_request_with_same_key_is_409_in_use(live: EmulatorProcess, http: httpx.Client) -> None:
     # The latency is owed after the key is claimed, so the first request holds the key for 2 s: the second,
-    # sent 0.2 s later, finds it held however late a busy machine runs either thread.
+    # sent 0.2 s later, finds it held unless a busy machine delays one of them by 1.8 s (600 ms left 0.4 s).
     live.admin.set_faults(latency_ms=2000, methods=["POST"])
     headers = {**http.headers, "Idempotency-Key": "in-flight-key-1"}
     results: list[httpx.Response] = []

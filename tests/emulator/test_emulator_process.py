@@ -265,11 +265,14 @@ def test_cli_flags_override_the_environment(tmp_path: Path) -> None:
 def test_start_up_is_fast(kit: Any) -> None:
     process = EmulatorProcess(partner_key=kit.partner_key)
     try:
+        began = time.perf_counter()
         process.start()
+        waited = time.perf_counter() - began
         assert process.pid is not None
-        # The child's own CPU until it answered (typically ~0.35 s): what start-up costs, which a busy
-        # machine's wall clock would stretch. The launcher's own start limit bounds the wall time.
+        # The child's own CPU once it is ready (typically ~0.35 s): what start-up costs, which a busy
+        # machine's wall clock stretches; and the wall time, loosely, for a start-up that waits on something.
         assert process_cpu_seconds(process.pid) < 1.5
+        assert waited < 8.0
     finally:
         process.close()
 

@@ -17,10 +17,10 @@ from polytomic_emulator.launcher import EmulatorProcess
 
 #: Characters that every escape spells differently: the most spellings per secret.
 NASTY = '<>&"\\/%+\u00e9\u2028 '
-#: Health answers within this while the journal works (the review saw 10 s): 95 of 100 answers, and every
-#: one within the second bound (a busy machine may deschedule the emulator for a moment, not for seconds).
-HEALTH_BOUND_S = 0.5
-HEALTH_WORST_BOUND_S = 2.0
+#: Health answers within this while the journal works (the review saw 10 s). The probe waits for each
+#: answer, so a stall shows as one slow answer: the bound is on the slowest, with room for a busy machine
+#: to deschedule the emulator for a moment (typically 50 to 150 ms), not for a journal entry's work.
+HEALTH_BOUND_S = 1.0
 #: Journaling the largest body the journal keeps (the review saw 41 s for 1 MiB); generous for a loaded CI.
 JOURNAL_BOUND_S = 3.0
 
@@ -96,9 +96,7 @@ def test_point_10_health_answers_and_journaling_is_bounded_with_the_worst_learnt
         prober.join()
     print(f"journaling: {journaling}; slowest health: {max(slowest_health):.3f} s of {len(slowest_health)}")
     assert max(journaling.values()) < JOURNAL_BOUND_S, journaling
-    ranked = sorted(slowest_health)
-    assert ranked[int(0.95 * (len(ranked) - 1))] < HEALTH_BOUND_S, ranked[-10:]
-    assert ranked[-1] < HEALTH_WORST_BOUND_S, ranked[-10:]
+    assert max(slowest_health) < HEALTH_BOUND_S, sorted(slowest_health)[-5:]
     entries = process.admin.journal()[-len(journaling) :]
     assert entries[-1]["body"].startswith(f"<body of {1024 * 1024 - 1} bytes, not kept")
     text = json.dumps(entries)

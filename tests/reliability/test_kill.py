@@ -76,6 +76,12 @@ def checkpoint_on_disk(harness: StackHarness) -> dict[str, Any]:
     return {}
 
 
+def organizations_on_disk(harness: StackHarness, front_end: FrontEnd) -> int:
+    """Organizations the stack's checkpoint holds (created and saved), read from the backend's file."""
+    resources = checkpoint_on_disk(harness).get("resources") or []
+    return sum(r["type"].endswith(front_end.type_suffix) for r in resources)
+
+
 def pending_creates_on_disk(harness: StackHarness) -> bool:
     operations = checkpoint_on_disk(harness).get("pending_operations") or []
     return any(operation.get("type") == "creating" for operation in operations)
@@ -108,9 +114,9 @@ def test_up_killed_mid_run_then_recovered_converges(
     harness.set_organizations(wanted)
     harness.up()
     harness.destroy()
-    # Each API call held for a second: a create is in flight for that long, so the kill below lands while
-    # one is, however late this loop's polls and sleeps wake on a busy machine (at 150 ms the plugin's run had
-    # less than one round of creates left when the kill landed).
+    # Each API call held for a second: a create is in flight for that long, and a round of creates takes
+    # as long, so the kill below lands mid-run even when this loop's polls wake late on a busy machine (at
+    # 150 ms the plugin's run had less than one round of creates left when the kill landed).
     emulator.admin.set_faults(latency_ms=1000)
 
     started = time.monotonic()
@@ -124,8 +130,13 @@ def test_up_killed_mid_run_then_recovered_converges(
     )
     try:
         deadline = time.monotonic() + 120
-        # One organization made (besides the partner's own): the run is mid-way, its provider running.
-        while len(emulator.admin.organizations()) < 2 and run.poll() is None and time.monotonic() < deadline:
+        # A create answered and saved in the state: the run is mid-way, its provider running, and recovery
+        # will meet finished creates beside the pending ones.
+        while (
+            not organizations_on_disk(harness, front_end)
+            and run.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         running = session_commands(run.pid)
         # Kill while a create is in flight: its pending create is on disk before the provider is called,
@@ -134,8 +145,10 @@ def test_up_killed_mid_run_then_recovered_converges(
             time.sleep(0.01)
         assert run.poll() is None, "the run ended before it could be killed mid-way"
     finally:
-        # SIGKILL the CLI's process group (Pulumi gives each plugin a group of its own).
-        os.killpg(run.pid, signal.SIGKILL)
+        # SIGKILL the CLI's process group (Pulumi gives each plugin a group of its own); gone already if
+        # the run ended, which the assertion above reports.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
         run.wait(timeout=30)
 
     killed = time.monotonic()
@@ -158,9 +171,9 @@ def test_up_killed_mid_run_then_recovered_converges(
     assert leftovers == [], f"processes of the killed run outlived it: {leftovers}"
     made_before_kill = len(emulator.admin.organizations()) - 1
     # Read from the backend's file: the kill may have left the stack unreadable to the CLI until recover.
-    checkpoint = checkpoint_on_disk(harness)
-    in_state_before = sum(r["type"].endswith(front_end.type_suffix) for r in checkpoint.get("resources", []))
+    in_state_before = organizations_on_disk(harness, front_end)
     assert 0 < made_before_kill < len(wanted), "the kill should land mid-run"
+    assert in_state_before > 0, "recovery should meet creates the state already holds"
     assert pending_creates_on_disk(harness), "the kill should land while a create is in flight"
     emulator.admin.clear_faults()
 

@@ -1,13 +1,15 @@
 """The retry budget is exact: no attempt starts after it, and a wait that would cross it ends the call.
 
-The decision itself is tested with a fake clock, to the microsecond. The end-to-end tests wait for real
-(about a second each), since the budget is about wall-clock time: stamina's testing mode, which the other
-retry tests use, turns every wait into zero. A real sleep ends a little after it was asked to (the OS
-schedules the thread back late, more so on a busy 2-core machine), so those tests allow `SLEEP_OVERSHOOT`.
+The decision itself is tested with a fake clock, at the boundary (times that are exact binary fractions, so
+the comparison is exact). The end-to-end tests wait for real (half a second each), since the budget is about
+wall-clock time: stamina's testing mode, which the other retry tests use, turns every wait into zero. They
+take the jitter out, so that the waits are known, and a real sleep ends a little after it was asked to (the
+OS schedules the thread back late, more so on a busy 2-core machine), so they allow `SLEEP_OVERSHOOT`.
 """
 
 from __future__ import annotations
 
+import random
 import time
 
 import httpx
@@ -58,6 +60,7 @@ def test_a_retry_after_beyond_the_budget_ends_the_call_at_once() -> None:
 
 def test_no_attempt_starts_after_the_budget_with_exponential_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("polytomic_provider.client.RETRY_WAIT_JITTER", 0.0)  # waits of 0.5 s, then 1.0 s
+    # (refused: it would end at 1.5 s)
     transport = Clocked((503, {}))
     client = client_for(transport)
     started = transport.t0 = time.monotonic()
@@ -77,19 +80,30 @@ class FakeClock:
 
 
 def test_a_wait_that_ends_exactly_at_the_budget_is_taken_and_one_past_it_ends_the_call() -> None:
-    clock = FakeClock()
-    budget = CallBudget(budget=BUDGET, initial=0.4, maximum=10.0, jitter=0.0, clock=clock)
     failure = httpx.ConnectError("refused")
-    assert budget(failure) == 0.4  # at 0 s: the next attempt would start at 0.4 s
-    clock.now += 0.4
-    clock.now += 0.2  # the attempt itself took 0.2 s; the next wait (0.8 s) would end at 1.4 s
-    assert budget(failure) is False
+    clock = FakeClock()
     budget = CallBudget(budget=BUDGET, initial=0.5, maximum=10.0, jitter=0.0, clock=clock)
-    assert budget(failure) == 0.5
+    assert budget(failure) == 0.5  # at 0 s: the next attempt would start at 0.5 s
     clock.now += 0.5
-    assert budget(failure) is False  # 0.5 s spent + 1.0 s
-    budget = CallBudget(budget=BUDGET, initial=1.0, maximum=10.0, jitter=0.0, clock=clock)
-    assert budget(failure) == 1.0  # ends exactly at the budget: allowed
+    assert budget(failure) is False  # 0.5 s spent, then 1.0 s: it would end at 1.5 s
+    budget = CallBudget(budget=BUDGET, initial=0.5, maximum=10.0, jitter=0.0, clock=clock)
+    clock.now += 0.5  # the first attempt took 0.5 s: a 0.5 s wait ends exactly at the budget
+    assert budget(failure) == 0.5
+    budget = CallBudget(budget=BUDGET, initial=0.5, maximum=10.0, jitter=0.0, clock=clock)
+    clock.now += 0.5 + 2**-20  # a microsecond later, the same wait would cross it
+    assert budget(failure) is False
+
+
+def test_the_jitter_counts_against_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)  # the largest jitter
+    failure = httpx.ConnectError("refused")
+    clock = FakeClock()
+    budget = CallBudget(budget=BUDGET, initial=0.25, maximum=10.0, jitter=0.5, clock=clock)
+    clock.now += 0.25  # 0.25 s spent + 0.25 s + 0.5 s of jitter: ends exactly at the budget
+    assert budget(failure) == 0.75
+    budget = CallBudget(budget=BUDGET, initial=0.25, maximum=10.0, jitter=0.5, clock=clock)
+    clock.now += 0.25 + 2**-20  # without the jitter it would fit; with it, it crosses the budget
+    assert budget(failure) is False
 
 
 def test_a_retry_after_of_nan_is_waited_out_as_ordinary_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
