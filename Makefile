@@ -77,7 +77,7 @@ test: $(STAMP) lint
 	$(PY) -m compileall -q polytomic_provider emulator/polytomic_emulator > /dev/null
 	PULUMI_BIN_DIR="$$(scripts/install-pulumi | tail -n 1)" $(PY) -m pytest $(PARALLEL)
 
-## unit: the tests that need no Pulumi CLI (unit, emulator, provider methods, contract); the target is under a minute: 60 s at the machine's best, 77 to 107 s when it runs slower (docs/testing.md)
+## unit: the tests that need no Pulumi CLI (unit, emulator, provider methods, contract); the target is under a minute, not met: 60 s at the machine's best, 77 to 107 s when it runs slower (docs/testing.md)
 unit: $(STAMP)
 	$(PY) -m pytest $(PARALLEL) -m "not e2e" tests/unit tests/emulator tests/provider tests/contract
 

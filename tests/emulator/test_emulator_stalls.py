@@ -306,11 +306,13 @@ def test_point_12_a_sustained_flood_of_silent_connections_locks_no_real_client_o
     with EmulatorProcess(partner_key=kit.partner_key, extra_args=flags) as process:
         stop = threading.Event()
         opened: list[socket.socket] = []
+        flooded = [0]  # connections opened so far (`opened` is trimmed)
 
         def flood() -> None:
             while not stop.is_set():
                 with contextlib.suppress(OSError):
                     opened.append(connect(process))
+                    flooded[0] += 1
                 if len(opened) > 400:
                     for sock in opened[:200]:
                         sock.close()
@@ -322,7 +324,8 @@ def test_point_12_a_sustained_flood_of_silent_connections_locks_no_real_client_o
         outcomes: list[str] = []
         try:
             time.sleep(1.5)  # the flood is past the grace period and well over twice the cap
-            assert len(opened) >= 3 * cap, f"the flood opened {len(opened)} connections: too few to test"
+            assert flooded[0] >= 3 * cap, f"the flood opened {flooded[0]} connections: too few to test"
+            before_probes = flooded[0]
             for _ in range(12):
                 sock = connect(process)
                 try:
@@ -337,6 +340,9 @@ def test_point_12_a_sustained_flood_of_silent_connections_locks_no_real_client_o
             attacker.join(5)
             for sock in opened:
                 sock.close()
+        # The flood kept on while the real clients came (12 of them take at least 1.2 s): the cap was under
+        # pressure the whole time, not only before.
+        assert flooded[0] - before_probes >= 2 * cap, f"{flooded[0] - before_probes} during the probes"
         assert outcomes == ["HTTP/1.1 200"] * 12, outcomes
 
 
