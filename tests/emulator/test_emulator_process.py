@@ -272,7 +272,7 @@ def test_start_up_is_fast(kit: Any) -> None:
         # The child's own CPU once it is ready (typically ~0.35 s): what start-up costs, which a busy
         # machine's wall clock stretches; and the wall time, loosely, for a start-up that waits on something.
         assert process_cpu_seconds(process.pid) < 1.5
-        assert waited < 4.0  # ten times the usual, a start-up that blocks for seconds fails
+        assert waited < 6.0  # 15 times the usual, room for a slow busy machine; blocking for seconds fails
     finally:
         process.close()
 
