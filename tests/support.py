@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import base64
 import re
 import secrets
-import warnings
-from typing import Any
 from urllib.parse import unquote
 
 from polytomic_provider.config import Secret, Settings
@@ -48,15 +45,3 @@ def base64_readable(text: str) -> bytes:
             part = part[:-1] if len(part) % 4 == 1 else part  # a lone last character holds no byte
             found.append(base64.b64decode(part + "=" * (-len(part) % 4)))
     return b"|".join(found)
-
-
-def python_literal(text: str) -> Any:
-    """`ast.literal_eval(text)`, as a reader of an echoed Python literal decodes it. Redacted text may hold a
-    backslash before a character that starts no escape (a backslash, then a tab): Python keeps both
-    characters and warns that the escape is invalid (a DeprecationWarning on 3.11, a SyntaxWarning from
-    3.12; an octal escape past \\377 gives its character, with the same warning). The warning is about the
-    test's input, not the code's."""
-    with warnings.catch_warnings():
-        for category in (DeprecationWarning, SyntaxWarning):
-            warnings.filterwarnings("ignore", r"invalid (octal )?escape sequence", category)
-        return ast.literal_eval(text)

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from polytomic_emulator.spellings import SHORTEST_REDACTED, SecretSpellings
-from tests.support import python_literal
+from tests.literals import python_literal
 
 MARKER = "<redacted>"
 # Each way a client writes text into a request, with its inverse (what a reader of the journal would learn).

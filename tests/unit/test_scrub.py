@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polytomic_provider.scrub import MIN_EMBEDDED_LENGTH, REDACTED, Scrubber
-from tests.support import base64_readable, python_literal
+from tests.literals import python_literal
+from tests.support import base64_readable
 
 
 @dataclass(frozen=True)
