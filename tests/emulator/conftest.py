@@ -18,24 +18,12 @@ from starlette.testclient import TestClient
 from polytomic_emulator.app import create_app
 from polytomic_emulator.launcher import EmulatorProcess
 from polytomic_emulator.settings import EmulatorSettings
+from tests.fake_clock import FakeClock
 
 # Distinctive values, so that a search of the journal for them cannot hit anything by accident.
 PARTNER_KEY = "pk-test-partner-9f2c61d0a7e34b58"
 API_KEY = "ak-test-org-scoped-3b7e90c4d1f2"
 ADMIN_TOKEN = "admin-test-token-c0ffee5eed1234"
-
-
-class FakeClock:
-    """A settable wall clock for idempotency expiry and journal timestamps."""
-
-    def __init__(self, start: float = 1_750_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass(frozen=True)
@@ -78,7 +66,8 @@ def settings() -> EmulatorSettings:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    """A wall clock for idempotency expiry and journal timestamps, at a plausible date."""
+    return FakeClock(1_750_000_000.0)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from polytomic_provider.client import PolytomicClient
 from polytomic_provider.config import Secret, Settings
 from polytomic_provider.errors import RateLimited, ServerError
 from polytomic_provider.retry import CallBudget
+from tests.fake_clock import FakeClock
 
 BUDGET = 1.0
 SLEEP_OVERSHOOT = 0.1  # how late a real sleep may end on a loaded machine; not the code's to control
@@ -71,17 +72,9 @@ def test_no_attempt_starts_after_the_budget_with_exponential_backoff(monkeypatch
     assert time.monotonic() - started <= BUDGET + 0.25
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_wait_that_ends_exactly_at_the_budget_is_taken_and_one_past_it_ends_the_call() -> None:
     failure = httpx.ConnectError("refused")
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     budget = CallBudget(budget=BUDGET, initial=0.5, maximum=10.0, jitter=0.0, clock=clock)
     assert budget(failure) == 0.5  # at 0 s: the next attempt would start at 0.5 s
     clock.now += 0.5
@@ -97,7 +90,7 @@ def test_a_wait_that_ends_exactly_at_the_budget_is_taken_and_one_past_it_ends_th
 def test_the_jitter_counts_against_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(random, "uniform", lambda low, high: high)  # the largest jitter
     failure = httpx.ConnectError("refused")
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     budget = CallBudget(budget=BUDGET, initial=0.25, maximum=10.0, jitter=0.5, clock=clock)
     clock.now += 0.25  # 0.25 s spent + 0.25 s + 0.5 s of jitter: ends exactly at the budget
     assert budget(failure) == 0.75

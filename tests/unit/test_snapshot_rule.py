@@ -16,6 +16,7 @@ import pytest
 from polytomic_provider.errors import NotFound
 from polytomic_provider.models import Organization
 from polytomic_provider.snapshot import OrganizationSnapshot
+from tests.fake_clock import FakeClock
 
 
 class GatedAccount:
@@ -54,18 +55,10 @@ class GatedAccount:
         return Organization(id=organization_id, name=self.names[organization_id])
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def snapshot_of(account: GatedAccount, clock: Clock | None = None) -> OrganizationSnapshot:
+def snapshot_of(account: GatedAccount, clock: FakeClock | None = None) -> OrganizationSnapshot:
     """The snapshot over `account`, on `clock` (a clock that stays at 0 unless given)."""
     client: Any = account  # the snapshot uses on_write, list_organizations and get_organization
-    return OrganizationSnapshot(client, max_age=5.0, clock=clock or Clock())
+    return OrganizationSnapshot(client, max_age=5.0, clock=clock or FakeClock())
 
 
 async def until_listed(account: GatedAccount, calls: int) -> None:
@@ -118,7 +111,7 @@ def test_no_read_that_begins_after_a_write_is_served_by_a_list_taken_before_it()
 
 def test_concurrent_reads_join_one_list_call_even_when_it_outlasts_the_age_limit() -> None:
     async def scenario() -> None:
-        account, clock = GatedAccount({"a": "A", "b": "B", "c": "C", "d": "D"}), Clock()
+        account, clock = GatedAccount({"a": "A", "b": "B", "c": "C", "d": "D"}), FakeClock()
         snapshot = snapshot_of(account, clock)
         reads = [asyncio.create_task(snapshot.organization(i)) for i in "abcd"]
         await until_listed(account, 1)
